@@ -1,0 +1,108 @@
+#pragma once
+// Domain types shared by every module: plain structs, no behaviour.
+
+#include "screener/core/date.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace screener {
+
+enum class OptionType { Call, Put };
+
+// One daily bar as the vendors deliver it (EODHD /eod, MarketData candles).
+struct Bar {
+    Date date{};
+    double open = 0, high = 0, low = 0, close = 0;
+    double adjusted_close = 0;
+    double volume = 0; // fractional in some EODHD bulk rows
+};
+
+// One row of the exchange-wide end-of-day snapshot (EODHD bulk, filter=extended).
+struct StockSnapshot {
+    std::string symbol; // without exchange suffix, e.g. "AAPL"
+    std::string exchange;
+    std::string name;
+    Date date{};
+    double open = 0, high = 0, low = 0, close = 0;
+    double adjusted_close = 0;
+    double volume = 0;
+    std::optional<double> market_cap;
+    std::optional<double> avg_volume_50d;
+    std::optional<double> avg_volume_200d;
+};
+
+struct OptionContract {
+    std::string option_symbol; // OCC, e.g. AAPL230616C00175000
+    std::string underlying;
+    Date expiration{};
+    OptionType type = OptionType::Call;
+    double strike = 0;
+    int dte = 0;
+    std::int64_t updated = 0; // unix seconds of the quote
+    std::optional<double> bid, ask, mid, last;
+    std::optional<double> open_interest, volume;
+    std::optional<double> underlying_price;
+    // Vendor analytics; may be missing or sentinel values, never trusted blindly.
+    std::optional<double> iv, delta, gamma, theta, vega, rho;
+};
+
+struct OptionChain {
+    std::string underlying;
+    std::vector<OptionContract> contracts;
+};
+
+struct EarningsEvent {
+    std::string symbol; // without exchange suffix
+    Date report_date{};
+    std::string timing; // "BeforeMarket", "AfterMarket" or empty
+};
+
+// A leg of a candidate trade. quantity < 0 is short.
+struct Leg {
+    std::string option_symbol; // empty for a stock leg
+    OptionType type = OptionType::Put;
+    double strike = 0;
+    Date expiration{};
+    int quantity = 0;
+    bool is_stock = false;
+};
+
+// A scored trade. Money figures are per share of one contract (x100 for per-contract dollars).
+struct Candidate {
+    std::string symbol;
+    std::string strategy; // "cash_secured_put", "covered_call", ...
+    std::vector<Leg> legs;
+    Date expiration{};
+    int dte = 0;
+    double strike = 0;        // the short strike
+    double underlying_price = 0;
+    double bid = 0, ask = 0, mid = 0;
+    double premium = 0;       // credit assumed received (the bid: a seller's natural fill)
+    double spread_pct = 0;    // (ask - bid) / mid
+    double delta = 0;
+    double iv = 0;
+    double open_interest = 0;
+    double collateral = 0;    // capital tied up per share
+    double breakeven = 0;
+    double max_profit = 0;
+    std::optional<double> max_loss; // nullopt: undefined risk
+    double pop = 0;                 // probability of profit at the breakeven, N(d2) form
+    double return_on_capital = 0;   // premium / collateral, simple
+    double annualized_return = 0;   // simple, x 365 / dte
+    double score = 0;
+    int rank = 0;
+    std::string metrics_json; // every metric with its convention named
+    std::vector<std::string> flags; // e.g. "earnings_before_expiry"
+};
+
+// A failure for one symbol at one stage; recorded and counted, never fatal to the run.
+struct SymbolError {
+    std::string symbol;
+    std::string stage; // "history", "chain", "score", ...
+    std::string message;
+};
+
+} // namespace screener

@@ -1,0 +1,88 @@
+#pragma once
+// Persistence of runs, results, per-symbol errors and API calls. Only store/ writes SQL.
+
+#include "screener/core/types.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace screener::store {
+
+struct RunStart {
+    std::string execution_id; // unique per run, also in every log line of the run
+    std::string command;      // "scan", ...
+    std::string profile;
+    std::string as_of;        // YYYY-MM-DD the data describes
+    std::string data_source;  // e.g. "sample (synthetic)"
+    int pid = 0;
+};
+
+struct RunFinish {
+    std::string status; // "ok", "degraded", "failed"
+    int exit_code = 0;
+    int symbols_total = 0;    // in the universe after prefilter
+    int symbols_screened = 0; // scored without error
+    int symbols_failed = 0;
+    int opportunities = 0;    // results stored
+    double duration_s = 0;
+    double cost_usd = 0;
+    std::string message;
+};
+
+struct ApiCallRecord {
+    std::string provider;
+    std::string endpoint; // template with secrets removed, e.g. "/v1/options/chain/{symbol}/"
+    std::string symbol;
+    int status = 0;
+    double duration_ms = 0;
+    std::int64_t bytes = 0;
+    double credits = 0;
+    bool cache_hit = false;
+    double cost_usd = 0;
+};
+
+struct RunRow {
+    std::int64_t id = 0;
+    std::string execution_id, command, profile, as_of, data_source, status;
+    std::optional<int> exit_code;
+    std::string started_at; // RFC 3339 UTC
+    std::optional<std::string> finished_at;
+    int pid = 0;
+    int symbols_total = 0, symbols_screened = 0, symbols_failed = 0, opportunities = 0;
+    double duration_s = 0, cost_usd = 0;
+    std::string message;
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+    // Inserts a run with status "running"; returns its id.
+    virtual std::int64_t begin_run(const RunStart& start) = 0;
+    virtual void finish_run(std::int64_t run_id, const RunFinish& finish) = 0;
+    // Stores ranked candidates (rank taken from Candidate::rank) in one transaction.
+    virtual void add_results(std::int64_t run_id, const std::vector<Candidate>& results) = 0;
+    virtual void add_run_error(std::int64_t run_id, const SymbolError& error) = 0;
+    virtual void record_api_call(std::int64_t run_id, const ApiCallRecord& call) = 0;
+    // Marks every run still "running" as "interrupted". Call only while holding the run lock:
+    // then no live process owns those rows. Returns how many were marked.
+    virtual int mark_interrupted_runs() = 0;
+
+    virtual std::optional<RunRow> run(std::int64_t run_id) = 0;
+    virtual std::optional<RunRow> latest_run(const std::string& command) = 0;
+    virtual std::vector<Candidate> results(std::int64_t run_id) = 0;
+    virtual std::vector<SymbolError> run_errors(std::int64_t run_id) = 0;
+};
+
+// Latest schema version this binary knows (PRAGMA user_version after migrating).
+int latest_schema_version();
+
+// Opens (creating if needed) the SQLite database, sets WAL, busy_timeout, foreign_keys and
+// synchronous, and applies pending migrations, each in its own transaction. StoreError when
+// the file cannot be opened or written, or its schema is newer than this binary.
+std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& database);
+
+} // namespace screener::store
