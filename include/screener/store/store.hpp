@@ -45,6 +45,13 @@ struct ApiCallRecord {
     double cost_usd = 0;
 };
 
+struct IvObservation {
+    std::string symbol;
+    std::string date; // YYYY-MM-DD session
+    double atm_iv = 0; // ~30-day at-the-money implied volatility, annualised fraction
+    std::optional<double> hv20; // 20-day close-to-close historical volatility
+};
+
 struct RunRow {
     std::int64_t id = 0;
     std::string execution_id, command, profile, as_of, data_source, status;
@@ -67,6 +74,8 @@ public:
     virtual void add_results(std::int64_t run_id, const std::vector<Candidate>& results) = 0;
     virtual void add_run_error(std::int64_t run_id, const SymbolError& error) = 0;
     virtual void record_api_call(std::int64_t run_id, const ApiCallRecord& call) = 0;
+    // One row per symbol and session (upsert): the IV history IV rank/percentile build on.
+    virtual void record_iv(const IvObservation& observation) = 0;
     // Marks every run still "running" as "interrupted". Call only while holding the run lock:
     // then no live process owns those rows. Returns how many were marked.
     virtual int mark_interrupted_runs() = 0;
