@@ -1,0 +1,100 @@
+// `screener scan`: parse options, run the scan pipeline, print, map the outcome to an exit code.
+#include "app.hpp"
+#include "output.hpp"
+
+#include "screener/core/error.hpp"
+#include "screener/pipeline/scan.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iostream>
+
+namespace screener::cli {
+namespace {
+
+struct ScanArguments {
+    std::string profile = "daily";
+    std::string symbols;
+    std::string as_of;
+    std::string output = "table";
+    int limit = 0;
+    bool dry_run = false;
+};
+
+std::vector<std::string> split_symbols(const std::string& text) {
+    std::vector<std::string> symbols;
+    size_t start = 0;
+    while (start <= text.size()) {
+        const size_t comma = std::min(text.find(',', start), text.size());
+        std::string symbol = text.substr(start, comma - start);
+        std::transform(symbol.begin(), symbol.end(), symbol.begin(), ::toupper);
+        const bool valid = !symbol.empty() && symbol.size() <= 12 &&
+                           std::all_of(symbol.begin(), symbol.end(), [](char c) {
+                               return std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+                                      c == '-';
+                           });
+        if (!valid) {
+            throw ConfigError(fmt::format("--symbols: '{}' is not a ticker symbol", symbol));
+        }
+        if (std::find(symbols.begin(), symbols.end(), symbol) == symbols.end()) {
+            symbols.push_back(symbol);
+        }
+        start = comma + 1;
+    }
+    return symbols;
+}
+
+int run_scan_command(const GlobalOptions& globals, const ScanArguments& args) {
+    const auto format = parse_output_format(args.output);
+    pipeline::ScanOptions options;
+    options.profile = args.profile;
+    options.dry_run = args.dry_run;
+    options.limit = args.limit;
+    if (!args.symbols.empty()) {
+        options.symbols = split_symbols(args.symbols);
+    }
+    if (!args.as_of.empty()) {
+        options.as_of = parse_date(args.as_of);
+        if (!options.as_of) {
+            throw ConfigError(fmt::format("--as-of {}: expected a date YYYY-MM-DD", args.as_of));
+        }
+    }
+    auto context = load_context(globals);
+    const auto report = pipeline::run_scan(context.config, options, *context.logger);
+    switch (format) {
+    case OutputFormat::Table:
+        std::cout << render_table(report, context.config.database.string());
+        break;
+    case OutputFormat::Json:
+        std::cout << render_json(report);
+        break;
+    case OutputFormat::Csv:
+        std::cout << render_csv(report);
+        break;
+    }
+    std::cout.flush();
+    return exit_code(report.outcome);
+}
+
+} // namespace
+
+void register_scan(CLI::App& app, const GlobalOptions& globals, CommandAction& action) {
+    auto args = std::make_shared<ScanArguments>();
+    auto* scan = app.add_subcommand("scan", "screen the profile's universe, rank trades, store "
+                                            "the run");
+    scan->add_option("-p,--profile", args->profile, "profile from the config (default daily)");
+    scan->add_option("--symbols", args->symbols, "screen only these symbols, e.g. AAPL,MSFT");
+    scan->add_option("--as-of", args->as_of, "session date YYYY-MM-DD (default: the data's)");
+    scan->add_option("-o,--output", args->output, "table, json or csv (default table)")
+        ->check(CLI::IsMember({"table", "json", "csv"}));
+    scan->add_option("-n,--limit", args->limit, "show and store at most N results")
+        ->check(CLI::PositiveNumber);
+    scan->add_flag("--dry-run", args->dry_run, "screen and print, write nothing");
+    scan->footer("Example:\n  screener scan --profile premarket --symbols AAPL,MSFT --output json");
+    scan->callback([&globals, &action, args] {
+        action = [&globals, args] { return run_scan_command(globals, *args); };
+    });
+}
+
+} // namespace screener::cli

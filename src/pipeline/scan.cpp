@@ -1,0 +1,372 @@
+#include "screener/pipeline/scan.hpp"
+
+#include "screener/core/error.hpp"
+#include "screener/ops/run_lock.hpp"
+#include "screener/pricing/volatility.hpp"
+#include "screener/providers/provider.hpp"
+#include "screener/store/store.hpp"
+#include "screener/strategy/strategy.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <random>
+
+namespace screener::pipeline {
+namespace {
+
+// The providers named by the routing config, each built once even when it serves several roles.
+struct ProviderSet {
+    std::map<std::string, std::unique_ptr<providers::Provider>> owned;
+    providers::Provider* universe = nullptr;
+    providers::Provider* history = nullptr;
+    providers::Provider* chains = nullptr;
+    providers::Provider* earnings = nullptr;
+};
+
+ProviderSet build_providers(const config::Config& config) {
+    ProviderSet set;
+    auto get = [&](const std::string& name) {
+        auto& slot = set.owned[name];
+        if (!slot) {
+            slot = providers::make_provider(name, config);
+        }
+        return slot.get();
+    };
+    set.universe = get(config.providers.universe);
+    set.history = get(config.providers.history);
+    set.chains = get(config.providers.chains);
+    set.earnings = get(config.providers.earnings);
+    return set;
+}
+
+std::string describe_sources(const ProviderSet& set, bool synthetic) {
+    std::vector<std::string> names;
+    for (const auto& [name, provider] : set.owned) {
+        names.push_back(name == "sample" ? "sample market" : name);
+    }
+    std::string text = fmt::format("{}", fmt::join(names, ", "));
+    return synthetic ? text + " (synthetic)" : text;
+}
+
+bool passes_prefilter(const StockSnapshot& row, const config::PrefilterConfig& filter) {
+    return row.close >= filter.min_price && row.close <= filter.max_price &&
+           row.avg_volume_50d.value_or(row.volume) >= filter.min_avg_volume &&
+           row.market_cap.value_or(0) >= filter.min_market_cap;
+}
+
+// The profile's universe after the prefilter, in a stable order.
+std::vector<std::string> select_universe(const config::ProfileConfig& profile,
+                                         const ScanOptions& options,
+                                         providers::Provider& provider, Date as_of,
+                                         ScanReport& report) {
+    if (!options.symbols.empty()) {
+        report.universe_size = static_cast<int>(options.symbols.size());
+        return options.symbols;
+    }
+    std::vector<std::string> symbols;
+    switch (profile.universe.source) {
+    case config::UniverseSource::List:
+        symbols = profile.universe.symbols;
+        break;
+    case config::UniverseSource::File: {
+        std::FILE* f = std::fopen(profile.universe.file.c_str(), "r");
+        if (!f) {
+            throw ConfigError(fmt::format("profile {}: cannot read universe file {}",
+                                          profile.name, profile.universe.file.string()));
+        }
+        char line[256];
+        while (std::fgets(line, sizeof line, f)) {
+            std::string s(line);
+            s = s.substr(0, s.find('#'));
+            s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return std::isspace(c); }),
+                    s.end());
+            if (!s.empty()) {
+                std::transform(s.begin(), s.end(), s.begin(), ::toupper);
+                symbols.push_back(s);
+            }
+        }
+        std::fclose(f);
+        break;
+    }
+    case config::UniverseSource::Exchange: {
+        const auto rows = provider.exchange_snapshot(as_of);
+        report.universe_size = static_cast<int>(rows.size());
+        for (const auto& row : rows) {
+            if (passes_prefilter(row, profile.prefilter)) {
+                symbols.push_back(row.symbol);
+            }
+        }
+        std::sort(symbols.begin(), symbols.end());
+        return symbols;
+    }
+    }
+    report.universe_size = static_cast<int>(symbols.size());
+    return symbols;
+}
+
+// ~30-day at-the-money IV: the expiration closest to 30 DTE, the strike closest to spot,
+// the mean of its call and put IVs. Feeds iv_history so IV rank builds up from our own runs.
+std::optional<double> atm_iv_30d(const OptionChain& chain, double spot) {
+    const OptionContract* best = nullptr;
+    for (const auto& c : chain.contracts) {
+        if (!c.iv || !(*c.iv > 0)) {
+            continue;
+        }
+        if (!best || std::abs(c.dte - 30) < std::abs(best->dte - 30) ||
+            (c.dte == best->dte && std::abs(c.strike - spot) < std::abs(best->strike - spot))) {
+            best = &c;
+        }
+    }
+    if (!best) {
+        return std::nullopt;
+    }
+    double sum = 0;
+    int n = 0;
+    for (const auto& c : chain.contracts) {
+        if (c.expiration == best->expiration && c.strike == best->strike && c.iv && *c.iv > 0) {
+            sum += *c.iv;
+            ++n;
+        }
+    }
+    return sum / n;
+}
+
+std::optional<Date> next_earnings_date(const std::vector<EarningsEvent>& events,
+                                       const std::string& symbol, Date as_of) {
+    std::optional<Date> next;
+    for (const auto& e : events) {
+        if (e.symbol == symbol && e.report_date >= as_of && (!next || e.report_date < *next)) {
+            next = e.report_date;
+        }
+    }
+    return next;
+}
+
+// The DTE range covering every enabled strategy of the profile: one chain request per symbol.
+providers::ChainRequest chain_request(const config::ProfileConfig& profile, Date as_of) {
+    providers::ChainRequest request{as_of, 1 << 20, 0};
+    for (const auto& [name, s] : profile.strategies) {
+        if (s.enabled) {
+            request.dte_min = std::min(request.dte_min, s.dte_min);
+            request.dte_max = std::max(request.dte_max, s.dte_max);
+        }
+    }
+    if (request.dte_min > request.dte_max) {
+        request.dte_min = request.dte_max = 0;
+    }
+    return request;
+}
+
+// Records a per-symbol failure everywhere it belongs, right away, so a crash later loses it not.
+void record_error(ScanReport& report, store::Store* db, ops::Logger& logger, SymbolError error) {
+    logger.error("error_occurred", {{"symbol", error.symbol},
+                                    {"stage", error.stage},
+                                    {"message", error.message}});
+    if (db) {
+        db->add_run_error(report.run_id, error);
+    }
+    report.errors.push_back(std::move(error));
+}
+
+void screen_symbols(const config::Config& config, const config::ProfileConfig& profile,
+                    const ScanOptions& options, ProviderSet& providers, store::Store* db,
+                    ops::Logger& logger, ScanReport& report) {
+    std::vector<std::string> symbols;
+    try {
+        symbols = select_universe(profile, options, *providers.universe, report.as_of, report);
+    } catch (const DataError& e) {
+        record_error(report, db, logger, {"*", "universe", e.what()});
+        report.outcome = Outcome::Failed;
+        report.message = "the universe could not be loaded";
+        return;
+    }
+    report.symbols_total = static_cast<int>(symbols.size());
+    const auto request = chain_request(profile, report.as_of);
+
+    std::vector<EarningsEvent> earnings;
+    try {
+        earnings = providers.earnings->earnings_calendar(report.as_of,
+                                                         add_days(report.as_of, request.dte_max));
+    } catch (const DataError& e) {
+        // Without the calendar the run goes on, but an earnings surprise is no longer flagged.
+        record_error(report, db, logger, {"*", "earnings", e.what()});
+    }
+
+    std::vector<Candidate> candidates;
+    for (const auto& symbol : symbols) {
+        std::string stage = "history";
+        try {
+            const Date from = add_days(report.as_of, -profile.history_days);
+            const auto bars = providers.history->daily_history(symbol, from, report.as_of);
+            std::vector<double> closes;
+            closes.reserve(bars.size());
+            for (const auto& bar : bars) {
+                closes.push_back(bar.close);
+            }
+            stage = "chain";
+            const auto chain = providers.chains->option_chain(symbol, request);
+            stage = "score";
+            strategy::SymbolContext context;
+            context.symbol = symbol;
+            context.as_of = report.as_of;
+            context.risk_free_rate = config.risk_free_rate;
+            context.hv20 = pricing::historical_volatility(closes, 20);
+            context.hv60 = pricing::historical_volatility(closes, 60);
+            context.next_earnings = next_earnings_date(earnings, symbol, report.as_of);
+            context.earnings_policy = profile.earnings;
+            context.spot = !chain.contracts.empty() && chain.contracts.front().underlying_price
+                               ? *chain.contracts.front().underlying_price
+                               : (closes.empty() ? 0.0 : closes.back());
+            if (!(context.spot > 0)) {
+                throw DataError(fmt::format("{}: no underlying price in chain or history", symbol));
+            }
+            auto scored = strategy::score_symbol(context, chain, profile);
+            for (const auto& [reason, count] : scored.rejections) {
+                report.rejections[reason] += count;
+            }
+            logger.debug("symbol_screened", {{"symbol", symbol},
+                                             {"contracts", scored.contracts_seen},
+                                             {"candidates", static_cast<int>(
+                                                                scored.candidates.size())}});
+            if (db) {
+                if (auto iv = atm_iv_30d(chain, context.spot)) {
+                    store::IvObservation obs{symbol, format_date(report.as_of), *iv,
+                                             context.hv20};
+                    db->record_iv(obs);
+                }
+            }
+            for (auto& c : scored.candidates) {
+                candidates.push_back(std::move(c));
+            }
+            ++report.symbols_screened;
+        } catch (const DataError& e) {
+            ++report.symbols_failed;
+            record_error(report, db, logger, {symbol, stage, e.what()});
+        }
+    }
+    const int top_n = options.limit > 0 ? options.limit : profile.top_n;
+    report.results = strategy::rank_candidates(std::move(candidates), top_n, profile.max_per_symbol);
+}
+
+Outcome judge(const ScanReport& report, std::string& message) {
+    if (report.outcome == Outcome::Failed) {
+        return Outcome::Failed;
+    }
+    if (report.symbols_total > 0 && report.symbols_screened == 0) {
+        message = fmt::format("no symbol could be screened ({} failed)", report.symbols_failed);
+        return Outcome::Failed;
+    }
+    if (!report.errors.empty()) {
+        message = fmt::format("{} symbol(s) failed, {} error(s) recorded", report.symbols_failed,
+                              report.errors.size());
+        return Outcome::Degraded;
+    }
+    if (report.symbols_total == 0) {
+        message = "the universe is empty after the prefilter";
+        return Outcome::Degraded;
+    }
+    return Outcome::Ok;
+}
+
+} // namespace
+
+std::string new_execution_id() {
+    std::random_device device;
+    std::mt19937_64 rng((static_cast<std::uint64_t>(device()) << 32) ^ device() ^
+                        static_cast<std::uint64_t>(
+                            std::chrono::steady_clock::now().time_since_epoch().count()));
+    const std::uint64_t hi = (rng() & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+    const std::uint64_t lo = (rng() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+    return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xffff,
+                       hi & 0xffff, lo >> 48, lo & 0xffffffffffffULL);
+}
+
+ScanReport run_scan(const config::Config& config, const ScanOptions& options,
+                    ops::Logger& logger) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto& profile = config.profile(options.profile);
+    auto providers = build_providers(config);
+
+    ScanReport report;
+    report.execution_id = new_execution_id();
+    report.profile = profile.name;
+    const auto snapshot = providers.chains->snapshot_date();
+    report.synthetic = snapshot.has_value();
+    report.data_source = describe_sources(providers, report.synthetic);
+    report.as_of = options.as_of.value_or(snapshot.value_or(today_utc()));
+    if (snapshot && report.as_of != *snapshot) {
+        throw ConfigError(fmt::format("--as-of {}: the sample market is a snapshot of {} only",
+                                      format_date(report.as_of), format_date(*snapshot)));
+    }
+    logger.set_context({{"execution_id", report.execution_id}});
+
+    std::unique_ptr<ops::RunLock> lock;
+    std::unique_ptr<store::Store> db;
+    if (!options.dry_run) {
+        std::error_code ec;
+        std::filesystem::create_directories(config.data_dir, ec);
+        if (ec) {
+            throw StoreError(fmt::format("cannot create data dir {}: {}",
+                                         config.data_dir.string(), ec.message()));
+        }
+        lock = std::make_unique<ops::RunLock>(config.data_dir / "screener.lock");
+        db = store::open_sqlite_store(config.database);
+        report.interrupted_runs_marked = db->mark_interrupted_runs();
+        if (report.interrupted_runs_marked > 0) {
+            logger.warn("runs_marked_interrupted", {{"count", report.interrupted_runs_marked}});
+        }
+        report.run_id = db->begin_run({report.execution_id, options.command, profile.name,
+                                       format_date(report.as_of), report.data_source,
+                                       static_cast<int>(::getpid())});
+    }
+    logger.info("screening_started", {{"command", options.command},
+                                      {"profile", profile.name},
+                                      {"as_of", format_date(report.as_of)},
+                                      {"data_source", report.data_source},
+                                      {"dry_run", options.dry_run}});
+
+    auto finish = [&](const std::string& status, int code) {
+        report.duration_s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        if (db) {
+            db->finish_run(report.run_id,
+                           {status, code, report.symbols_total, report.symbols_screened,
+                            report.symbols_failed, static_cast<int>(report.results.size()),
+                            report.duration_s, report.cost_usd, report.message});
+        }
+    };
+    try {
+        screen_symbols(config, profile, options, providers, db.get(), logger, report);
+        if (db) {
+            db->add_results(report.run_id, report.results);
+        }
+    } catch (const std::exception& e) {
+        // Leave a finished, failed run row behind rather than one stuck in "running".
+        report.outcome = Outcome::Failed;
+        report.message = e.what();
+        try {
+            finish("failed", k_exit_failed);
+        } catch (const std::exception&) {
+            // The database itself is failing; the next run marks this one interrupted.
+        }
+        throw;
+    }
+    report.outcome = judge(report, report.message);
+    finish(outcome_status(report.outcome), exit_code(report.outcome));
+    logger.info("screening_completed",
+                {{"profile", profile.name},
+                 {"status", outcome_status(report.outcome)},
+                 {"duration_s", report.duration_s},
+                 {"symbols_screened", report.symbols_screened},
+                 {"symbols_failed", report.symbols_failed},
+                 {"opportunities", static_cast<int>(report.results.size())},
+                 {"cost_usd", report.cost_usd},
+                 {"error_count", static_cast<int>(report.errors.size())}});
+    return report;
+}
+
+} // namespace screener::pipeline
