@@ -194,7 +194,7 @@ void Logger::log(LogLevel level, std::string_view event, const LogFields& fields
 std::string redact_credentials(std::string_view text) {
     static const std::regex query(R"(((?:api_token|token|apikey|api_key)=)[^&\s"']+)",
                                   std::regex::icase);
-    static const std::regex header(R"(((?:authorization|x-api-key)\s*:\s*)[^\s"',]+(\s+[^\s"',]+)?)",
+    static const std::regex header(R"(((?:authorization|x-api-key)\s*:\s*)(?:(?:bearer|basic|token)\s+)?[^\s"',]+)",
                                    std::regex::icase);
     std::string out = std::regex_replace(std::string(text), query, "$1***");
     return std::regex_replace(out, header, "$1***");

@@ -26,7 +26,4 @@ std::optional<std::string> filter_rejection(const SymbolContext& context,
 void add_short_option_candidate(const SymbolContext& context, const OptionContract& contract,
                                 const ShortOptionTerms& terms, SymbolScore& out);
 
-// The contract's delta: the vendor's when plausible, else Black-Scholes from its IV.
-double contract_delta(const SymbolContext& context, const OptionContract& contract);
-
 } // namespace screener::strategy

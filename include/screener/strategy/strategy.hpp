@@ -53,6 +53,10 @@ const std::map<std::string, const Strategy*>& strategy_table();
 // "missing_iv"), or nullopt when it can. A missing quote is never replaced by a made-up one.
 std::optional<std::string> quote_rejection(const OptionContract& contract);
 
+// The contract's delta: the vendor's when plausible (right sign, |delta| < 1), else
+// Black-Scholes from the contract's IV. Vendors send 0 or -999 for "unknown".
+double contract_delta(const SymbolContext& context, const OptionContract& contract);
+
 // Runs every enabled strategy of the profile over one chain. Quote rejections are counted
 // once per contract, not once per strategy.
 SymbolScore score_symbol(const SymbolContext& context, const OptionChain& chain,

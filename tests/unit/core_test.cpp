@@ -1,0 +1,39 @@
+#include "screener/core/date.hpp"
+#include "screener/core/error.hpp"
+#include "screener/core/outcome.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace screener;
+
+TEST_CASE("dates parse strictly and round-trip", "[core]") {
+    const auto d = parse_date("2026-11-20");
+    REQUIRE(d);
+    CHECK(format_date(*d) == "2026-11-20");
+    CHECK_FALSE(parse_date("2026-13-01"));
+    CHECK_FALSE(parse_date("2026-02-30"));
+    CHECK_FALSE(parse_date("2026-1-01"));
+    CHECK_FALSE(parse_date("20261120"));
+    CHECK_FALSE(parse_date("2026-11-2x"));
+    CHECK(parse_date("2028-02-29"));
+    CHECK_THROWS_AS(parse_date_or_throw("soon", "expiration"), DataError);
+}
+
+TEST_CASE("date arithmetic and unix conversion", "[core]") {
+    const auto d = *parse_date("2026-11-20");
+    CHECK(days_between(d, *parse_date("2026-12-18")) == 28);
+    CHECK(days_between(d, *parse_date("2026-11-01")) == -19);
+    CHECK(format_date(add_days(d, 42)) == "2027-01-01");
+    // MarketData expirations are 16:00 ET = 21:00 UTC in winter; the session date is kept.
+    CHECK(format_date(date_from_unix(1686945600)) == "2023-06-16");
+    CHECK(date_from_unix(unix_from_date(d)) == d);
+    CHECK_FALSE(is_weekend(d));
+    CHECK(is_weekend(add_days(d, 1)));
+}
+
+TEST_CASE("outcomes map to health-style exit codes", "[core]") {
+    STATIC_REQUIRE(exit_code(Outcome::Ok) == 0);
+    STATIC_REQUIRE(exit_code(Outcome::Degraded) == 1);
+    STATIC_REQUIRE(exit_code(Outcome::Failed) == 2);
+    CHECK(std::string(outcome_status(Outcome::Degraded)) == "degraded");
+}
