@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <unistd.h>
 
 namespace screener::cli {
 namespace {
@@ -38,8 +39,12 @@ CommandContext load_context(const GlobalOptions& globals) {
     context.config = config::load_config(globals.config_path);
     const auto& logging = context.config.logging;
     const auto level = globals.verbose ? ops::LogLevel::Debug : ops::parse_log_level(logging.level);
-    const auto format = ops::parse_log_format(globals.log_format.empty() ? logging.format
-                                                                         : globals.log_format);
+    std::string format_name = globals.log_format.empty() ? logging.format : globals.log_format;
+    if (format_name == "auto") {
+        // People at a terminal get text; cron, systemd and pipes get JSON lines.
+        format_name = ::isatty(STDERR_FILENO) ? "text" : "json";
+    }
+    const auto format = ops::parse_log_format(format_name);
     context.logger = logging.file.empty()
                          ? std::make_unique<ops::Logger>(level, format)
                          : std::make_unique<ops::Logger>(level, format, logging.file);
@@ -87,8 +92,8 @@ int screener_main(int argc, char** argv) {
     app.add_option("-c,--config", globals.config_path,
                    "config file (default config/screener.yaml, or $SCREENER_CONFIG)");
     app.add_flag("-v,--verbose", globals.verbose, "log debug events");
-    app.add_option("--log-format", globals.log_format, "log lines as json or text")
-        ->check(CLI::IsMember({"json", "text"}));
+    app.add_option("--log-format", globals.log_format, "log lines as json, text or auto")
+        ->check(CLI::IsMember({"json", "text", "auto"}));
 
     CommandAction action;
     for (const auto registrar : k_subcommands) {

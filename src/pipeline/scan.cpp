@@ -52,10 +52,12 @@ std::string describe_sources(const ProviderSet& set, bool synthetic) {
     return synthetic ? text + " (synthetic)" : text;
 }
 
+// A row without a market cap (the vendors leave it out for most ETFs) is not filtered on it;
+// without a 50-day average volume the session's volume stands in.
 bool passes_prefilter(const StockSnapshot& row, const config::PrefilterConfig& filter) {
     return row.close >= filter.min_price && row.close <= filter.max_price &&
            row.avg_volume_50d.value_or(row.volume) >= filter.min_avg_volume &&
-           row.market_cap.value_or(0) >= filter.min_market_cap;
+           (!row.market_cap || *row.market_cap >= filter.min_market_cap);
 }
 
 // The profile's universe after the prefilter, in a stable order.

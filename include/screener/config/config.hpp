@@ -28,10 +28,10 @@ struct VendorConfig {
 
 // Which provider serves which kind of data, and how to reach each.
 struct ProvidersConfig {
-    std::string universe = "sample"; // exchange snapshot / universe
-    std::string history = "sample";  // daily bars
-    std::string chains = "sample";   // expirations and option chains
-    std::string earnings = "sample"; // earnings calendar
+    std::string universe = "sample";   // exchange snapshot / universe
+    std::string history = "sample";    // daily bars
+    std::string chains = "sample";     // expirations and option chains
+    std::string earnings = "sample";   // earnings calendar
     std::filesystem::path sample_path; // absolute after loading
     VendorConfig eodhd;
     std::string eodhd_exchange = "US";
@@ -110,5 +110,14 @@ Config parse_config(std::string_view yaml_text, const std::string& file_name,
 
 // Known strategy names, in display order.
 const std::vector<std::string>& known_strategies();
+
+// The candidate closest to `word` (case-insensitive edit distance) when it is near enough to be a
+// likely typo, for "did you mean" hints; nullopt otherwise. Also usable for CLI names.
+std::optional<std::string> closest_match(std::string_view word,
+                                         const std::vector<std::string>& candidates);
+
+// Names as written in the config file: "exchange" | "list" | "file", "exclude" | "flag" | "ignore".
+std::string_view universe_source_name(UniverseSource source);
+std::string_view earnings_policy_name(EarningsPolicy policy);
 
 } // namespace screener::config

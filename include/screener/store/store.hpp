@@ -1,6 +1,7 @@
 #pragma once
 // Persistence of runs, results, per-symbol errors and API calls. Only store/ writes SQL.
 
+#include "screener/core/error.hpp"
 #include "screener/core/types.hpp"
 
 #include <cstdint>
@@ -16,8 +17,8 @@ struct RunStart {
     std::string execution_id; // unique per run, also in every log line of the run
     std::string command;      // "scan", ...
     std::string profile;
-    std::string as_of;        // YYYY-MM-DD the data describes
-    std::string data_source;  // e.g. "sample (synthetic)"
+    std::string as_of;       // YYYY-MM-DD the data describes
+    std::string data_source; // e.g. "sample (synthetic)"
     int pid = 0;
 };
 
@@ -27,7 +28,7 @@ struct RunFinish {
     int symbols_total = 0;    // in the universe after prefilter
     int symbols_screened = 0; // scored without error
     int symbols_failed = 0;
-    int opportunities = 0;    // results stored
+    int opportunities = 0; // results stored
     double duration_s = 0;
     double cost_usd = 0;
     std::string message;
@@ -47,8 +48,8 @@ struct ApiCallRecord {
 
 struct IvObservation {
     std::string symbol;
-    std::string date; // YYYY-MM-DD session
-    double atm_iv = 0; // ~30-day at-the-money implied volatility, annualised fraction
+    std::string date;           // YYYY-MM-DD session
+    double atm_iv = 0;          // ~30-day at-the-money implied volatility, annualised fraction
     std::optional<double> hv20; // 20-day close-to-close historical volatility
 };
 
@@ -73,6 +74,7 @@ public:
     // Stores ranked candidates (rank taken from Candidate::rank) in one transaction.
     virtual void add_results(std::int64_t run_id, const std::vector<Candidate>& results) = 0;
     virtual void add_run_error(std::int64_t run_id, const SymbolError& error) = 0;
+    // run_id <= 0 records a call made outside any run (stored with a NULL run).
     virtual void record_api_call(std::int64_t run_id, const ApiCallRecord& call) = 0;
     // One row per symbol and session (upsert): the IV history IV rank/percentile build on.
     virtual void record_iv(const IvObservation& observation) = 0;
@@ -84,6 +86,15 @@ public:
     virtual std::optional<RunRow> latest_run(const std::string& command) = 0;
     virtual std::vector<Candidate> results(std::int64_t run_id) = 0;
     virtual std::vector<SymbolError> run_errors(std::int64_t run_id) = 0;
+
+    // Stores the AI's analysis of the result ranked `rank` in a run (Candidate carries none).
+    // Not pure so existing fakes keep compiling; a store that cannot keep it says so.
+    virtual void set_ai_analysis(std::int64_t run_id, int rank, const std::string& analysis) {
+        (void)run_id;
+        (void)rank;
+        (void)analysis;
+        throw StoreError("this store does not keep AI analyses");
+    }
 };
 
 // Latest schema version this binary knows (PRAGMA user_version after migrating).

@@ -1,0 +1,32 @@
+#pragma once
+// Parsers for EODHD response bodies (fmt=json), shared by the live client and the sample
+// provider. Formats: the shared vendor notes (vendors/README.md section 1); copies of the
+// documented examples are in tests/fixtures/vendors/eodhd/.
+//
+// Every numeric field may be a JSON integer, a double, null, a numeric string or "NA"; null and
+// "NA" count as missing. A missing required field, a body that is not JSON (CSV without
+// fmt=json, plain-text "Unauthenticated") or the wrong shape throws DataError whose message
+// starts with `context` and names the row and field.
+
+#include "screener/core/types.hpp"
+
+#include <string_view>
+#include <vector>
+
+namespace screener::providers {
+
+// GET /eod-bulk-last-day/{EXCHANGE}, default or filter=extended shape. Required per row: code,
+// date, open, high, low, close, volume (may be fractional). adjusted_close defaults to close;
+// name, exchange_short_name, MarketCapitalization, avgvol_50d, avgvol_200d are optional.
+std::vector<StockSnapshot> parse_eodhd_bulk(std::string_view json, std::string_view context);
+
+// GET /eod/{TICKER}: bars oldest first (sorted if the vendor did not). Required: date, open,
+// high, low, close, volume; adjusted_close defaults to close.
+std::vector<Bar> parse_eodhd_eod(std::string_view json, std::string_view context);
+
+// GET /calendar/earnings: one event per row; ".US" is stripped from the code (other exchange
+// suffixes are kept, so foreign listings never match a US symbol). before_after_market may be
+// null -> empty timing.
+std::vector<EarningsEvent> parse_eodhd_earnings(std::string_view json, std::string_view context);
+
+} // namespace screener::providers

@@ -1,0 +1,50 @@
+#pragma once
+// The bundled synthetic sample market (data/sample/, docs/sample-market.md) served through the
+// same parsers as the live vendors, as if its files were their responses:
+//   manifest.json                               as_of, synthetic:true, optionable symbols
+//   eodhd/eod-bulk-last-day/US.json             exchange_snapshot
+//   eodhd/eod/<SYM>.US.json                     daily_history
+//   eodhd/calendar/earnings.json                earnings_calendar
+//   marketdata/options/expirations/<SYM>.json   expirations
+//   marketdata/options/chain/<SYM>.json         option_chain (every listed expiration)
+// Files are read on every call and nothing is cached, so the provider is safe to call from
+// several threads at once.
+
+#include "screener/providers/provider.hpp"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace screener::providers {
+
+class SampleProvider : public Provider {
+public:
+    // Reads and checks manifest.json; DataError when it is missing or malformed.
+    explicit SampleProvider(std::filesystem::path directory);
+
+    std::string name() const override { return "sample"; }
+    std::optional<Date> snapshot_date() const override { return m_as_of; }
+    // The snapshot of the sample's as_of, whatever `as_of` asks: there is only one session.
+    std::vector<StockSnapshot> exchange_snapshot(Date as_of) override;
+    std::vector<Bar> daily_history(const std::string& symbol, Date from, Date to) override;
+    std::vector<Date> expirations(const std::string& symbol) override;
+    // Contracts whose DTE, counted from request.as_of, lies in [dte_min, dte_max]; each
+    // contract's dte is recomputed from request.as_of.
+    OptionChain option_chain(const std::string& symbol, const ChainRequest& request) override;
+    std::vector<EarningsEvent> earnings_calendar(Date from, Date to) override;
+
+    const std::filesystem::path& directory() const { return m_dir; }
+    // The optionable symbols the manifest lists (those with history and chains).
+    const std::vector<std::string>& symbols() const { return m_symbols; }
+
+private:
+    std::filesystem::path m_dir;
+    Date m_as_of{};
+    std::vector<std::string> m_symbols;
+};
+
+// The whole file in one read; DataError naming the path when it cannot be read.
+std::string read_whole_file(const std::filesystem::path& path);
+
+} // namespace screener::providers

@@ -1,0 +1,89 @@
+#pragma once
+// The SQLite implementation of Store: one connection per instance, WAL, migrations on open.
+
+#include "screener/store/store.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace SQLite {
+class Database;
+}
+
+namespace screener::store {
+
+struct SqliteStoreOptions {
+    // Clock for started_at, finished_at, created_at and ts; empty means system_clock::now.
+    // Tests inject a fixed time to assert exact timestamps.
+    std::function<std::chrono::system_clock::time_point()> now;
+};
+
+// What a connection actually runs with, read back through PRAGMAs (tests, health).
+struct ConnectionSettings {
+    std::string journal_mode; // "wal"
+    int synchronous = -1;     // 1 = NORMAL
+    int busy_timeout_ms = -1;
+    bool foreign_keys = false;
+    int user_version = 0;
+};
+
+// RFC 3339 UTC with milliseconds, e.g. "2026-11-28T12:00:00.123Z" (truncated, not rounded).
+std::string format_utc_timestamp(std::chrono::system_clock::time_point time);
+
+// Every method is serialised by a mutex, so one store may be shared by worker threads.
+// Every SQLite failure surfaces as StoreError naming the database path and the operation.
+class SqliteStore final : public Store {
+public:
+    // Opens or creates `database` (its directory must exist), configures the connection
+    // (journal_mode=WAL, synchronous=NORMAL, busy_timeout=5000, foreign_keys=ON), refuses a
+    // schema newer than latest_schema_version(), proves the file writable with a write that is
+    // rolled back, and applies pending migrations.
+    explicit SqliteStore(const std::filesystem::path& database, SqliteStoreOptions options = {});
+    ~SqliteStore() override;
+    SqliteStore(const SqliteStore&) = delete;
+    SqliteStore& operator=(const SqliteStore&) = delete;
+
+    std::int64_t begin_run(const RunStart& start) override;
+    // Throws StoreError for an unknown run, or for status "running" (a finish must end it).
+    void finish_run(std::int64_t run_id, const RunFinish& finish) override;
+    void add_results(std::int64_t run_id, const std::vector<Candidate>& results) override;
+    void add_run_error(std::int64_t run_id, const SymbolError& error) override;
+    void record_api_call(std::int64_t run_id, const ApiCallRecord& call) override;
+    // A later observation of the same symbol and session replaces atm_iv; hv20 is kept when
+    // the later one has none. StoreError for a non-finite atm_iv or a date not YYYY-MM-DD.
+    void record_iv(const IvObservation& observation) override;
+    int mark_interrupted_runs() override;
+
+    std::optional<RunRow> run(std::int64_t run_id) override;
+    std::optional<RunRow> latest_run(const std::string& command) override;
+    // Ordered by rank. A figure stored as NULL (it was NaN) reads back as NaN; max_loss NULL
+    // reads back as nullopt.
+    std::vector<Candidate> results(std::int64_t run_id) override;
+    std::vector<SymbolError> run_errors(std::int64_t run_id) override;
+    // StoreError when the run has no result with that rank.
+    void set_ai_analysis(std::int64_t run_id, int rank, const std::string& analysis) override;
+
+    // The settings of this store's own connection (they are per connection in SQLite).
+    ConnectionSettings connection_settings();
+    const std::filesystem::path& path() const { return m_path; }
+
+private:
+    template <class Body>
+    auto locked(std::string_view what, Body&& body);
+    std::string now_text() const;
+
+    std::filesystem::path m_path;
+    SqliteStoreOptions m_options;
+    std::mutex m_mutex;
+    std::unique_ptr<SQLite::Database> m_db;
+};
+
+// Same as open_sqlite_store(database) with options (e.g. an injected clock).
+std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& database,
+                                         SqliteStoreOptions options);
+
+} // namespace screener::store

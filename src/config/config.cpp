@@ -1,0 +1,986 @@
+// YAML -> Config with strict validation. Every error is one line:
+//   <file>:<line>:<column>: <dotted.key.path>: <what is wrong>
+// Values are shown as written in the file (before ${VAR} expansion), so an environment value,
+// which may be a secret, never reaches a message.
+
+#include "screener/config/config.hpp"
+
+#include "screener/core/error.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <fmt/format.h>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+#include <system_error>
+#include <yaml-cpp/yaml.h>
+
+namespace screener::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string> k_top_keys = {"data_dir", "database",  "logging",
+                                             "market",   "providers", "profiles"};
+const std::vector<std::string> k_logging_keys = {"level", "format", "file"};
+const std::vector<std::string> k_market_keys = {"risk_free_rate"};
+const std::vector<std::string> k_providers_keys = {"routing", "sample", "eodhd", "marketdata"};
+const std::vector<std::string> k_routing_keys = {"universe", "history", "chains", "earnings"};
+const std::vector<std::string> k_sample_keys = {"path"};
+const std::vector<std::string> k_eodhd_keys = {"base_url", "api_key", "api_key_file", "exchange"};
+const std::vector<std::string> k_marketdata_keys = {"base_url", "api_key", "api_key_file"};
+const std::vector<std::string> k_profile_keys = {"description",  "universe",  "prefilter",
+                                                 "earnings",     "top_n",     "max_per_symbol",
+                                                 "history_days", "strategies"};
+const std::vector<std::string> k_universe_keys = {"source", "symbols", "file"};
+const std::vector<std::string> k_prefilter_keys = {"min_price", "max_price", "min_avg_volume",
+                                                   "min_market_cap"};
+const std::vector<std::string> k_strategy_keys = {
+    "enabled",   "dte_min",           "dte_max",        "delta_min",
+    "delta_max", "min_open_interest", "max_spread_pct", "min_bid"};
+
+const std::vector<std::string> k_log_levels = {"debug", "info", "warn", "error"};
+const std::vector<std::string> k_log_formats = {"json", "text", "auto"};
+const std::vector<std::string> k_provider_names = {"sample", "eodhd", "marketdata"};
+const std::vector<std::string> k_universe_sources = {"exchange", "list", "file"};
+const std::vector<std::string> k_earnings_policies = {"exclude", "flag", "ignore"};
+
+const char* const k_default_eodhd_url = "https://eodhd.com/api";
+const char* const k_default_marketdata_url = "https://api.marketdata.app";
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return out;
+}
+
+std::string trim(std::string_view text) {
+    const auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+    std::size_t begin = 0;
+    std::size_t end = text.size();
+    while (begin < end && is_space(text[begin])) {
+        ++begin;
+    }
+    while (end > begin && is_space(text[end - 1])) {
+        --end;
+    }
+    return std::string(text.substr(begin, end - begin));
+}
+
+std::string join(const std::vector<std::string>& items) {
+    return fmt::format("{}", fmt::join(items, ", "));
+}
+
+// File text quoted for a message: control characters escaped so the message stays one line,
+// long text cut short.
+std::string quote_text(std::string_view text) {
+    constexpr std::size_t k_max_shown = 80;
+    std::string out = "'";
+    for (std::size_t i = 0; i < text.size() && i < k_max_shown; ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (c < 0x20 || c == 0x7f) {
+            out += fmt::format("\\x{:02x}", static_cast<unsigned>(c));
+        } else {
+            out.push_back(static_cast<char>(c));
+        }
+    }
+    if (text.size() > k_max_shown) {
+        out += "...";
+    }
+    out += "'";
+    return out;
+}
+
+// Safety net for the one-line rule (file names and parser messages are not under our control).
+std::string one_line(std::string text) {
+    std::replace_if(
+        text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+    return text;
+}
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& known) {
+    if (auto match = closest_match(word, known)) {
+        return fmt::format(" (did you mean '{}'?)", *match);
+    }
+    return fmt::format(" (known: {})", join(known));
+}
+
+std::string child_path(std::string_view parent, std::string_view key) {
+    return parent.empty() ? std::string(key) : fmt::format("{}.{}", parent, key);
+}
+
+// A lexically normalised absolute path without a trailing separator.
+fs::path normalised(const fs::path& path) {
+    fs::path out = path.lexically_normal();
+    if (!out.has_filename() && out.has_relative_path()) {
+        out = out.parent_path();
+    }
+    return out;
+}
+
+fs::path resolve(const fs::path& base, const fs::path& path) {
+    return normalised(path.is_absolute() ? path : base / path);
+}
+
+// Shared by every node of one document: where messages point, how values expand.
+class Context {
+public:
+    Context(std::string file_name, fs::path base_dir, const EnvLookup& env)
+        : m_file(std::move(file_name)), m_base_dir(std::move(base_dir)), m_env(env) {}
+
+    [[noreturn]] void fail(const YAML::Mark& mark, std::string_view path,
+                           std::string_view what) const {
+        // yaml-cpp marks are 0-based; a null mark (empty document) points at the start.
+        const int line = mark.line >= 0 ? mark.line + 1 : 1;
+        const int column = mark.column >= 0 ? mark.column + 1 : 1;
+        throw ConfigError(one_line(fmt::format("{}:{}:{}: {}: {}", m_file, line, column,
+                                               path.empty() ? "(top level)" : path, what)));
+    }
+
+    const fs::path& base_dir() const { return m_base_dir; }
+    const EnvLookup& env() const { return m_env; }
+
+private:
+    std::string m_file;
+    fs::path m_base_dir;
+    const EnvLookup& m_env;
+};
+
+struct Scalar {
+    std::string raw;  // as written in the file
+    std::string text; // after ${VAR} expansion
+};
+
+// One value of the document with its key path and the position messages point at.
+class Field {
+public:
+    Field(const Context& context, YAML::Node node, YAML::Mark mark, std::string path)
+        : m_context(&context), m_node(std::move(node)), m_mark(mark), m_path(std::move(path)) {}
+
+    const Context& context() const { return *m_context; }
+    const YAML::Node& node() const { return m_node; }
+    const YAML::Mark& mark() const { return m_mark; }
+    const std::string& path() const { return m_path; }
+    bool is_null() const { return m_node.IsNull(); }
+
+    [[noreturn]] void fail(std::string_view what) const { m_context->fail(m_mark, m_path, what); }
+
+    std::string kind() const {
+        switch (m_node.Type()) {
+        case YAML::NodeType::Map:
+            return "a mapping";
+        case YAML::NodeType::Sequence:
+            return "a list";
+        case YAML::NodeType::Scalar:
+            return "a single value";
+        default:
+            return "nothing";
+        }
+    }
+
+    // The value as shown in messages: the file's text, never the expansion of a ${VAR}.
+    std::string shown() const {
+        const std::string raw = m_node.IsScalar() ? m_node.Scalar() : std::string();
+        if (raw.find("${") != std::string::npos) {
+            return fmt::format("{} (after expansion)", quote_text(raw));
+        }
+        return quote_text(raw);
+    }
+
+    Scalar scalar(std::string_view expected) const {
+        if (!m_node.IsScalar()) {
+            fail(fmt::format("expected {}, got {}", expected, kind()));
+        }
+        Scalar out{m_node.Scalar(), {}};
+        try {
+            out.text = expand_env(out.raw, m_context->env());
+        } catch (const ConfigError& e) {
+            fail(e.what());
+        }
+        return out;
+    }
+
+    std::string string(bool allow_empty) const {
+        if (is_null()) {
+            if (!allow_empty) {
+                fail("must not be empty");
+            }
+            return {};
+        }
+        std::string text = scalar("a string").text;
+        if (text.empty() && !allow_empty) {
+            fail(m_node.Scalar().find("${") != std::string::npos
+                     ? fmt::format("must not be empty ({} expands to nothing)",
+                                   quote_text(m_node.Scalar()))
+                     : std::string("must not be empty"));
+        }
+        return text;
+    }
+
+    double number() const {
+        const std::string text = trim(scalar("a number").text);
+        std::string_view digits = text;
+        if (!digits.empty() && digits.front() == '+') {
+            digits.remove_prefix(1);
+        }
+        double value = 0;
+        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+        if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
+            !std::isfinite(value)) {
+            fail(fmt::format("expected a number, got {}", shown()));
+        }
+        return value;
+    }
+
+    int integer() const {
+        const std::string text = trim(scalar("a whole number").text);
+        std::string_view digits = text;
+        if (!digits.empty() && digits.front() == '+') {
+            digits.remove_prefix(1);
+        }
+        long long value = 0;
+        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+        if (ec == std::errc::result_out_of_range ||
+            (ec == std::errc() && end == digits.data() + digits.size() &&
+             (value < std::numeric_limits<int>::min() ||
+              value > std::numeric_limits<int>::max()))) {
+            fail(fmt::format("{} is too large for a whole number", shown()));
+        }
+        if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) {
+            fail(fmt::format("expected a whole number, got {}", shown()));
+        }
+        return static_cast<int>(value);
+    }
+
+    bool boolean() const {
+        const std::string text = trim(scalar("true or false").text);
+        if (text == "true") {
+            return true;
+        }
+        if (text == "false") {
+            return false;
+        }
+        fail(fmt::format("expected true or false, got {}", shown()));
+    }
+
+    std::string choice(const std::vector<std::string>& choices) const {
+        const std::string text = trim(scalar(fmt::format("one of {}", join(choices))).text);
+        if (std::find(choices.begin(), choices.end(), text) != choices.end()) {
+            return text;
+        }
+        std::string hint;
+        if (auto match = closest_match(text, choices)) {
+            hint = fmt::format(" (did you mean '{}'?)", *match);
+        }
+        fail(fmt::format("must be one of {}; got {}{}", join(choices), shown(), hint));
+    }
+
+    fs::path path_value() const { return fs::path(string(false)); }
+
+private:
+    const Context* m_context;
+    YAML::Node m_node;
+    YAML::Mark m_mark;
+    std::string m_path;
+};
+
+struct Entry {
+    std::string key;
+    YAML::Mark key_mark;
+    Field value;
+};
+
+// A mapping's entries in file order, with duplicate keys refused and YAML merge keys ("<<: *x")
+// applied, since yaml-cpp leaves both to the application.
+class MapView {
+public:
+    // A null field (e.g. "logging:" with every line below commented out) reads as empty.
+    explicit MapView(const Field& field) : m_self(field) {
+        if (!field.is_null() && !field.node().IsMap()) {
+            field.fail(fmt::format("expected a mapping of keys, got {}", field.kind()));
+        }
+        if (field.node().IsMap()) {
+            collect(field.node());
+        }
+    }
+
+    const Field& self() const { return m_self; }
+    const std::string& path() const { return m_self.path(); }
+    const std::vector<Entry>& entries() const { return m_entries; }
+    bool empty() const { return m_entries.empty(); }
+
+    void allow_only(const std::vector<std::string>& known, std::string_view noun = "key") const {
+        for (const auto& entry : m_entries) {
+            if (std::find(known.begin(), known.end(), entry.key) == known.end()) {
+                m_self.context().fail(entry.key_mark, entry.value.path(),
+                                      fmt::format("unknown {} {}{}", noun, quote_text(entry.key),
+                                                  did_you_mean(entry.key, known)));
+            }
+        }
+    }
+
+    const Entry* entry(std::string_view key) const {
+        for (const auto& e : m_entries) {
+            if (e.key == key) {
+                return &e;
+            }
+        }
+        return nullptr;
+    }
+
+    std::optional<Field> find(std::string_view key) const {
+        if (const Entry* e = entry(key)) {
+            return e->value;
+        }
+        return std::nullopt;
+    }
+
+    // A missing key is reported at the mapping that should hold it.
+    [[noreturn]] void fail_missing(std::string_view key, std::string_view what) const {
+        m_self.context().fail(m_self.mark(), child_path(path(), key), what);
+    }
+
+    Field require(std::string_view key) const {
+        if (auto field = find(key)) {
+            return *field;
+        }
+        fail_missing(key, "required key is missing");
+    }
+
+    // Fails at the key's value when the file sets it, else at this mapping.
+    [[noreturn]] void fail_at(std::string_view key, std::string_view what) const {
+        if (auto field = find(key)) {
+            field->fail(what);
+        }
+        fail_missing(key, what);
+    }
+
+    // How a key's value reads in messages: as written, or the default it fell back to.
+    std::string shown(std::string_view key, double fallback) const {
+        if (auto field = find(key)) {
+            return field->shown();
+        }
+        return fmt::format("{} (the default)", fallback);
+    }
+
+private:
+    void collect(const YAML::Node& map) {
+        std::vector<YAML::Node> merged;
+        for (auto it = map.begin(); it != map.end(); ++it) {
+            const YAML::Node key = it->first;
+            const YAML::Node value = it->second;
+            if (!key.IsScalar()) {
+                m_self.context().fail(key.Mark(), path(), "keys must be plain names");
+            }
+            const std::string name = key.Scalar();
+            if (name == "<<" && key.Tag() == "?") {
+                add_merge_sources(value, key.Mark(), merged);
+                continue;
+            }
+            if (const Entry* first = entry(name)) {
+                m_self.context().fail(key.Mark(), child_path(path(), name),
+                                      fmt::format("duplicate key {} (first set on line {})",
+                                                  quote_text(name), first->key_mark.line + 1));
+            }
+            // An empty value has yaml-cpp's mark on the next token; point at its key instead.
+            const YAML::Mark mark = value.IsNull() ? key.Mark() : value.Mark();
+            m_entries.push_back(
+                {name, key.Mark(), Field(m_self.context(), value, mark, child_path(path(), name))});
+        }
+        // Keys written in the mapping win over merged ones; earlier merge sources win over later.
+        for (const auto& source : merged) {
+            const MapView view(Field(m_self.context(), source, source.Mark(), path()));
+            for (const auto& e : view.entries()) {
+                if (!entry(e.key)) {
+                    m_entries.push_back(e);
+                }
+            }
+        }
+    }
+
+    void add_merge_sources(const YAML::Node& value, const YAML::Mark& mark,
+                           std::vector<YAML::Node>& out) const {
+        if (value.IsMap()) {
+            out.push_back(value);
+            return;
+        }
+        if (value.IsSequence()) {
+            bool all_maps = true;
+            for (const auto& item : value) {
+                all_maps = all_maps && item.IsMap();
+            }
+            if (all_maps) {
+                for (const auto& item : value) {
+                    out.push_back(item);
+                }
+                return;
+            }
+        }
+        m_self.context().fail(mark, child_path(path(), "<<"),
+                              "a merge key needs a mapping or a list of mappings (e.g. <<: *name)");
+    }
+
+    Field m_self;
+    std::vector<Entry> m_entries;
+};
+
+void read(const MapView& map, std::string_view key, double& out) {
+    if (auto field = map.find(key)) {
+        out = field->number();
+    }
+}
+
+void read(const MapView& map, std::string_view key, int& out) {
+    if (auto field = map.find(key)) {
+        out = field->integer();
+    }
+}
+
+void read(const MapView& map, std::string_view key, bool& out) {
+    if (auto field = map.find(key)) {
+        out = field->boolean();
+    }
+}
+
+void read(const MapView& map, std::string_view key, std::string& out) {
+    if (auto field = map.find(key)) {
+        out = field->string(true);
+    }
+}
+
+void read_choice(const MapView& map, std::string_view key, const std::vector<std::string>& choices,
+                 std::string& out) {
+    if (auto field = map.find(key)) {
+        out = field->choice(choices);
+    }
+}
+
+// Range checks: the message points at the key when set in the file, else at its mapping.
+template <typename T>
+void check_at_least(const MapView& map, std::string_view key, T value, T minimum) {
+    if (value < minimum) {
+        map.fail_at(key, fmt::format("must be at least {}, got {}", minimum,
+                                     map.shown(key, static_cast<double>(value))));
+    }
+}
+
+void check_order(const MapView& map, std::string_view min_key, double min_value,
+                 std::string_view max_key, double max_value) {
+    if (min_value <= max_value) {
+        return;
+    }
+    const std::string what =
+        fmt::format("{} {} is greater than {} {}", min_key, map.shown(min_key, min_value), max_key,
+                    map.shown(max_key, max_value));
+    map.fail_at(map.find(min_key) ? min_key : max_key, what);
+}
+
+LoggingConfig parse_logging(const MapView& map, const fs::path& data_dir) {
+    map.allow_only(k_logging_keys);
+    LoggingConfig out;
+    read_choice(map, "level", k_log_levels, out.level);
+    read_choice(map, "format", k_log_formats, out.format);
+    if (auto field = map.find("file")) {
+        const std::string file = field->string(true);
+        if (!file.empty()) {
+            out.file = resolve(data_dir, file);
+        }
+    }
+    return out;
+}
+
+double parse_market(const MapView& map, double risk_free_rate) {
+    map.allow_only(k_market_keys);
+    read(map, "risk_free_rate", risk_free_rate);
+    // A fraction, not a percentage: 4.5 instead of 0.045 is the likely mistake.
+    if (risk_free_rate < -0.1 || risk_free_rate > 0.5) {
+        map.fail_at("risk_free_rate",
+                    fmt::format("must be a fraction between -0.1 and 0.5 (0.045 is 4.5%), got {}",
+                                map.shown("risk_free_rate", risk_free_rate)));
+    }
+    return risk_free_rate;
+}
+
+// Reads a key file that only its owner may access; the content is the key.
+std::string read_key_file(const Field& field, const fs::path& file) {
+    std::error_code ec;
+    const fs::file_status status = fs::status(file, ec);
+    if (!fs::exists(status)) {
+        field.fail(fmt::format("key file '{}' does not exist", file.string()));
+    }
+    if (ec) {
+        field.fail(fmt::format("key file '{}' cannot be checked: {}", file.string(), ec.message()));
+    }
+    if (!fs::is_regular_file(status)) {
+        field.fail(fmt::format("key file '{}' is not a regular file", file.string()));
+    }
+    const auto mode = static_cast<unsigned>(status.permissions() & fs::perms::mask);
+    if ((mode & 077U) != 0) {
+        field.fail(fmt::format("key file '{}' has mode {:04o}; it must not be accessible by group "
+                               "or others (chmod 600 it)",
+                               file.string(), mode));
+    }
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream content;
+    if (!in || !(content << in.rdbuf())) {
+        field.fail(fmt::format("key file '{}' cannot be read", file.string()));
+    }
+    std::string key = trim(content.str());
+    if (key.empty()) {
+        field.fail(fmt::format("key file '{}' is empty", file.string()));
+    }
+    return key;
+}
+
+VendorConfig parse_vendor(const MapView& map, const std::vector<std::string>& keys,
+                          const char* default_url, const fs::path& base_dir) {
+    map.allow_only(keys);
+    VendorConfig out;
+    out.base_url = default_url;
+    if (auto field = map.find("base_url")) {
+        std::string url = trim(field->string(false));
+        if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+            field->fail(fmt::format("expected an http:// or https:// URL, got {}", field->shown()));
+        }
+        while (url.size() > 8 && url.back() == '/') {
+            url.pop_back();
+        }
+        out.base_url = url;
+    }
+    const auto key = map.find("api_key");
+    const auto key_file = map.find("api_key_file");
+    if (key && key_file) {
+        map.self().context().fail(map.entry("api_key_file")->key_mark, key_file->path(),
+                                  "set either api_key or api_key_file, not both");
+    }
+    if (key) {
+        const std::string raw = key->node().IsScalar() ? key->node().Scalar() : std::string();
+        if (!key->is_null() && !raw.empty() && raw.find("${") == std::string::npos) {
+            // Refused so keys stay out of files that get copied and committed; not echoed.
+            key->fail("a literal API key is not accepted here; use ${ENV_VAR} or api_key_file");
+        }
+        out.api_key = trim(key->string(true));
+    }
+    if (key_file) {
+        out.api_key = read_key_file(*key_file, resolve(base_dir, key_file->path_value()));
+    }
+    return out;
+}
+
+ProvidersConfig parse_providers(const MapView& map, const fs::path& base_dir,
+                                const fs::path& data_dir) {
+    map.allow_only(k_providers_keys);
+    ProvidersConfig out;
+    out.eodhd.base_url = k_default_eodhd_url;
+    out.marketdata.base_url = k_default_marketdata_url;
+    out.sample_path = data_dir / "sample";
+    if (auto field = map.find("routing")) {
+        const MapView routing(*field);
+        routing.allow_only(k_routing_keys);
+        read_choice(routing, "universe", k_provider_names, out.universe);
+        read_choice(routing, "history", k_provider_names, out.history);
+        read_choice(routing, "chains", k_provider_names, out.chains);
+        read_choice(routing, "earnings", k_provider_names, out.earnings);
+    }
+    if (auto field = map.find("sample")) {
+        const MapView sample(*field);
+        sample.allow_only(k_sample_keys);
+        if (auto path = sample.find("path")) {
+            out.sample_path = resolve(base_dir, path->path_value());
+        }
+    }
+    if (auto field = map.find("eodhd")) {
+        const MapView eodhd(*field);
+        out.eodhd = parse_vendor(eodhd, k_eodhd_keys, k_default_eodhd_url, base_dir);
+        if (auto exchange = eodhd.find("exchange")) {
+            std::string code = trim(exchange->string(false));
+            const bool ok = code.size() <= 10 && std::all_of(code.begin(), code.end(), [](char c) {
+                                return std::isalnum(static_cast<unsigned char>(c)) != 0;
+                            });
+            if (!ok) {
+                exchange->fail(
+                    fmt::format("expected an exchange code such as US, got {}", exchange->shown()));
+            }
+            std::transform(code.begin(), code.end(), code.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+            out.eodhd_exchange = code;
+        }
+    }
+    if (auto field = map.find("marketdata")) {
+        out.marketdata =
+            parse_vendor(MapView(*field), k_marketdata_keys, k_default_marketdata_url, base_dir);
+    }
+    return out;
+}
+
+bool is_symbol(std::string_view symbol) {
+    return !symbol.empty() && symbol.size() <= 12 &&
+           std::all_of(symbol.begin(), symbol.end(), [](char c) {
+               return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+           });
+}
+
+// A list of symbols, or one value holding them separated by commas or spaces (handy with
+// "symbols: ${WATCHLIST}").
+std::vector<std::string> parse_symbols(const Field& field) {
+    std::vector<std::pair<std::string, Field>> items;
+    // Symbols split out of one ${VAR} value are not echoed in messages; list items are file text.
+    bool hide_values = false;
+    if (field.node().IsSequence()) {
+        std::size_t index = 0;
+        for (const auto& item : field.node()) {
+            const Field element(field.context(), item, item.IsNull() ? field.mark() : item.Mark(),
+                                fmt::format("{}[{}]", field.path(), index++));
+            items.emplace_back(element.string(false), element);
+        }
+    } else if (field.node().IsScalar()) {
+        std::string text = field.scalar("a list of symbols").text;
+        hide_values = field.node().Scalar().find("${") != std::string::npos;
+        std::replace(text.begin(), text.end(), ',', ' ');
+        std::istringstream words(text);
+        for (std::string word; words >> word;) {
+            items.emplace_back(word, field);
+        }
+    } else {
+        field.fail(fmt::format("expected a list of symbols, got {}", field.kind()));
+    }
+    std::vector<std::string> out;
+    for (const auto& [text, where] : items) {
+        std::string symbol = trim(text);
+        std::transform(symbol.begin(), symbol.end(), symbol.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        const std::string shown =
+            hide_values ? fmt::format("a symbol in {}", where.shown()) : quote_text(symbol);
+        if (!is_symbol(symbol)) {
+            where.fail(
+                fmt::format("{} is not a ticker symbol (1-12 of A-Z, 0-9, '.', '-')", shown));
+        }
+        if (std::find(out.begin(), out.end(), symbol) != out.end()) {
+            where.fail(fmt::format("{} is listed twice", shown));
+        }
+        out.push_back(symbol);
+    }
+    if (out.empty()) {
+        field.fail("must list at least one symbol");
+    }
+    return out;
+}
+
+UniverseConfig parse_universe(const MapView& map, const fs::path& base_dir) {
+    map.allow_only(k_universe_keys);
+    UniverseConfig out;
+    // No default source: a profile that forgot it would silently screen the whole exchange.
+    const std::string source = map.require("source").choice(k_universe_sources);
+    out.source = source == "list"   ? UniverseSource::List
+                 : source == "file" ? UniverseSource::File
+                                    : UniverseSource::Exchange;
+    const auto symbols = map.find("symbols");
+    const auto file = map.find("file");
+    if (out.source == UniverseSource::List) {
+        if (!symbols) {
+            map.fail_missing("symbols", "required when source is list");
+        }
+        out.symbols = parse_symbols(*symbols);
+    } else if (symbols) {
+        symbols->fail(fmt::format("only used when source is list (source is {})", source));
+    }
+    if (out.source == UniverseSource::File) {
+        if (!file) {
+            map.fail_missing("file", "required when source is file");
+        }
+        out.file = resolve(base_dir, file->path_value());
+    } else if (file) {
+        file->fail(fmt::format("only used when source is file (source is {})", source));
+    }
+    return out;
+}
+
+PrefilterConfig parse_prefilter(const MapView& map) {
+    map.allow_only(k_prefilter_keys);
+    PrefilterConfig out;
+    read(map, "min_price", out.min_price);
+    read(map, "max_price", out.max_price);
+    read(map, "min_avg_volume", out.min_avg_volume);
+    read(map, "min_market_cap", out.min_market_cap);
+    check_at_least(map, "min_price", out.min_price, 0.0);
+    check_at_least(map, "max_price", out.max_price, 0.0);
+    check_at_least(map, "min_avg_volume", out.min_avg_volume, 0.0);
+    check_at_least(map, "min_market_cap", out.min_market_cap, 0.0);
+    check_order(map, "min_price", out.min_price, "max_price", out.max_price);
+    return out;
+}
+
+StrategyConfig parse_strategy(const MapView& map) {
+    map.allow_only(k_strategy_keys);
+    StrategyConfig out;
+    read(map, "enabled", out.enabled);
+    read(map, "dte_min", out.dte_min);
+    read(map, "dte_max", out.dte_max);
+    read(map, "delta_min", out.delta_min);
+    read(map, "delta_max", out.delta_max);
+    read(map, "min_open_interest", out.min_open_interest);
+    read(map, "max_spread_pct", out.max_spread_pct);
+    read(map, "min_bid", out.min_bid);
+    check_at_least(map, "dte_min", out.dte_min, 0);
+    check_at_least(map, "dte_max", out.dte_max, 0);
+    check_order(map, "dte_min", out.dte_min, "dte_max", out.dte_max);
+    for (const char* key : {"delta_min", "delta_max"}) {
+        const double delta = key == std::string_view("delta_min") ? out.delta_min : out.delta_max;
+        if (delta < 0 || delta > 1) {
+            map.fail_at(key, fmt::format("must be between 0 and 1 (an absolute delta), got {}",
+                                         map.shown(key, delta)));
+        }
+    }
+    check_order(map, "delta_min", out.delta_min, "delta_max", out.delta_max);
+    check_at_least(map, "min_open_interest", out.min_open_interest, 0.0);
+    check_at_least(map, "min_bid", out.min_bid, 0.0);
+    // (ask - bid) / mid cannot exceed 2, so a larger value is almost surely a percentage.
+    if (!(out.max_spread_pct > 0) || out.max_spread_pct > 2) {
+        map.fail_at("max_spread_pct",
+                    fmt::format("must be a fraction of the mid price above 0 and at most 2 (0.15 "
+                                "is 15%), got {}",
+                                map.shown("max_spread_pct", out.max_spread_pct)));
+    }
+    return out;
+}
+
+bool is_profile_name(std::string_view name) {
+    return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+    });
+}
+
+ProfileConfig parse_profile(const std::string& name, const MapView& map, const fs::path& base_dir) {
+    map.allow_only(k_profile_keys);
+    ProfileConfig out;
+    out.name = name;
+    read(map, "description", out.description);
+    // Required: a profile must say what it screens.
+    out.universe = parse_universe(MapView(map.require("universe")), base_dir);
+    if (auto field = map.find("prefilter")) {
+        out.prefilter = parse_prefilter(MapView(*field));
+    }
+    if (auto field = map.find("earnings")) {
+        const std::string policy = field->choice(k_earnings_policies);
+        out.earnings = policy == "exclude"  ? EarningsPolicy::Exclude
+                       : policy == "ignore" ? EarningsPolicy::Ignore
+                                            : EarningsPolicy::Flag;
+    }
+    read(map, "top_n", out.top_n);
+    read(map, "max_per_symbol", out.max_per_symbol);
+    read(map, "history_days", out.history_days);
+    check_at_least(map, "top_n", out.top_n, 1);
+    check_at_least(map, "max_per_symbol", out.max_per_symbol, 1);
+    // Enough daily bars for a 20-trading-day historical volatility.
+    check_at_least(map, "history_days", out.history_days, 30);
+
+    const MapView strategies(map.require("strategies"));
+    strategies.allow_only(known_strategies(), "strategy");
+    if (strategies.empty()) {
+        strategies.self().fail(
+            fmt::format("must list at least one strategy (known: {})", join(known_strategies())));
+    }
+    for (const auto& entry : strategies.entries()) {
+        out.strategies[entry.key] = parse_strategy(MapView(entry.value));
+    }
+    return out;
+}
+
+Config parse_document(const Context& context, const YAML::Node& root) {
+    const Field top_field(context, root, root.Mark(), "");
+    if (!root.IsMap()) {
+        top_field.fail(fmt::format("expected a mapping of settings (data_dir, profiles, ...), "
+                                   "got {}",
+                                   top_field.kind()));
+    }
+    const MapView top(top_field);
+    top.allow_only(k_top_keys);
+
+    Config config;
+    config.data_dir = resolve(context.base_dir(), top.require("data_dir").path_value());
+    config.database = config.data_dir / "screener.db";
+    if (auto field = top.find("database")) {
+        config.database = resolve(config.data_dir, field->path_value());
+    }
+    if (auto field = top.find("logging")) {
+        config.logging = parse_logging(MapView(*field), config.data_dir);
+    }
+    if (auto field = top.find("market")) {
+        config.risk_free_rate = parse_market(MapView(*field), config.risk_free_rate);
+    }
+    const Field no_providers(context, YAML::Node(), root.Mark(), "providers");
+    const auto providers_field = top.find("providers");
+    config.providers = parse_providers(MapView(providers_field ? *providers_field : no_providers),
+                                       context.base_dir(), config.data_dir);
+
+    const MapView profiles(top.require("profiles"));
+    if (profiles.empty()) {
+        profiles.self().fail("must define at least one profile");
+    }
+    for (const auto& entry : profiles.entries()) {
+        if (!is_profile_name(entry.key)) {
+            context.fail(entry.key_mark, entry.value.path(),
+                         "profile names may hold only letters, digits, '_' and '-'");
+        }
+        config.profiles[entry.key] =
+            parse_profile(entry.key, MapView(entry.value), context.base_dir());
+    }
+    return config;
+}
+
+// Optimal string alignment distance: edits plus adjacent transpositions ("sprad" ~ "spread").
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i) {
+        d[i][0] = i;
+    }
+    for (std::size_t j = 0; j <= b.size(); ++j) {
+        d[0][j] = j;
+    }
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    return d[a.size()][b.size()];
+}
+
+} // namespace
+
+const ProfileConfig& Config::profile(const std::string& name) const {
+    const auto it = profiles.find(name);
+    if (it != profiles.end()) {
+        return it->second;
+    }
+    std::vector<std::string> names;
+    for (const auto& [known, unused] : profiles) {
+        names.push_back(known);
+    }
+    throw ConfigError(
+        one_line(fmt::format("unknown profile {} (known: {})", quote_text(name), join(names))));
+}
+
+const std::vector<std::string>& known_strategies() {
+    static const std::vector<std::string> k_names = {"cash_secured_put", "covered_call"};
+    return k_names;
+}
+
+std::optional<std::string> closest_match(std::string_view word,
+                                         const std::vector<std::string>& candidates) {
+    const std::string needle = lower(word);
+    std::optional<std::string> best;
+    std::size_t best_distance = std::numeric_limits<std::size_t>::max();
+    for (const auto& candidate : candidates) {
+        const std::string hay = lower(candidate);
+        std::size_t distance = edit_distance(needle, hay);
+        // A typo costs about one edit per three letters; a prefix of 3+ letters ("warning" for
+        // "warn", "dte" for "dte_min") also counts as a near miss.
+        const bool near = distance <= std::max<std::size_t>(1, hay.size() / 3);
+        const std::size_t shorter = std::min(needle.size(), hay.size());
+        const bool prefix = shorter >= 3 && needle.compare(0, shorter, hay, 0, shorter) == 0;
+        if (!near && !prefix) {
+            continue;
+        }
+        if (!near) {
+            distance = std::max(needle.size(), hay.size()); // rank prefixes after real typos
+        }
+        if (distance < best_distance) {
+            best_distance = distance;
+            best = candidate;
+        }
+    }
+    return best;
+}
+
+std::string_view universe_source_name(UniverseSource source) {
+    switch (source) {
+    case UniverseSource::List:
+        return "list";
+    case UniverseSource::File:
+        return "file";
+    case UniverseSource::Exchange:
+        break;
+    }
+    return "exchange";
+}
+
+std::string_view earnings_policy_name(EarningsPolicy policy) {
+    switch (policy) {
+    case EarningsPolicy::Exclude:
+        return "exclude";
+    case EarningsPolicy::Ignore:
+        return "ignore";
+    case EarningsPolicy::Flag:
+        break;
+    }
+    return "flag";
+}
+
+Config parse_config(std::string_view yaml_text, const std::string& file_name,
+                    const fs::path& base_dir, const EnvLookup& env) {
+    std::vector<YAML::Node> documents;
+    try {
+        documents = YAML::LoadAll(std::string(yaml_text));
+    } catch (const YAML::Exception& e) {
+        const int line = e.mark.line >= 0 ? e.mark.line + 1 : 1;
+        const int column = e.mark.column >= 0 ? e.mark.column + 1 : 1;
+        throw ConfigError(one_line(
+            fmt::format("{}:{}:{}: YAML syntax error: {}", file_name, line, column, e.msg)));
+    }
+    // An empty base_dir means the working directory, like a relative one.
+    std::error_code ec;
+    const fs::path base = fs::absolute(base_dir.empty() ? fs::path(".") : base_dir, ec);
+    if (ec) {
+        throw ConfigError(one_line(fmt::format("{}: cannot resolve the directory '{}': {}",
+                                               file_name, base_dir.string(), ec.message())));
+    }
+    const Context context(file_name, normalised(base), env);
+    if (documents.empty() || documents.front().IsNull()) {
+        context.fail(YAML::Mark::null_mark(), "",
+                     "the file holds no settings (data_dir and profiles are required)");
+    }
+    if (documents.size() > 1) {
+        context.fail(documents[1].Mark(), "", "only one YAML document is allowed per file");
+    }
+    return parse_document(context, documents.front());
+}
+
+Config load_config(const fs::path& file, const EnvLookup& env) {
+    std::error_code ec;
+    if (fs::is_directory(file, ec)) {
+        throw ConfigError(
+            one_line(fmt::format("{}: cannot read config file: it is a directory", file.string())));
+    }
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        const std::string reason =
+            fs::exists(file, ec) ? "permission denied or unreadable" : "no such file";
+        throw ConfigError(
+            one_line(fmt::format("{}: cannot read config file: {}", file.string(), reason)));
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) {
+        throw ConfigError(
+            one_line(fmt::format("{}: cannot read config file: read error", file.string())));
+    }
+    const fs::path absolute = normalised(fs::absolute(file));
+    Config config = parse_config(text.str(), file.string(), absolute.parent_path(), env);
+    config.source_file = absolute;
+    return config;
+}
+
+} // namespace screener::config

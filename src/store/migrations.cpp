@@ -1,0 +1,197 @@
+#include "screener/store/migrations.hpp"
+
+#include "screener/core/error.hpp"
+#include "screener/store/store.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Transaction.h>
+#include <array>
+#include <fmt/format.h>
+
+namespace screener::store {
+
+namespace {
+
+// Conventions for every table:
+// - timestamps are RFC 3339 UTC text with milliseconds ("2026-11-28T12:00:00.123Z"), so they
+//   sort and compare as text;
+// - REAL columns of measured figures are nullable: SQLite stores a NaN as NULL, and a NaN in
+//   one figure must not cost a whole run its results;
+// - every child table cascades from runs and has an index leading with run_id, so retention
+//   deletes runs and the cascade does not scan.
+constexpr std::string_view k_v1 = R"sql(
+CREATE TABLE runs (
+    id               INTEGER PRIMARY KEY,
+    execution_id     TEXT    NOT NULL UNIQUE,
+    command          TEXT    NOT NULL,
+    profile          TEXT    NOT NULL DEFAULT '',
+    as_of            TEXT    NOT NULL DEFAULT '',
+    data_source      TEXT    NOT NULL DEFAULT '',
+    status           TEXT    NOT NULL
+        CHECK (status IN ('running', 'ok', 'degraded', 'failed', 'interrupted')),
+    exit_code        INTEGER,
+    started_at       TEXT    NOT NULL,
+    finished_at      TEXT,
+    pid              INTEGER NOT NULL DEFAULT 0,
+    symbols_total    INTEGER NOT NULL DEFAULT 0,
+    symbols_screened INTEGER NOT NULL DEFAULT 0,
+    symbols_failed   INTEGER NOT NULL DEFAULT 0,
+    opportunities    INTEGER NOT NULL DEFAULT 0,
+    duration_s       REAL DEFAULT 0,
+    cost_usd         REAL DEFAULT 0,
+    message          TEXT    NOT NULL DEFAULT ''
+);
+-- health: last run of a command; cleanup: runs older than the retention.
+CREATE INDEX runs_command_started ON runs (command, started_at);
+CREATE INDEX runs_started ON runs (started_at);
+-- mark_interrupted_runs touches only the few rows still running.
+CREATE INDEX runs_running ON runs (status) WHERE status = 'running';
+
+CREATE TABLE results (
+    id                INTEGER PRIMARY KEY,
+    run_id            INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    rank              INTEGER NOT NULL,
+    symbol            TEXT    NOT NULL,
+    strategy          TEXT    NOT NULL,
+    legs              TEXT    NOT NULL CHECK (json_valid(legs)),
+    expiration        TEXT    NOT NULL,
+    dte               INTEGER NOT NULL,
+    strike            REAL,
+    underlying_price  REAL,
+    bid               REAL,
+    ask               REAL,
+    mid               REAL,
+    premium           REAL,
+    spread_pct        REAL,
+    delta             REAL,
+    iv                REAL,
+    open_interest     REAL,
+    collateral        REAL,
+    breakeven         REAL,
+    max_profit        REAL,
+    max_loss          REAL, -- NULL: undefined risk
+    pop               REAL,
+    return_on_capital REAL,
+    annualized_return REAL,
+    score             REAL,
+    flags             TEXT    NOT NULL CHECK (json_valid(flags)),
+    metrics           TEXT    NOT NULL DEFAULT '',
+    ai_analysis       TEXT,
+    -- also the index for "results of a run, by rank" and for the cascade
+    UNIQUE (run_id, rank)
+);
+CREATE INDEX results_symbol ON results (symbol);
+
+CREATE TABLE run_errors (
+    id         INTEGER PRIMARY KEY,
+    run_id     INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    symbol     TEXT    NOT NULL,
+    stage      TEXT    NOT NULL,
+    message    TEXT    NOT NULL,
+    created_at TEXT    NOT NULL
+);
+CREATE INDEX run_errors_run ON run_errors (run_id);
+
+CREATE TABLE api_calls (
+    id          INTEGER PRIMARY KEY,
+    run_id      INTEGER REFERENCES runs (id) ON DELETE CASCADE, -- NULL: outside any run
+    ts          TEXT    NOT NULL,
+    provider    TEXT    NOT NULL,
+    endpoint    TEXT    NOT NULL,
+    symbol      TEXT    NOT NULL DEFAULT '',
+    status      INTEGER NOT NULL,
+    duration_ms REAL,
+    bytes       INTEGER NOT NULL DEFAULT 0,
+    credits     REAL,
+    cache_hit   INTEGER NOT NULL DEFAULT 0 CHECK (cache_hit IN (0, 1)),
+    cost_usd    REAL
+);
+-- health: today's spend and call counts; cleanup: rows older than the retention.
+CREATE INDEX api_calls_ts ON api_calls (ts);
+CREATE INDEX api_calls_run ON api_calls (run_id);
+)sql";
+
+// IV history so IV rank/percentile build up from our own runs: one row per symbol and session.
+constexpr std::string_view k_v2 = R"sql(
+CREATE TABLE iv_history (
+    symbol TEXT NOT NULL,
+    date   TEXT NOT NULL, -- YYYY-MM-DD session
+    atm_iv REAL NOT NULL,
+    hv20   REAL,
+    PRIMARY KEY (symbol, date)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array k_migrations{
+    Migration{1, k_v1},
+    Migration{2, k_v2},
+};
+
+void check_table(std::span<const Migration> table) {
+    for (std::size_t i = 0; i < table.size(); ++i) {
+        if (table[i].version != static_cast<int>(i) + 1) {
+            throw StoreError(fmt::format("migration table is malformed: entry {} has version {}",
+                                         i + 1, table[i].version));
+        }
+    }
+}
+
+} // namespace
+
+std::span<const Migration> migrations() {
+    return k_migrations;
+}
+
+int latest_schema_version() {
+    return k_migrations.back().version;
+}
+
+int schema_version(SQLite::Database& db) {
+    return db.execAndGet("PRAGMA user_version").getInt();
+}
+
+void migrate_to(SQLite::Database& db, int target_version, std::span<const Migration> table) {
+    check_table(table);
+    const std::string& path = db.getFilename();
+    const int known = table.empty() ? 0 : table.back().version;
+    if (target_version > known) {
+        throw StoreError(fmt::format("cannot migrate database {} to schema version {}: the "
+                                     "latest known version is {}",
+                                     path, target_version, known));
+    }
+    int current = 0;
+    try {
+        current = schema_version(db);
+    } catch (const SQLite::Exception& e) {
+        throw StoreError(
+            fmt::format("cannot read schema version of database {}: {}", path, e.what()));
+    }
+    if (current > known) {
+        throw StoreError(fmt::format("database {} has schema version {}, newer than the {} this "
+                                     "binary knows; upgrade screener",
+                                     path, current, known));
+    }
+    for (const Migration& step : table) {
+        if (step.version <= current || step.version > target_version) {
+            continue;
+        }
+        try {
+            // IMMEDIATE takes the write lock first, so a concurrent opener waits (busy_timeout)
+            // instead of failing halfway; it re-reads the version under the lock.
+            SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+            current = schema_version(db);
+            if (current >= step.version) {
+                continue; // another process applied it meanwhile; the destructor rolls back
+            }
+            db.exec(std::string(step.sql));
+            db.exec(fmt::format("PRAGMA user_version = {}", step.version));
+            transaction.commit();
+            current = step.version;
+        } catch (const SQLite::Exception& e) {
+            throw StoreError(fmt::format("cannot migrate database {} to schema version {}: {}",
+                                         path, step.version, e.what()));
+        }
+    }
+}
+
+} // namespace screener::store

@@ -1,0 +1,568 @@
+#include "screener/store/sqlite_store.hpp"
+
+#include "screener/core/error.hpp"
+#include "screener/store/migrations.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <charconv>
+#include <cmath>
+#include <fmt/format.h>
+#include <limits>
+
+namespace screener::store {
+
+namespace {
+
+constexpr int k_busy_timeout_ms = 5000;
+constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
+constexpr std::string_view k_interrupted_message =
+    "interrupted: the process ended without finishing the run (marked by a later start)";
+
+// --- JSON text for the legs and flags columns -------------------------------------------------
+// Written by hand (the shapes are tiny and fixed); read back with SQLite's built-in JSON
+// functions, which also back the json_valid CHECKs in the schema.
+
+void append_json_string(std::string& out, std::string_view text) {
+    out += '"';
+    for (const char ch : text) {
+        const auto byte = static_cast<unsigned char>(ch);
+        switch (ch) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            if (byte < 0x20) {
+                out += fmt::format("\\u{:04x}", static_cast<unsigned>(byte));
+            } else {
+                out += ch; // UTF-8 bytes pass through unchanged
+            }
+        }
+    }
+    out += '"';
+}
+
+// Shortest text that reads back to the same double; JSON has no NaN/Inf, so those are null.
+void append_json_number(std::string& out, double value) {
+    if (!std::isfinite(value)) {
+        out += "null";
+        return;
+    }
+    char buffer[32];
+    const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
+    out.append(buffer, end);
+}
+
+std::string date_text(Date date) {
+    return date.ok() ? format_date(date) : std::string();
+}
+
+std::string legs_json(const std::vector<Leg>& legs) {
+    std::string out = "[";
+    for (const Leg& leg : legs) {
+        if (out.size() > 1) {
+            out += ',';
+        }
+        out += "{\"option_symbol\":";
+        append_json_string(out, leg.option_symbol);
+        out += ",\"type\":";
+        out += leg.type == OptionType::Call ? "\"call\"" : "\"put\"";
+        out += ",\"strike\":";
+        append_json_number(out, leg.strike);
+        out += ",\"expiration\":";
+        append_json_string(out, date_text(leg.expiration));
+        out += fmt::format(",\"quantity\":{},\"is_stock\":{}}}", leg.quantity,
+                           leg.is_stock ? "true" : "false");
+    }
+    out += ']';
+    return out;
+}
+
+std::string flags_json(const std::vector<std::string>& flags) {
+    std::string out = "[";
+    for (const std::string& flag : flags) {
+        if (out.size() > 1) {
+            out += ',';
+        }
+        append_json_string(out, flag);
+    }
+    out += ']';
+    return out;
+}
+
+// --- binding and reading ----------------------------------------------------------------------
+
+// SQLite turns a bound NaN into NULL anyway; doing it explicitly documents the mapping.
+void bind_real(SQLite::Statement& statement, int index, double value) {
+    if (std::isnan(value)) {
+        statement.bind(index);
+    } else {
+        statement.bind(index, value);
+    }
+}
+
+void bind_real(SQLite::Statement& statement, int index, std::optional<double> value) {
+    if (value) {
+        bind_real(statement, index, *value);
+    } else {
+        statement.bind(index);
+    }
+}
+
+double real_or_nan(const SQLite::Column& column) {
+    return column.isNull() ? k_nan : column.getDouble();
+}
+
+Date date_or_throw(const std::string& text, std::string_view what) {
+    if (text.empty()) {
+        return Date{};
+    }
+    if (auto date = parse_date(text)) {
+        return *date;
+    }
+    throw StoreError(fmt::format("{}: '{}' is not a date (YYYY-MM-DD)", what, text));
+}
+
+constexpr std::string_view k_run_columns =
+    "id, execution_id, command, profile, as_of, data_source, status, exit_code, started_at, "
+    "finished_at, pid, symbols_total, symbols_screened, symbols_failed, opportunities, "
+    "duration_s, cost_usd, message";
+
+RunRow read_run(SQLite::Statement& query) {
+    RunRow row;
+    row.id = query.getColumn(0).getInt64();
+    row.execution_id = query.getColumn(1).getString();
+    row.command = query.getColumn(2).getString();
+    row.profile = query.getColumn(3).getString();
+    row.as_of = query.getColumn(4).getString();
+    row.data_source = query.getColumn(5).getString();
+    row.status = query.getColumn(6).getString();
+    if (!query.getColumn(7).isNull()) {
+        row.exit_code = query.getColumn(7).getInt();
+    }
+    row.started_at = query.getColumn(8).getString();
+    if (!query.getColumn(9).isNull()) {
+        row.finished_at = query.getColumn(9).getString();
+    }
+    row.pid = query.getColumn(10).getInt();
+    row.symbols_total = query.getColumn(11).getInt();
+    row.symbols_screened = query.getColumn(12).getInt();
+    row.symbols_failed = query.getColumn(13).getInt();
+    row.opportunities = query.getColumn(14).getInt();
+    row.duration_s = real_or_nan(query.getColumn(15));
+    row.cost_usd = real_or_nan(query.getColumn(16));
+    row.message = query.getColumn(17).getString();
+    return row;
+}
+
+// The stored columns of a result, in bind/select order (run_id comes first on insert).
+constexpr std::string_view k_result_columns =
+    "rank, symbol, strategy, legs, expiration, dte, strike, underlying_price, bid, ask, mid, "
+    "premium, spread_pct, delta, iv, open_interest, collateral, breakeven, max_profit, max_loss, "
+    "pop, return_on_capital, annualized_return, score, flags, metrics";
+constexpr int k_result_column_count = 26;
+
+void bind_result(SQLite::Statement& insert, std::int64_t run_id, const Candidate& c) {
+    int i = 1;
+    insert.bind(i++, static_cast<std::int64_t>(run_id));
+    insert.bind(i++, c.rank);
+    insert.bind(i++, c.symbol);
+    insert.bind(i++, c.strategy);
+    insert.bind(i++, legs_json(c.legs));
+    insert.bind(i++, date_text(c.expiration));
+    insert.bind(i++, c.dte);
+    for (const double figure :
+         {c.strike, c.underlying_price, c.bid, c.ask, c.mid, c.premium, c.spread_pct, c.delta, c.iv,
+          c.open_interest, c.collateral, c.breakeven, c.max_profit}) {
+        bind_real(insert, i++, figure);
+    }
+    bind_real(insert, i++, c.max_loss);
+    for (const double figure : {c.pop, c.return_on_capital, c.annualized_return, c.score}) {
+        bind_real(insert, i++, figure);
+    }
+    insert.bind(i++, flags_json(c.flags));
+    insert.bind(i++, c.metrics_json);
+}
+
+std::vector<Leg> read_legs(SQLite::Database& db, const std::string& json, std::string_view what) {
+    SQLite::Statement query(db, "SELECT json_extract(value, '$.option_symbol'), "
+                                "json_extract(value, '$.type'), json_extract(value, '$.strike'), "
+                                "json_extract(value, '$.expiration'), "
+                                "json_extract(value, '$.quantity'), "
+                                "json_extract(value, '$.is_stock') "
+                                "FROM json_each(?1) ORDER BY key");
+    query.bind(1, json);
+    std::vector<Leg> legs;
+    while (query.executeStep()) {
+        Leg leg;
+        leg.option_symbol = query.getColumn(0).getString();
+        const std::string type = query.getColumn(1).getString();
+        if (type != "call" && type != "put") {
+            throw StoreError(fmt::format("{}: leg type '{}' is neither call nor put", what, type));
+        }
+        leg.type = type == "call" ? OptionType::Call : OptionType::Put;
+        leg.strike = real_or_nan(query.getColumn(2));
+        leg.expiration = date_or_throw(query.getColumn(3).getString(), what);
+        leg.quantity = query.getColumn(4).getInt();
+        leg.is_stock = query.getColumn(5).getInt() != 0;
+        legs.push_back(std::move(leg));
+    }
+    return legs;
+}
+
+std::vector<std::string> read_flags(SQLite::Database& db, const std::string& json) {
+    SQLite::Statement query(db, "SELECT value FROM json_each(?1) ORDER BY key");
+    query.bind(1, json);
+    std::vector<std::string> flags;
+    while (query.executeStep()) {
+        flags.push_back(query.getColumn(0).getString());
+    }
+    return flags;
+}
+
+// Opens and configures one connection. Each step has its own message so an operator sees
+// which part failed (open, read, WAL, write) and for which file.
+std::unique_ptr<SQLite::Database> open_connection(const std::filesystem::path& path) {
+    const std::string name = path.string();
+    std::unique_ptr<SQLite::Database> db;
+    try {
+        db = std::make_unique<SQLite::Database>(name, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
+                                                k_busy_timeout_ms);
+    } catch (const SQLite::Exception& e) {
+        throw StoreError(fmt::format("cannot open database {}: {}", name, e.what()));
+    }
+    try {
+        // Per-connection settings: a fresh connection starts at synchronous=FULL, no foreign
+        // keys and no busy timeout, so they are set on every open. Preparing these reads the
+        // file's header, so a corrupt file ("file is not a database") already fails here.
+        db->exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON");
+        db->exec(fmt::format("PRAGMA busy_timeout = {}", k_busy_timeout_ms));
+    } catch (const SQLite::Exception& e) {
+        throw StoreError(fmt::format("cannot configure database {}: {}", name, e.what()));
+    }
+    int version = 0;
+    try {
+        version = schema_version(*db);
+    } catch (const SQLite::Exception& e) {
+        throw StoreError(fmt::format("cannot read database {}: {}", name, e.what()));
+    }
+    // Checked before switching to WAL so a newer binary's file is left untouched.
+    if (version > latest_schema_version()) {
+        throw StoreError(fmt::format("database {} has schema version {}, newer than the {} this "
+                                     "binary knows; upgrade screener",
+                                     name, version, latest_schema_version()));
+    }
+    try {
+        const std::string mode = db->execAndGet("PRAGMA journal_mode = WAL").getString();
+        if (mode != "wal") {
+            throw StoreError(fmt::format(
+                "cannot enable WAL on database {}: journal_mode stays '{}'", name, mode));
+        }
+    } catch (const SQLite::Exception& e) {
+        throw StoreError(fmt::format("cannot enable WAL on database {}: {}", name, e.what()));
+    }
+    try {
+        // Fail at open, not after a run has spent its vendor credits. An empty BEGIN IMMEDIATE
+        // ... COMMIT is not enough: it succeeds on a read-only file in WAL mode. Rewriting
+        // user_version with its own value does hit the write path; the transaction's
+        // destructor rolls it back, so the file is not changed.
+        SQLite::Transaction probe(*db, SQLite::TransactionBehavior::IMMEDIATE);
+        db->exec(fmt::format("PRAGMA user_version = {}", version));
+    } catch (const SQLite::Exception& e) {
+        throw StoreError(fmt::format("database {} is not writable: {}", name, e.what()));
+    }
+    migrate_to(*db, latest_schema_version());
+    return db;
+}
+
+} // namespace
+
+std::string format_utc_timestamp(std::chrono::system_clock::time_point time) {
+    using namespace std::chrono;
+    const auto ms = floor<milliseconds>(time);
+    const auto day = floor<days>(ms);
+    const year_month_day date{day};
+    const hh_mm_ss clock{ms - day};
+    return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:03d}Z",
+                       static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                       static_cast<unsigned>(date.day()), clock.hours().count(),
+                       clock.minutes().count(), clock.seconds().count(),
+                       clock.subseconds().count());
+}
+
+SqliteStore::SqliteStore(const std::filesystem::path& database, SqliteStoreOptions options)
+    : m_path(database), m_options(std::move(options)), m_db(open_connection(database)) {}
+
+SqliteStore::~SqliteStore() = default;
+
+template <class Body>
+auto SqliteStore::locked(std::string_view what, Body&& body) {
+    std::lock_guard lock(m_mutex);
+    try {
+        return body(*m_db);
+    } catch (const SQLite::Exception& e) {
+        throw StoreError(
+            fmt::format("cannot {} in database {}: {}", what, m_path.string(), e.what()));
+    }
+}
+
+std::string SqliteStore::now_text() const {
+    return format_utc_timestamp(m_options.now ? m_options.now() : std::chrono::system_clock::now());
+}
+
+std::int64_t SqliteStore::begin_run(const RunStart& start) {
+    return locked("begin run " + start.execution_id, [&](SQLite::Database& db) {
+        SQLite::Statement insert(db, "INSERT INTO runs (execution_id, command, profile, as_of, "
+                                     "data_source, status, started_at, pid) "
+                                     "VALUES (?, ?, ?, ?, ?, 'running', ?, ?)");
+        insert.bind(1, start.execution_id);
+        insert.bind(2, start.command);
+        insert.bind(3, start.profile);
+        insert.bind(4, start.as_of);
+        insert.bind(5, start.data_source);
+        insert.bind(6, now_text());
+        insert.bind(7, start.pid);
+        insert.exec();
+        return static_cast<std::int64_t>(db.getLastInsertRowid());
+    });
+}
+
+void SqliteStore::finish_run(std::int64_t run_id, const RunFinish& finish) {
+    const std::string what = fmt::format("finish run {}", run_id);
+    if (finish.status == "running") {
+        throw StoreError(
+            fmt::format("cannot {} in database {}: status 'running' does not end a run", what,
+                        m_path.string()));
+    }
+    const int changed = locked(what, [&](SQLite::Database& db) {
+        SQLite::Statement update(db, "UPDATE runs SET status = ?, exit_code = ?, "
+                                     "symbols_total = ?, symbols_screened = ?, symbols_failed = ?, "
+                                     "opportunities = ?, duration_s = ?, cost_usd = ?, "
+                                     "message = ?, finished_at = ? WHERE id = ?");
+        update.bind(1, finish.status);
+        update.bind(2, finish.exit_code);
+        update.bind(3, finish.symbols_total);
+        update.bind(4, finish.symbols_screened);
+        update.bind(5, finish.symbols_failed);
+        update.bind(6, finish.opportunities);
+        bind_real(update, 7, finish.duration_s);
+        bind_real(update, 8, finish.cost_usd);
+        update.bind(9, finish.message);
+        update.bind(10, now_text());
+        update.bind(11, static_cast<std::int64_t>(run_id));
+        return update.exec();
+    });
+    if (changed == 0) {
+        throw StoreError(
+            fmt::format("cannot {} in database {}: no such run", what, m_path.string()));
+    }
+}
+
+void SqliteStore::add_results(std::int64_t run_id, const std::vector<Candidate>& results) {
+    locked(fmt::format("add results to run {}", run_id), [&](SQLite::Database& db) {
+        // One transaction: a run has all its results or none (and one commit is much faster).
+        SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+        std::string placeholders = "?";
+        for (int i = 0; i < k_result_column_count; ++i) {
+            placeholders += ", ?";
+        }
+        SQLite::Statement insert(db, fmt::format("INSERT INTO results (run_id, {}) VALUES ({})",
+                                                 k_result_columns, placeholders));
+        for (const Candidate& candidate : results) {
+            bind_result(insert, run_id, candidate);
+            insert.exec();
+            insert.reset();
+        }
+        transaction.commit();
+    });
+}
+
+void SqliteStore::add_run_error(std::int64_t run_id, const SymbolError& error) {
+    locked(fmt::format("add error to run {}", run_id), [&](SQLite::Database& db) {
+        SQLite::Statement insert(db, "INSERT INTO run_errors (run_id, symbol, stage, message, "
+                                     "created_at) VALUES (?, ?, ?, ?, ?)");
+        insert.bind(1, static_cast<std::int64_t>(run_id));
+        insert.bind(2, error.symbol);
+        insert.bind(3, error.stage);
+        insert.bind(4, error.message);
+        insert.bind(5, now_text());
+        insert.exec();
+    });
+}
+
+void SqliteStore::record_api_call(std::int64_t run_id, const ApiCallRecord& call) {
+    locked("record API call", [&](SQLite::Database& db) {
+        SQLite::Statement insert(db, "INSERT INTO api_calls (run_id, ts, provider, endpoint, "
+                                     "symbol, status, duration_ms, bytes, credits, cache_hit, "
+                                     "cost_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        if (run_id > 0) {
+            insert.bind(1, static_cast<std::int64_t>(run_id));
+        } else {
+            insert.bind(1);
+        }
+        insert.bind(2, now_text());
+        insert.bind(3, call.provider);
+        insert.bind(4, call.endpoint);
+        insert.bind(5, call.symbol);
+        insert.bind(6, call.status);
+        bind_real(insert, 7, call.duration_ms);
+        insert.bind(8, static_cast<std::int64_t>(call.bytes));
+        bind_real(insert, 9, call.credits);
+        insert.bind(10, call.cache_hit ? 1 : 0);
+        bind_real(insert, 11, call.cost_usd);
+        insert.exec();
+    });
+}
+
+void SqliteStore::record_iv(const IvObservation& observation) {
+    const std::string what =
+        fmt::format("record IV of {} on {}", observation.symbol, observation.date);
+    if (!std::isfinite(observation.atm_iv) || !parse_date(observation.date)) {
+        throw StoreError(fmt::format("cannot {} in database {}: needs a finite atm_iv ({}) and a "
+                                     "YYYY-MM-DD date",
+                                     what, m_path.string(), observation.atm_iv));
+    }
+    locked(what, [&](SQLite::Database& db) {
+        SQLite::Statement upsert(db, "INSERT INTO iv_history (symbol, date, atm_iv, hv20) "
+                                     "VALUES (?, ?, ?, ?) ON CONFLICT (symbol, date) DO UPDATE "
+                                     "SET atm_iv = excluded.atm_iv, "
+                                     "hv20 = coalesce(excluded.hv20, iv_history.hv20)");
+        upsert.bind(1, observation.symbol);
+        upsert.bind(2, observation.date);
+        upsert.bind(3, observation.atm_iv);
+        bind_real(upsert, 4, observation.hv20);
+        upsert.exec();
+    });
+}
+
+int SqliteStore::mark_interrupted_runs() {
+    return locked("mark interrupted runs", [&](SQLite::Database& db) {
+        SQLite::Statement update(db, "UPDATE runs SET status = 'interrupted', finished_at = ?, "
+                                     "message = ? WHERE status = 'running'");
+        update.bind(1, now_text());
+        update.bind(2, std::string(k_interrupted_message));
+        return update.exec();
+    });
+}
+
+std::optional<RunRow> SqliteStore::run(std::int64_t run_id) {
+    return locked(fmt::format("read run {}", run_id), [&](SQLite::Database& db) {
+        SQLite::Statement query(db, fmt::format("SELECT {} FROM runs WHERE id = ?", k_run_columns));
+        query.bind(1, static_cast<std::int64_t>(run_id));
+        return query.executeStep() ? std::optional(read_run(query)) : std::nullopt;
+    });
+}
+
+std::optional<RunRow> SqliteStore::latest_run(const std::string& command) {
+    return locked("read latest " + command + " run", [&](SQLite::Database& db) {
+        SQLite::Statement query(
+            db, fmt::format("SELECT {} FROM runs WHERE command = ? ORDER BY id DESC LIMIT 1",
+                            k_run_columns));
+        query.bind(1, command);
+        return query.executeStep() ? std::optional(read_run(query)) : std::nullopt;
+    });
+}
+
+std::vector<Candidate> SqliteStore::results(std::int64_t run_id) {
+    return locked(fmt::format("read results of run {}", run_id), [&](SQLite::Database& db) {
+        SQLite::Statement query(
+            db,
+            fmt::format("SELECT {} FROM results WHERE run_id = ? ORDER BY rank", k_result_columns));
+        query.bind(1, static_cast<std::int64_t>(run_id));
+        std::vector<Candidate> out;
+        while (query.executeStep()) {
+            Candidate c;
+            int i = 0;
+            c.rank = query.getColumn(i++).getInt();
+            const std::string what =
+                fmt::format("database {}, run {}, rank {}", m_path.string(), run_id, c.rank);
+            c.symbol = query.getColumn(i++).getString();
+            c.strategy = query.getColumn(i++).getString();
+            c.legs = read_legs(db, query.getColumn(i++).getString(), what);
+            c.expiration = date_or_throw(query.getColumn(i++).getString(), what);
+            c.dte = query.getColumn(i++).getInt();
+            for (double* figure :
+                 {&c.strike, &c.underlying_price, &c.bid, &c.ask, &c.mid, &c.premium, &c.spread_pct,
+                  &c.delta, &c.iv, &c.open_interest, &c.collateral, &c.breakeven, &c.max_profit}) {
+                *figure = real_or_nan(query.getColumn(i++));
+            }
+            const SQLite::Column max_loss = query.getColumn(i++);
+            if (!max_loss.isNull()) {
+                c.max_loss = max_loss.getDouble();
+            }
+            for (double* figure : {&c.pop, &c.return_on_capital, &c.annualized_return, &c.score}) {
+                *figure = real_or_nan(query.getColumn(i++));
+            }
+            c.flags = read_flags(db, query.getColumn(i++).getString());
+            c.metrics_json = query.getColumn(i++).getString();
+            out.push_back(std::move(c));
+        }
+        return out;
+    });
+}
+
+std::vector<SymbolError> SqliteStore::run_errors(std::int64_t run_id) {
+    return locked(fmt::format("read errors of run {}", run_id), [&](SQLite::Database& db) {
+        SQLite::Statement query(db, "SELECT symbol, stage, message FROM run_errors "
+                                    "WHERE run_id = ? ORDER BY id");
+        query.bind(1, static_cast<std::int64_t>(run_id));
+        std::vector<SymbolError> out;
+        while (query.executeStep()) {
+            out.push_back({query.getColumn(0).getString(), query.getColumn(1).getString(),
+                           query.getColumn(2).getString()});
+        }
+        return out;
+    });
+}
+
+void SqliteStore::set_ai_analysis(std::int64_t run_id, int rank, const std::string& analysis) {
+    const std::string what = fmt::format("store AI analysis of run {} rank {}", run_id, rank);
+    const int changed = locked(what, [&](SQLite::Database& db) {
+        SQLite::Statement update(db, "UPDATE results SET ai_analysis = ? "
+                                     "WHERE run_id = ? AND rank = ?");
+        update.bind(1, analysis);
+        update.bind(2, static_cast<std::int64_t>(run_id));
+        update.bind(3, rank);
+        return update.exec();
+    });
+    if (changed == 0) {
+        throw StoreError(
+            fmt::format("cannot {} in database {}: no such result", what, m_path.string()));
+    }
+}
+
+ConnectionSettings SqliteStore::connection_settings() {
+    return locked("read connection settings", [&](SQLite::Database& db) {
+        ConnectionSettings settings;
+        settings.journal_mode = db.execAndGet("PRAGMA journal_mode").getString();
+        settings.synchronous = db.execAndGet("PRAGMA synchronous").getInt();
+        settings.busy_timeout_ms = db.execAndGet("PRAGMA busy_timeout").getInt();
+        settings.foreign_keys = db.execAndGet("PRAGMA foreign_keys").getInt() != 0;
+        settings.user_version = schema_version(db);
+        return settings;
+    });
+}
+
+std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& database,
+                                         SqliteStoreOptions options) {
+    return std::make_unique<SqliteStore>(database, std::move(options));
+}
+
+std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& database) {
+    return open_sqlite_store(database, SqliteStoreOptions{});
+}
+
+} // namespace screener::store
