@@ -107,7 +107,7 @@ TEST_CASE("the shipped config/screener.yaml loads", "[config]") {
     CHECK(config.data_dir == root_clean / "data");
     CHECK(config.database == root_clean / "data" / "screener.db");
     CHECK(config.providers.sample_path == root_clean / "data" / "sample");
-    CHECK(config.logging.format == "json");
+    CHECK(config.logging.format == "auto");
     CHECK(config.logging.file.empty());
     CHECK(config.risk_free_rate == Approx(0.045));
     CHECK(config.providers.universe == "sample");
@@ -162,7 +162,7 @@ TEST_CASE("a minimal config gets the documented defaults", "[config]") {
     CHECK(config.data_dir == "/srv/screener/conf/data");
     CHECK(config.database == "/srv/screener/conf/data/screener.db");
     CHECK(config.logging.level == "info");
-    CHECK(config.logging.format == "json");
+    CHECK(config.logging.format == "auto");
     CHECK(config.providers.sample_path == "/srv/screener/conf/data/sample");
     CHECK(config.providers.eodhd.base_url == "https://eodhd.com/api");
     CHECK(config.providers.eodhd_exchange == "US");
@@ -269,7 +269,7 @@ TEST_CASE("missing required keys point at the parent mapping", "[config]") {
 
 TEST_CASE("enum values outside their set are refused", "[config]") {
     CHECK(error_of(k_head + "logging:\n  format: xml\n") ==
-          "test.yaml:9:11: logging.format: must be one of json, text; got 'xml'");
+          "test.yaml:9:11: logging.format: must be one of json, text, auto; got 'xml'");
     CHECK(error_of(k_head + "logging:\n  level: warning\n") ==
           "test.yaml:9:10: logging.level: must be one of debug, info, warn, error; got "
           "'warning' (did you mean 'warn'?)");

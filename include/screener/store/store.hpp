@@ -88,13 +88,7 @@ public:
     virtual std::vector<SymbolError> run_errors(std::int64_t run_id) = 0;
 
     // Stores the AI's analysis of the result ranked `rank` in a run (Candidate carries none).
-    // Not pure so existing fakes keep compiling; a store that cannot keep it says so.
-    virtual void set_ai_analysis(std::int64_t run_id, int rank, const std::string& analysis) {
-        (void)run_id;
-        (void)rank;
-        (void)analysis;
-        throw StoreError("this store does not keep AI analyses");
-    }
+    virtual void set_ai_analysis(std::int64_t run_id, int rank, const std::string& analysis) = 0;
 };
 
 // Latest schema version this binary knows (PRAGMA user_version after migrating).
