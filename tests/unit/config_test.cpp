@@ -162,7 +162,7 @@ TEST_CASE("a minimal config gets the documented defaults", "[config]") {
     CHECK(config.data_dir == "/srv/screener/conf/data");
     CHECK(config.database == "/srv/screener/conf/data/screener.db");
     CHECK(config.logging.level == "info");
-    CHECK(config.logging.format == "auto");
+    CHECK(config.logging.format == "json");
     CHECK(config.providers.sample_path == "/srv/screener/conf/data/sample");
     CHECK(config.providers.eodhd.base_url == "https://eodhd.com/api");
     CHECK(config.providers.eodhd_exchange == "US");
