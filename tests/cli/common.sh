@@ -11,7 +11,8 @@ t=$(mktemp -d "${TMPDIR:-/tmp}/screener-$testname.XXXXXX")
 
 # Each test gets its own data dir, and API keys from the caller's environment never leak in.
 export SCREENER_DATA_DIR=$t/data
-unset SCREENER_CONFIG EODHD_API_KEY MARKETDATA_API_KEY SCREENER_SAMPLE_DIR
+export SCREENER_SAMPLE_DIR=$src/data/sample
+unset SCREENER_CONFIG EODHD_API_KEY MARKETDATA_API_KEY
 db=$t/data/screener.db
 
 fail() {

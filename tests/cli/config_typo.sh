@@ -3,7 +3,7 @@
 . "$(dirname "$0")/common.sh"
 copy_config
 
-line=$(grep -n 'max_spread_pct' "$t/config/screener.yaml" | head -1 | cut -d: -f1)
+line=$(grep -n '^ *max_spread_pct:' "$t/config/screener.yaml" | head -1 | cut -d: -f1)
 [ -n "$line" ] || fail "shipped config has no max_spread_pct"
 sed -i "${line}s/max_spread_pct/max_sprad_pct/" "$t/config/screener.yaml"
 

@@ -8,7 +8,8 @@ expect_sql "select count(*) from runs" 1
 before=$(sha256sum "$db" | cut -d' ' -f1)
 
 # Hold the very lock a running scan holds (flock on data/screener.lock) from another process.
-flock -x "$t/data/screener.lock" -c "touch '$t/locked'; sleep 30" &
+# The subshell becomes `sleep` itself (exec), so killing $holder really releases the lock.
+(exec 9>"$t/data/screener.lock" && flock -x 9 && touch "$t/locked" && exec sleep 30) &
 holder=$!
 for _ in $(seq 100); do [ -e "$t/locked" ] && break; sleep 0.1; done
 [ -e "$t/locked" ] || fail "could not take the lock"

@@ -1,0 +1,38 @@
+// The one place that maps a provider name to its implementation. A live vendor client is one new
+// file implementing Provider plus one line here.
+
+#include "screener/config/config.hpp"
+#include "screener/core/error.hpp"
+#include "screener/providers/provider.hpp"
+#include "screener/providers/sample_provider.hpp"
+
+#include <filesystem>
+#include <fmt/format.h>
+
+namespace screener::providers {
+
+std::unique_ptr<Provider> make_provider(const std::string& name, const config::Config& config) {
+    if (name == "sample") {
+        const auto& dir = config.providers.sample_path;
+        if (dir.empty()) {
+            throw ConfigError("providers.sample_path is not set; the 'sample' provider needs the "
+                              "sample market directory (data/sample)");
+        }
+        // A wrong path is a configuration mistake (exit 3), not bad market data.
+        if (!std::filesystem::is_regular_file(dir / "manifest.json")) {
+            throw ConfigError(fmt::format("providers.sample_path: '{}' is not a sample market "
+                                          "directory (no manifest.json)",
+                                          dir.string()));
+        }
+        return std::make_unique<SampleProvider>(dir);
+    }
+    if (name == "eodhd" || name == "marketdata") {
+        throw ConfigError(fmt::format("provider '{}' has no live client in this build yet; route "
+                                      "providers.routing.* to 'sample'",
+                                      name));
+    }
+    throw ConfigError(
+        fmt::format("unknown provider '{}'; known providers: sample, eodhd, marketdata", name));
+}
+
+} // namespace screener::providers

@@ -1,0 +1,153 @@
+#include "screener/providers/sample_provider.hpp"
+
+#include "screener/core/error.hpp"
+#include "screener/providers/eodhd_format.hpp"
+#include "screener/providers/marketdata_format.hpp"
+#include "screener/providers/vendor_json.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fmt/format.h>
+#include <memory>
+
+namespace screener::providers {
+
+namespace fs = std::filesystem;
+namespace vj = vendor_json;
+
+namespace {
+
+// Symbols become file names: allow only what tickers use, so "../x" never leaves the sample.
+void check_symbol(const std::string& symbol) {
+    const bool ok = !symbol.empty() && symbol.size() <= 16 &&
+                    std::all_of(symbol.begin(), symbol.end(),
+                                [](char c) {
+                                    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                                           c == '.' || c == '-';
+                                }) &&
+                    symbol.front() != '.';
+    if (!ok) {
+        throw DataError(fmt::format("'{}': not a valid ticker symbol for the sample market",
+                                    vj::sanitize(symbol, 40)));
+    }
+}
+
+struct FileCloser {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+};
+
+} // namespace
+
+std::string read_whole_file(const fs::path& path) {
+    std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+    if (!file) {
+        throw DataError(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
+    }
+    std::error_code ec;
+    const auto size = fs::file_size(path, ec);
+    if (ec) {
+        throw DataError(fmt::format("cannot size {}: {}", path.string(), ec.message()));
+    }
+    std::string text(static_cast<std::size_t>(size), '\0');
+    if (size > 0 && std::fread(text.data(), 1, text.size(), file.get()) != text.size()) {
+        throw DataError(fmt::format("cannot read {}: short read", path.string()));
+    }
+    return text;
+}
+
+SampleProvider::SampleProvider(fs::path directory) : m_dir(std::move(directory)) {
+    const fs::path manifest = m_dir / "manifest.json";
+    const std::string context = fmt::format("sample market manifest ({})", manifest.string());
+    if (!fs::is_regular_file(manifest)) {
+        throw DataError(fmt::format("{}: no such file; is '{}' a sample market directory?", context,
+                                    m_dir.string()));
+    }
+    const auto doc = vj::parse_body(read_whole_file(manifest), context);
+    if (!doc.IsObject()) {
+        vj::fail(context, fmt::format("expected a JSON object, got {}", vj::kind_of(doc)));
+    }
+    const auto* synthetic = vj::member(doc, "synthetic");
+    if (synthetic == nullptr || !synthetic->IsBool() || !synthetic->GetBool()) {
+        // The flag is what lets every report say the data is not real.
+        vj::fail(context, "field 'synthetic' must be true");
+    }
+    m_as_of = vj::require_date(vj::member(doc, "as_of"), {context, "as_of", std::nullopt});
+    const auto* symbols = vj::member(doc, "symbols");
+    if (symbols == nullptr || !symbols->IsArray()) {
+        vj::fail(context, "field 'symbols' must be an array of ticker symbols");
+    }
+    for (rapidjson::SizeType i = 0; i < symbols->Size(); ++i) {
+        m_symbols.push_back(vj::require_string(&(*symbols)[i], {context, "symbols", i}));
+    }
+}
+
+std::vector<StockSnapshot> SampleProvider::exchange_snapshot(Date /*as_of*/) {
+    const fs::path path = m_dir / "eodhd" / "eod-bulk-last-day" / "US.json";
+    const std::string context =
+        fmt::format("sample: eodhd /eod-bulk-last-day/{{exchange}} ({})", path.string());
+    if (!fs::exists(path)) {
+        throw DataError(fmt::format("{}: no exchange snapshot in the sample market", context));
+    }
+    return parse_eodhd_bulk(read_whole_file(path), context);
+}
+
+std::vector<Bar> SampleProvider::daily_history(const std::string& symbol, Date from, Date to) {
+    check_symbol(symbol);
+    const fs::path path = m_dir / "eodhd" / "eod" / (symbol + ".US.json");
+    if (!fs::exists(path)) {
+        throw DataError(
+            fmt::format("{}: no daily history in the sample market ({})", symbol, path.string()));
+    }
+    const std::string context =
+        fmt::format("{}: eodhd /eod/{{ticker}} ({})", symbol, path.string());
+    auto bars = parse_eodhd_eod(read_whole_file(path), context);
+    std::erase_if(bars, [&](const Bar& b) { return b.date < from || b.date > to; });
+    return bars;
+}
+
+std::vector<Date> SampleProvider::expirations(const std::string& symbol) {
+    check_symbol(symbol);
+    const fs::path path = m_dir / "marketdata" / "options" / "expirations" / (symbol + ".json");
+    if (!fs::exists(path)) {
+        throw DataError(fmt::format("{}: no option expirations in the sample market ({})", symbol,
+                                    path.string()));
+    }
+    const std::string context = fmt::format("{}: marketdata /v1/options/expirations/{{symbol}}/ "
+                                            "({})",
+                                            symbol, path.string());
+    return parse_marketdata_expirations(read_whole_file(path), context);
+}
+
+OptionChain SampleProvider::option_chain(const std::string& symbol, const ChainRequest& request) {
+    check_symbol(symbol);
+    const fs::path path = m_dir / "marketdata" / "options" / "chain" / (symbol + ".json");
+    if (!fs::exists(path)) {
+        throw DataError(
+            fmt::format("{}: no option chain in the sample market ({})", symbol, path.string()));
+    }
+    const std::string context =
+        fmt::format("{}: marketdata /v1/options/chain/{{symbol}}/ ({})", symbol, path.string());
+    OptionChain chain = parse_marketdata_chain(read_whole_file(path), context);
+    chain.underlying = symbol;
+    std::erase_if(chain.contracts, [&](OptionContract& c) {
+        c.dte = days_between(request.as_of, c.expiration);
+        return c.dte < request.dte_min || c.dte > request.dte_max;
+    });
+    return chain;
+}
+
+std::vector<EarningsEvent> SampleProvider::earnings_calendar(Date from, Date to) {
+    const fs::path path = m_dir / "eodhd" / "calendar" / "earnings.json";
+    const std::string context = fmt::format("sample: eodhd /calendar/earnings ({})", path.string());
+    if (!fs::exists(path)) {
+        throw DataError(fmt::format("{}: no earnings calendar in the sample market", context));
+    }
+    auto events = parse_eodhd_earnings(read_whole_file(path), context);
+    std::erase_if(
+        events, [&](const EarningsEvent& e) { return e.report_date < from || e.report_date > to; });
+    return events;
+}
+
+} // namespace screener::providers
