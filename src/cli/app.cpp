@@ -3,10 +3,9 @@
 #include "screener/core/error.hpp"
 #include "screener/core/outcome.hpp"
 
-#include <fmt/format.h>
-
 #include <cstdio>
 #include <cstdlib>
+#include <fmt/format.h>
 #include <unistd.h>
 
 namespace screener::cli {

@@ -6,7 +6,6 @@
 #include "screener/ops/log.hpp"
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <memory>
 #include <string>

@@ -2,12 +2,11 @@
 
 #include "screener/core/error.hpp"
 
+#include <cmath>
 #include <fmt/format.h>
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
-
-#include <cmath>
 
 namespace screener::cli {
 namespace {
@@ -18,7 +17,9 @@ std::string join_flags(const std::vector<std::string>& flags, const char* separa
     return fmt::format("{}", fmt::join(flags, separator));
 }
 
-std::string percent(double fraction) { return fmt::format("{:.1f}%", fraction * 100.0); }
+std::string percent(double fraction) {
+    return fmt::format("{:.1f}%", fraction * 100.0);
+}
 
 std::string csv_field(const std::string& text) {
     if (text.find_first_of(",\"\n\r") == std::string::npos) {
@@ -96,9 +97,10 @@ void write_candidate(Writer& w, const Candidate& c) {
     w.StartArray();
     for (const auto& leg : c.legs) {
         w.StartObject();
-        write_string(w, "kind", leg.is_stock ? "stock"
-                                 : leg.type == OptionType::Put ? "put"
-                                                               : "call");
+        write_string(w, "kind",
+                     leg.is_stock                  ? "stock"
+                     : leg.type == OptionType::Put ? "put"
+                                                   : "call");
         write_string(w, "option_symbol", leg.option_symbol);
         w.Key("quantity");
         w.Int(leg.quantity);
@@ -249,17 +251,16 @@ std::string render_csv(const pipeline::ScanReport& report) {
                       "max_loss,pop,return_on_capital,annualized_return,score,flags,as_of,"
                       "profile,execution_id\n";
     for (const auto& c : report.results) {
-        out += fmt::format("{},{},{},{},{},{:.2f},{:.4f},{:.2f},{:.2f},{:.4f},{:.2f},{:.6f},{:.6f},"
-                           "{:.6f},{:.0f},{:.4f},{:.4f},{:.4f},{},{:.6f},{:.6f},{:.6f},{:.6f},{},{},"
-                           "{},{}\n",
-                           c.rank, csv_field(c.symbol), c.strategy, format_date(c.expiration),
-                           c.dte, c.strike, c.underlying_price, c.bid, c.ask, c.mid, c.premium,
-                           c.spread_pct, c.delta, c.iv, c.open_interest, c.collateral,
-                           c.breakeven, c.max_profit,
-                           c.max_loss ? fmt::format("{:.4f}", *c.max_loss) : std::string(),
-                           c.pop, c.return_on_capital, c.annualized_return, c.score,
-                           csv_field(join_flags(c.flags, ";")), format_date(report.as_of),
-                           csv_field(report.profile), report.execution_id);
+        out += fmt::format(
+            "{},{},{},{},{},{:.2f},{:.4f},{:.2f},{:.2f},{:.4f},{:.2f},{:.6f},{:.6f},"
+            "{:.6f},{:.0f},{:.4f},{:.4f},{:.4f},{},{:.6f},{:.6f},{:.6f},{:.6f},{},{},"
+            "{},{}\n",
+            c.rank, csv_field(c.symbol), c.strategy, format_date(c.expiration), c.dte, c.strike,
+            c.underlying_price, c.bid, c.ask, c.mid, c.premium, c.spread_pct, c.delta, c.iv,
+            c.open_interest, c.collateral, c.breakeven, c.max_profit,
+            c.max_loss ? fmt::format("{:.4f}", *c.max_loss) : std::string(), c.pop,
+            c.return_on_capital, c.annualized_return, c.score, csv_field(join_flags(c.flags, ";")),
+            format_date(report.as_of), csv_field(report.profile), report.execution_id);
     }
     return out;
 }

@@ -1,13 +1,11 @@
 // `screener scan`: parse options, run the scan pipeline, print, map the outcome to an exit code.
 #include "app.hpp"
 #include "output.hpp"
-
 #include "screener/core/error.hpp"
 #include "screener/pipeline/scan.hpp"
 
-#include <fmt/format.h>
-
 #include <algorithm>
+#include <fmt/format.h>
 #include <iostream>
 
 namespace screener::cli {
@@ -29,11 +27,11 @@ std::vector<std::string> split_symbols(const std::string& text) {
         const size_t comma = std::min(text.find(',', start), text.size());
         std::string symbol = text.substr(start, comma - start);
         std::transform(symbol.begin(), symbol.end(), symbol.begin(), ::toupper);
-        const bool valid = !symbol.empty() && symbol.size() <= 12 &&
-                           std::all_of(symbol.begin(), symbol.end(), [](char c) {
-                               return std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
-                                      c == '-';
-                           });
+        const bool valid =
+            !symbol.empty() && symbol.size() <= 12 &&
+            std::all_of(symbol.begin(), symbol.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
+            });
         if (!valid) {
             throw ConfigError(fmt::format("--symbols: '{}' is not a ticker symbol", symbol));
         }

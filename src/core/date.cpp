@@ -46,7 +46,9 @@ int days_between(Date from, Date to) {
     return static_cast<int>((sys_days{to} - sys_days{from}).count());
 }
 
-Date add_days(Date date, int days) { return Date{sys_days{date} + std::chrono::days{days}}; }
+Date add_days(Date date, int days) {
+    return Date{sys_days{date} + std::chrono::days{days}};
+}
 
 Date date_from_unix(std::int64_t unix_seconds) {
     return Date{floor<std::chrono::days>(sys_seconds{seconds{unix_seconds}})};
@@ -56,7 +58,9 @@ std::int64_t unix_from_date(Date date) {
     return duration_cast<seconds>(sys_days{date}.time_since_epoch()).count();
 }
 
-Date today_utc() { return Date{floor<std::chrono::days>(system_clock::now())}; }
+Date today_utc() {
+    return Date{floor<std::chrono::days>(system_clock::now())};
+}
 
 bool is_weekend(Date date) {
     const weekday wd{sys_days{date}};

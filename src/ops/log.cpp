@@ -2,10 +2,9 @@
 
 #include "screener/core/error.hpp"
 
-#include <fmt/format.h>
-
 #include <chrono>
 #include <cmath>
+#include <fmt/format.h>
 #include <regex>
 
 namespace screener::ops {
@@ -63,7 +62,8 @@ std::string value_text(const LogField::Value& value, bool json) {
             using T = std::decay_t<decltype(v)>;
             if constexpr (std::is_same_v<T, std::string>) {
                 if (!json) {
-                    const bool plain = !v.empty() && v.find_first_of(" \"=\n\r\t") == std::string::npos;
+                    const bool plain =
+                        !v.empty() && v.find_first_of(" \"=\n\r\t") == std::string::npos;
                     if (plain) {
                         return v;
                     }
@@ -110,7 +110,8 @@ LogFormat parse_log_format(std::string_view text) {
     throw ConfigError(fmt::format("unknown log format '{}' (json, text)", text));
 }
 
-Logger::Logger(LogLevel level, LogFormat format) : m_level(level), m_format(format), m_sink(stderr) {}
+Logger::Logger(LogLevel level, LogFormat format)
+    : m_level(level), m_format(format), m_sink(stderr) {}
 
 Logger::Logger(LogLevel level, LogFormat format, const std::filesystem::path& file)
     : m_level(level), m_format(format), m_sink(stderr) {
@@ -194,8 +195,9 @@ void Logger::log(LogLevel level, std::string_view event, const LogFields& fields
 std::string redact_credentials(std::string_view text) {
     static const std::regex query(R"(((?:api_token|token|apikey|api_key)=)[^&\s"']+)",
                                   std::regex::icase);
-    static const std::regex header(R"(((?:authorization|x-api-key)\s*:\s*)(?:(?:bearer|basic|token)\s+)?[^\s"',]+)",
-                                   std::regex::icase);
+    static const std::regex header(
+        R"(((?:authorization|x-api-key)\s*:\s*)(?:(?:bearer|basic|token)\s+)?[^\s"',]+)",
+        std::regex::icase);
     std::string out = std::regex_replace(std::string(text), query, "$1***");
     return std::regex_replace(out, header, "$1***");
 }
@@ -208,9 +210,8 @@ std::string utc_timestamp() {
     const hh_mm_ss hms{now - day};
     return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:03d}Z",
                        static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                       static_cast<unsigned>(ymd.day()), hms.hours().count(),
-                       hms.minutes().count(), hms.seconds().count(),
-                       hms.subseconds().count());
+                       static_cast<unsigned>(ymd.day()), hms.hours().count(), hms.minutes().count(),
+                       hms.seconds().count(), hms.subseconds().count());
 }
 
 } // namespace screener::ops

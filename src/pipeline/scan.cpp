@@ -7,13 +7,12 @@
 #include "screener/store/store.hpp"
 #include "screener/strategy/strategy.hpp"
 
-#include <fmt/format.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <fmt/format.h>
 #include <random>
+#include <unistd.h>
 
 namespace screener::pipeline {
 namespace {
@@ -62,9 +61,8 @@ bool passes_prefilter(const StockSnapshot& row, const config::PrefilterConfig& f
 
 // The profile's universe after the prefilter, in a stable order.
 std::vector<std::string> select_universe(const config::ProfileConfig& profile,
-                                         const ScanOptions& options,
-                                         providers::Provider& provider, Date as_of,
-                                         ScanReport& report) {
+                                         const ScanOptions& options, providers::Provider& provider,
+                                         Date as_of, ScanReport& report) {
     if (!options.symbols.empty()) {
         report.universe_size = static_cast<int>(options.symbols.size());
         return options.symbols;
@@ -77,8 +75,8 @@ std::vector<std::string> select_universe(const config::ProfileConfig& profile,
     case config::UniverseSource::File: {
         std::FILE* f = std::fopen(profile.universe.file.c_str(), "r");
         if (!f) {
-            throw ConfigError(fmt::format("profile {}: cannot read universe file {}",
-                                          profile.name, profile.universe.file.string()));
+            throw ConfigError(fmt::format("profile {}: cannot read universe file {}", profile.name,
+                                          profile.universe.file.string()));
         }
         char line[256];
         while (std::fgets(line, sizeof line, f)) {
@@ -165,9 +163,8 @@ providers::ChainRequest chain_request(const config::ProfileConfig& profile, Date
 
 // Records a per-symbol failure everywhere it belongs, right away, so a crash later loses it not.
 void record_error(ScanReport& report, store::Store* db, ops::Logger& logger, SymbolError error) {
-    logger.error("error_occurred", {{"symbol", error.symbol},
-                                    {"stage", error.stage},
-                                    {"message", error.message}});
+    logger.error("error_occurred",
+                 {{"symbol", error.symbol}, {"stage", error.stage}, {"message", error.message}});
     if (db) {
         db->add_run_error(report.run_id, error);
     }
@@ -230,14 +227,13 @@ void screen_symbols(const config::Config& config, const config::ProfileConfig& p
             for (const auto& [reason, count] : scored.rejections) {
                 report.rejections[reason] += count;
             }
-            logger.debug("symbol_screened", {{"symbol", symbol},
-                                             {"contracts", scored.contracts_seen},
-                                             {"candidates", static_cast<int>(
-                                                                scored.candidates.size())}});
+            logger.debug("symbol_screened",
+                         {{"symbol", symbol},
+                          {"contracts", scored.contracts_seen},
+                          {"candidates", static_cast<int>(scored.candidates.size())}});
             if (db) {
                 if (auto iv = atm_iv_30d(chain, context.spot)) {
-                    store::IvObservation obs{symbol, format_date(report.as_of), *iv,
-                                             context.hv20};
+                    store::IvObservation obs{symbol, format_date(report.as_of), *iv, context.hv20};
                     db->record_iv(obs);
                 }
             }
@@ -251,7 +247,8 @@ void screen_symbols(const config::Config& config, const config::ProfileConfig& p
         }
     }
     const int top_n = options.limit > 0 ? options.limit : profile.top_n;
-    report.results = strategy::rank_candidates(std::move(candidates), top_n, profile.max_per_symbol);
+    report.results =
+        strategy::rank_candidates(std::move(candidates), top_n, profile.max_per_symbol);
 }
 
 Outcome judge(const ScanReport& report, std::string& message) {
@@ -278,17 +275,16 @@ Outcome judge(const ScanReport& report, std::string& message) {
 
 std::string new_execution_id() {
     std::random_device device;
-    std::mt19937_64 rng((static_cast<std::uint64_t>(device()) << 32) ^ device() ^
-                        static_cast<std::uint64_t>(
-                            std::chrono::steady_clock::now().time_since_epoch().count()));
+    std::mt19937_64 rng(
+        (static_cast<std::uint64_t>(device()) << 32) ^ device() ^
+        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
     const std::uint64_t hi = (rng() & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
     const std::uint64_t lo = (rng() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
     return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xffff,
                        hi & 0xffff, lo >> 48, lo & 0xffffffffffffULL);
 }
 
-ScanReport run_scan(const config::Config& config, const ScanOptions& options,
-                    ops::Logger& logger) {
+ScanReport run_scan(const config::Config& config, const ScanOptions& options, ops::Logger& logger) {
     const auto started = std::chrono::steady_clock::now();
     const auto& profile = config.profile(options.profile);
     auto providers = build_providers(config);
@@ -312,8 +308,8 @@ ScanReport run_scan(const config::Config& config, const ScanOptions& options,
         std::error_code ec;
         std::filesystem::create_directories(config.data_dir, ec);
         if (ec) {
-            throw StoreError(fmt::format("cannot create data dir {}: {}",
-                                         config.data_dir.string(), ec.message()));
+            throw StoreError(fmt::format("cannot create data dir {}: {}", config.data_dir.string(),
+                                         ec.message()));
         }
         lock = std::make_unique<ops::RunLock>(config.data_dir / "screener.lock");
         db = store::open_sqlite_store(config.database);
@@ -324,6 +320,22 @@ ScanReport run_scan(const config::Config& config, const ScanOptions& options,
         report.run_id = db->begin_run({report.execution_id, options.command, profile.name,
                                        format_date(report.as_of), report.data_source,
                                        static_cast<int>(::getpid())});
+    }
+    for (auto& [name, provider] : providers.owned) {
+        provider->set_call_observer([&logger, &report, store = db.get()](const ApiCall& call) {
+            logger.debug("api_call", {{"provider", call.provider},
+                                      {"endpoint", call.endpoint},
+                                      {"symbol", call.symbol},
+                                      {"status", call.status},
+                                      {"duration_ms", call.duration_ms},
+                                      {"bytes", call.bytes},
+                                      {"credits", call.credits},
+                                      {"cache_hit", call.cache_hit}});
+            if (store) {
+                store->record_api_call(report.run_id, call);
+            }
+            report.cost_usd += call.cost_usd;
+        });
     }
     logger.info("screening_started", {{"command", options.command},
                                       {"profile", profile.name},
@@ -359,15 +371,14 @@ ScanReport run_scan(const config::Config& config, const ScanOptions& options,
     }
     report.outcome = judge(report, report.message);
     finish(outcome_status(report.outcome), exit_code(report.outcome));
-    logger.info("screening_completed",
-                {{"profile", profile.name},
-                 {"status", outcome_status(report.outcome)},
-                 {"duration_s", report.duration_s},
-                 {"symbols_screened", report.symbols_screened},
-                 {"symbols_failed", report.symbols_failed},
-                 {"opportunities", static_cast<int>(report.results.size())},
-                 {"cost_usd", report.cost_usd},
-                 {"error_count", static_cast<int>(report.errors.size())}});
+    logger.info("screening_completed", {{"profile", profile.name},
+                                        {"status", outcome_status(report.outcome)},
+                                        {"duration_s", report.duration_s},
+                                        {"symbols_screened", report.symbols_screened},
+                                        {"symbols_failed", report.symbols_failed},
+                                        {"opportunities", static_cast<int>(report.results.size())},
+                                        {"cost_usd", report.cost_usd},
+                                        {"error_count", static_cast<int>(report.errors.size())}});
     return report;
 }
 

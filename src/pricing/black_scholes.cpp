@@ -18,8 +18,12 @@ double intrinsic(OptionType type, double forward_spot, double discounted_strike)
 } // namespace
 
 // erfc keeps the lower tail accurate (1 - N(x) by subtraction would lose it).
-double norm_cdf(double x) { return 0.5 * std::erfc(-x * k_inv_sqrt2); }
-double norm_pdf(double x) { return k_inv_sqrt2pi * std::exp(-0.5 * x * x); }
+double norm_cdf(double x) {
+    return 0.5 * std::erfc(-x * k_inv_sqrt2);
+}
+double norm_pdf(double x) {
+    return k_inv_sqrt2pi * std::exp(-0.5 * x * x);
+}
 
 double bs_price(OptionType type, double spot, double strike, double t, double r, double q,
                 double sigma) {
@@ -38,8 +42,8 @@ Greeks bs_greeks(OptionType type, double spot, double strike, double t, double r
     if (vol_sqrt_t <= 0) {
         // Expiry or zero volatility: the discounted intrinsic value of the forward.
         const double price = intrinsic(type, spot * df_q, strike * df_r);
-        const bool itm = type == OptionType::Call ? spot * df_q > strike * df_r
-                                                  : strike * df_r > spot * df_q;
+        const bool itm =
+            type == OptionType::Call ? spot * df_q > strike * df_r : strike * df_r > spot * df_q;
         const double delta = itm ? (type == OptionType::Call ? df_q : -df_q) : 0.0;
         return {price, delta, 0.0, 0.0, 0.0, 0.0};
     }

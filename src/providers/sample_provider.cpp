@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fmt/format.h>
@@ -83,53 +84,60 @@ SampleProvider::SampleProvider(fs::path directory) : m_dir(std::move(directory))
     }
 }
 
-std::vector<StockSnapshot> SampleProvider::exchange_snapshot(Date /*as_of*/) {
-    const fs::path path = m_dir / "eodhd" / "eod-bulk-last-day" / "US.json";
-    const std::string context =
-        fmt::format("sample: eodhd /eod-bulk-last-day/{{exchange}} ({})", path.string());
-    if (!fs::exists(path)) {
-        throw DataError(fmt::format("{}: no exchange snapshot in the sample market", context));
+SampleProvider::Response SampleProvider::read_response(const std::string& symbol,
+                                                       const char* vendor, const char* endpoint,
+                                                       const fs::path& file,
+                                                       const char* what) const {
+    const std::string who = symbol.empty() ? std::string("sample") : symbol;
+    ApiCall call{"sample", fmt::format("{} {}", vendor, endpoint), symbol, 404, 0, 0, 0, false, 0};
+    if (!fs::exists(file)) {
+        report_call(call);
+        throw DataError(
+            fmt::format("{}: no {} in the sample market ({})", who, what, file.string()));
     }
-    return parse_eodhd_bulk(read_whole_file(path), context);
+    const auto started = std::chrono::steady_clock::now();
+    Response response{read_whole_file(file),
+                      fmt::format("{}: {} {} ({})", who, vendor, endpoint, file.string())};
+    call.status = 200;
+    call.bytes = static_cast<std::int64_t>(response.body.size());
+    call.duration_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count();
+    report_call(call);
+    return response;
+}
+
+std::vector<StockSnapshot> SampleProvider::exchange_snapshot(Date /*as_of*/) {
+    const auto r =
+        read_response("", "eodhd", "/eod-bulk-last-day/{exchange}",
+                      m_dir / "eodhd" / "eod-bulk-last-day" / "US.json", "exchange snapshot");
+    return parse_eodhd_bulk(r.body, r.context);
 }
 
 std::vector<Bar> SampleProvider::daily_history(const std::string& symbol, Date from, Date to) {
     check_symbol(symbol);
-    const fs::path path = m_dir / "eodhd" / "eod" / (symbol + ".US.json");
-    if (!fs::exists(path)) {
-        throw DataError(
-            fmt::format("{}: no daily history in the sample market ({})", symbol, path.string()));
-    }
-    const std::string context =
-        fmt::format("{}: eodhd /eod/{{ticker}} ({})", symbol, path.string());
-    auto bars = parse_eodhd_eod(read_whole_file(path), context);
+    const auto r = read_response(symbol, "eodhd", "/eod/{ticker}",
+                                 m_dir / "eodhd" / "eod" / (symbol + ".US.json"), "daily history");
+    auto bars = parse_eodhd_eod(r.body, r.context);
     std::erase_if(bars, [&](const Bar& b) { return b.date < from || b.date > to; });
     return bars;
 }
 
 std::vector<Date> SampleProvider::expirations(const std::string& symbol) {
     check_symbol(symbol);
-    const fs::path path = m_dir / "marketdata" / "options" / "expirations" / (symbol + ".json");
-    if (!fs::exists(path)) {
-        throw DataError(fmt::format("{}: no option expirations in the sample market ({})", symbol,
-                                    path.string()));
-    }
-    const std::string context = fmt::format("{}: marketdata /v1/options/expirations/{{symbol}}/ "
-                                            "({})",
-                                            symbol, path.string());
-    return parse_marketdata_expirations(read_whole_file(path), context);
+    const auto r =
+        read_response(symbol, "marketdata", "/v1/options/expirations/{symbol}/",
+                      m_dir / "marketdata" / "options" / "expirations" / (symbol + ".json"),
+                      "option expirations");
+    return parse_marketdata_expirations(r.body, r.context);
 }
 
 OptionChain SampleProvider::option_chain(const std::string& symbol, const ChainRequest& request) {
     check_symbol(symbol);
-    const fs::path path = m_dir / "marketdata" / "options" / "chain" / (symbol + ".json");
-    if (!fs::exists(path)) {
-        throw DataError(
-            fmt::format("{}: no option chain in the sample market ({})", symbol, path.string()));
-    }
-    const std::string context =
-        fmt::format("{}: marketdata /v1/options/chain/{{symbol}}/ ({})", symbol, path.string());
-    OptionChain chain = parse_marketdata_chain(read_whole_file(path), context);
+    const auto r = read_response(symbol, "marketdata", "/v1/options/chain/{symbol}/",
+                                 m_dir / "marketdata" / "options" / "chain" / (symbol + ".json"),
+                                 "option chain");
+    OptionChain chain = parse_marketdata_chain(r.body, r.context);
     chain.underlying = symbol;
     std::erase_if(chain.contracts, [&](OptionContract& c) {
         c.dte = days_between(request.as_of, c.expiration);
@@ -139,12 +147,10 @@ OptionChain SampleProvider::option_chain(const std::string& symbol, const ChainR
 }
 
 std::vector<EarningsEvent> SampleProvider::earnings_calendar(Date from, Date to) {
-    const fs::path path = m_dir / "eodhd" / "calendar" / "earnings.json";
-    const std::string context = fmt::format("sample: eodhd /calendar/earnings ({})", path.string());
-    if (!fs::exists(path)) {
-        throw DataError(fmt::format("{}: no earnings calendar in the sample market", context));
-    }
-    auto events = parse_eodhd_earnings(read_whole_file(path), context);
+    const auto r =
+        read_response("", "eodhd", "/calendar/earnings",
+                      m_dir / "eodhd" / "calendar" / "earnings.json", "earnings calendar");
+    auto events = parse_eodhd_earnings(r.body, r.context);
     std::erase_if(
         events, [&](const EarningsEvent& e) { return e.report_date < from || e.report_date > to; });
     return events;

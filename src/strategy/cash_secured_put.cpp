@@ -27,8 +27,8 @@ public:
                 bid,
                 contract.strike - bid, // assigned and the stock goes to zero
                 "strike (cash securing the put)",
-                {Leg{contract.option_symbol, OptionType::Put, contract.strike,
-                     contract.expiration, -1, false}},
+                {Leg{contract.option_symbol, OptionType::Put, contract.strike, contract.expiration,
+                     -1, false}},
             };
             add_short_option_candidate(context, contract, terms, out);
         }

@@ -29,8 +29,8 @@ public:
                 spot - bid,                   // the stock goes to zero
                 "spot (buy-write cost of the shares)",
                 {Leg{"", OptionType::Call, 0, contract.expiration, 100, true},
-                 Leg{contract.option_symbol, OptionType::Call, contract.strike,
-                     contract.expiration, -1, false}},
+                 Leg{contract.option_symbol, OptionType::Call, contract.strike, contract.expiration,
+                     -1, false}},
             };
             add_short_option_candidate(context, contract, terms, out);
         }

@@ -2,15 +2,16 @@
 
 #include "screener/pricing/black_scholes.hpp"
 
+#include <cmath>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-
-#include <cmath>
 
 namespace screener::strategy {
 namespace {
 
-double years_to_expiry(int dte) { return dte / 365.0; }
+double years_to_expiry(int dte) {
+    return dte / 365.0;
+}
 
 } // namespace
 

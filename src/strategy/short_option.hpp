@@ -8,9 +8,9 @@ namespace screener::strategy {
 
 struct ShortOptionTerms {
     const char* strategy;
-    double collateral;              // capital tied up per share
-    double breakeven;               // underlying price at expiry where the P&L is zero
-    bool profit_above_breakeven;    // true for both short put and covered call
+    double collateral;           // capital tied up per share
+    double breakeven;            // underlying price at expiry where the P&L is zero
+    bool profit_above_breakeven; // true for both short put and covered call
     double max_profit;
     std::optional<double> max_loss; // per share; nullopt = undefined
     const char* collateral_basis;   // named in the metrics

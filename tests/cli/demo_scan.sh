@@ -27,3 +27,10 @@ first_stored=$(sql "select symbol || ' ' || strategy from results where rank = 1
 [ "$first_printed" = "$first_stored" ] || fail "printed '$first_printed' vs stored '$first_stored'"
 # Results are ordered by annualized return, best first.
 expect_sql "select count(*) from results a join results b on a.run_id = b.run_id and b.rank = a.rank + 1 where b.score > a.score" 0
+# Every file read from the sample market is recorded like a vendor call: one bulk snapshot, one
+# earnings calendar, then history and chain per screened symbol.
+screened=$(sql "select symbols_screened from runs")
+expect_sql "select count(*) from api_calls where run_id = 1 and status = 200" $((2 + 2 * screened))
+expect_sql "select count(distinct endpoint) from api_calls" 4
+# One ATM IV per screened symbol feeds the IV history.
+expect_sql "select count(*) from iv_history where date = '2026-11-20'" "$screened"

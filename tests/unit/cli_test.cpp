@@ -1,5 +1,4 @@
 #include "cli/output.hpp"
-
 #include "screener/core/error.hpp"
 
 #include <catch2/catch.hpp>

@@ -3,7 +3,6 @@
 #include "screener/ops/run_lock.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <sys/wait.h>
@@ -31,8 +30,9 @@ TEST_CASE("JSON log lines carry ts, level, event and typed fields", "[ops]") {
         LogLevel::Info, "screening_completed",
         {{"symbols", 40}, {"duration_s", 1.5}, {"ok", true}, {"msg", "a \"b\"\nc"}},
         "2026-11-28T12:00:00.000Z");
-    CHECK(line == R"({"ts":"2026-11-28T12:00:00.000Z","level":"info","event":"screening_completed",)"
-                  R"("execution_id":"abc","symbols":40,"duration_s":1.5,"ok":true,"msg":"a \"b\"\nc"})");
+    CHECK(line ==
+          R"({"ts":"2026-11-28T12:00:00.000Z","level":"info","event":"screening_completed",)"
+          R"("execution_id":"abc","symbols":40,"duration_s":1.5,"ok":true,"msg":"a \"b\"\nc"})");
 }
 
 TEST_CASE("text log lines are short and readable", "[ops]") {

@@ -2,7 +2,6 @@
 #include "screener/pricing/volatility.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <fstream>
 #include <sstream>

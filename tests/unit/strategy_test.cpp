@@ -10,8 +10,8 @@ namespace {
 
 const Date k_as_of = *parse_date("2026-11-20");
 
-OptionContract option(OptionType type, double strike, int dte, double bid, double ask,
-                      double iv, double delta, double open_interest = 500) {
+OptionContract option(OptionType type, double strike, int dte, double bid, double ask, double iv,
+                      double delta, double open_interest = 500) {
     OptionContract c;
     c.option_symbol = type == OptionType::Put ? "TEST261220P00095000" : "TEST261220C00105000";
     c.underlying = "TEST";
@@ -60,16 +60,16 @@ TEST_CASE("cash-secured put measured by hand", "[strategy]") {
     REQUIRE(out.candidates.size() == 1);
     const auto& c = out.candidates[0];
     CHECK(c.strategy == "cash_secured_put");
-    CHECK(c.premium == 1.00);                              // the bid, not the mid
+    CHECK(c.premium == 1.00); // the bid, not the mid
     CHECK(c.mid == Approx(1.05));
     CHECK(c.spread_pct == Approx(0.10 / 1.05));
-    CHECK(c.collateral == 95.0);                           // strike
-    CHECK(c.breakeven == 94.0);                            // strike - credit
+    CHECK(c.collateral == 95.0); // strike
+    CHECK(c.breakeven == 94.0);  // strike - credit
     CHECK(c.max_profit == 1.00);
     REQUIRE(c.max_loss);
     CHECK(*c.max_loss == 94.0);
     CHECK(c.return_on_capital == Approx(1.0 / 95.0));
-    CHECK(c.annualized_return == Approx(0.1280701754));   // (1/95) * 365/30
+    CHECK(c.annualized_return == Approx(0.1280701754)); // (1/95) * 365/30
     CHECK(c.score == c.annualized_return);
     // N(d2) at the breakeven 94, not at the strike and not 1 - |delta|:
     // d2 = (ln(100/94) + (0.05 - 0.3^2/2) * 30/365) / (0.3 * sqrt(30/365)) = 0.72420.
@@ -96,9 +96,9 @@ TEST_CASE("covered call as a buy-write measured by hand", "[strategy]") {
     const auto out = score_symbol(context(), chain, profile_with("covered_call"));
     REQUIRE(out.candidates.size() == 1);
     const auto& c = out.candidates[0];
-    CHECK(c.collateral == 100.0);                 // spot: cost of the shares
-    CHECK(c.breakeven == 98.5);                   // spot - credit
-    CHECK(c.max_profit == Approx(6.5));           // 105 - 100 + 1.5 if called
+    CHECK(c.collateral == 100.0);       // spot: cost of the shares
+    CHECK(c.breakeven == 98.5);         // spot - credit
+    CHECK(c.max_profit == Approx(6.5)); // 105 - 100 + 1.5 if called
     CHECK(c.return_on_capital == Approx(0.015));
     CHECK(c.annualized_return == Approx(0.1825));
     CHECK(c.pop == Approx(0.5918753890).epsilon(1e-9));
@@ -128,12 +128,12 @@ TEST_CASE("bad quotes are rejected, never scored", "[strategy]") {
 
 TEST_CASE("profile filters drop what they should", "[strategy]") {
     OptionChain chain{"TEST",
-                      {option(OptionType::Put, 95, 5, 1.0, 1.1, 0.3, -0.25),         // dte
-                       option(OptionType::Put, 99, 30, 3.0, 3.2, 0.3, -0.45),        // delta
-                       option(OptionType::Put, 95, 30, 1.0, 1.1, 0.3, -0.25, 50),    // OI
-                       option(OptionType::Put, 80, 30, 0.05, 0.06, 0.6, -0.16),      // min bid
-                       option(OptionType::Put, 95, 30, 1.0, 1.5, 0.3, -0.25),        // spread
-                       option(OptionType::Put, 95, 30, 1.0, 1.1, 0.3, -0.25)}};      // passes
+                      {option(OptionType::Put, 95, 5, 1.0, 1.1, 0.3, -0.25),      // dte
+                       option(OptionType::Put, 99, 30, 3.0, 3.2, 0.3, -0.45),     // delta
+                       option(OptionType::Put, 95, 30, 1.0, 1.1, 0.3, -0.25, 50), // OI
+                       option(OptionType::Put, 80, 30, 0.05, 0.06, 0.6, -0.16),   // min bid
+                       option(OptionType::Put, 95, 30, 1.0, 1.5, 0.3, -0.25),     // spread
+                       option(OptionType::Put, 95, 30, 1.0, 1.1, 0.3, -0.25)}};   // passes
     const auto out = score_symbol(context(), chain, profile_with("cash_secured_put"));
     CHECK(out.candidates.size() == 1);
     for (const char* reason : {"dte", "delta", "open_interest", "min_bid", "spread"}) {

@@ -77,15 +77,15 @@ struct Candidate {
     std::vector<Leg> legs;
     Date expiration{};
     int dte = 0;
-    double strike = 0;        // the short strike
+    double strike = 0; // the short strike
     double underlying_price = 0;
     double bid = 0, ask = 0, mid = 0;
-    double premium = 0;       // credit assumed received (the bid: a seller's natural fill)
-    double spread_pct = 0;    // (ask - bid) / mid
+    double premium = 0;    // credit assumed received (the bid: a seller's natural fill)
+    double spread_pct = 0; // (ask - bid) / mid
     double delta = 0;
     double iv = 0;
     double open_interest = 0;
-    double collateral = 0;    // capital tied up per share
+    double collateral = 0; // capital tied up per share
     double breakeven = 0;
     double max_profit = 0;
     std::optional<double> max_loss; // nullopt: undefined risk
@@ -94,8 +94,22 @@ struct Candidate {
     double annualized_return = 0;   // simple, x 365 / dte
     double score = 0;
     int rank = 0;
-    std::string metrics_json; // every metric with its convention named
+    std::string metrics_json;       // every metric with its convention named
     std::vector<std::string> flags; // e.g. "earnings_before_expiry"
+};
+
+// One request to a vendor (or one file of the sample market, read as if it were one), as
+// providers report it: logged as `api_call` and stored in api_calls. Never holds a secret.
+struct ApiCall {
+    std::string provider;
+    std::string endpoint; // template, e.g. "/v1/options/chain/{symbol}/"; no query, no token
+    std::string symbol;
+    int status = 0; // HTTP status; 0 when no response arrived
+    double duration_ms = 0;
+    std::int64_t bytes = 0;
+    double credits = 0;
+    bool cache_hit = false;
+    double cost_usd = 0;
 };
 
 // A failure for one symbol at one stage; recorded and counted, never fatal to the run.

@@ -32,8 +32,8 @@ struct ScanReport {
     Date as_of{};
     std::string data_source; // e.g. "sample market (synthetic)"
     bool synthetic = false;
-    int universe_size = 0;   // symbols before the prefilter
-    int symbols_total = 0;   // symbols screened after the prefilter
+    int universe_size = 0; // symbols before the prefilter
+    int symbols_total = 0; // symbols screened after the prefilter
     int symbols_screened = 0;
     int symbols_failed = 0;
     int interrupted_runs_marked = 0;
@@ -48,8 +48,7 @@ struct ScanReport {
 
 // Throws ConfigError (bad profile, unknown provider, as-of outside the sample), LockHeldError,
 // StoreError (data dir or database not writable). Per-symbol failures are in the report.
-ScanReport run_scan(const config::Config& config, const ScanOptions& options,
-                    ops::Logger& logger);
+ScanReport run_scan(const config::Config& config, const ScanOptions& options, ops::Logger& logger);
 
 // A random RFC 4122 version-4 UUID, the run's execution id.
 std::string new_execution_id();

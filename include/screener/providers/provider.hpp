@@ -7,6 +7,7 @@
 
 #include "screener/core/types.hpp"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,9 +25,13 @@ struct ChainRequest {
     int dte_max = 60;
 };
 
+// Receives every request a provider makes; the pipeline logs it and stores it in api_calls.
+using CallObserver = std::function<void(const ApiCall&)>;
+
 class Provider {
 public:
     virtual ~Provider() = default;
+    void set_call_observer(CallObserver observer) { m_observer = std::move(observer); }
     virtual std::string name() const = 0;
     // The session the data describes when fixed (the bundled sample); nullopt for live vendors.
     virtual std::optional<Date> snapshot_date() const { return std::nullopt; }
@@ -39,6 +44,16 @@ public:
     virtual OptionChain option_chain(const std::string& symbol, const ChainRequest& request) = 0;
     // Earnings announcements between from and to inclusive, for every symbol the vendor knows.
     virtual std::vector<EarningsEvent> earnings_calendar(Date from, Date to) = 0;
+
+protected:
+    void report_call(const ApiCall& call) const {
+        if (m_observer) {
+            m_observer(call);
+        }
+    }
+
+private:
+    CallObserver m_observer;
 };
 
 // Builds the provider registered under `name` ("sample", ...); ConfigError for unknown names.

@@ -39,6 +39,15 @@ public:
     const std::vector<std::string>& symbols() const { return m_symbols; }
 
 private:
+    struct Response {
+        std::string body;
+        std::string context; // "<symbol>: <vendor> <endpoint> (<file>)", for parse errors
+    };
+    // Reads one file as the response of `endpoint` and reports it as a call (status 404 when
+    // the file is missing, which is also a DataError naming `what` is missing).
+    Response read_response(const std::string& symbol, const char* vendor, const char* endpoint,
+                           const std::filesystem::path& file, const char* what) const;
+
     std::filesystem::path m_dir;
     Date m_as_of{};
     std::vector<std::string> m_symbols;

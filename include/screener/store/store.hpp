@@ -34,17 +34,8 @@ struct RunFinish {
     std::string message;
 };
 
-struct ApiCallRecord {
-    std::string provider;
-    std::string endpoint; // template with secrets removed, e.g. "/v1/options/chain/{symbol}/"
-    std::string symbol;
-    int status = 0;
-    double duration_ms = 0;
-    std::int64_t bytes = 0;
-    double credits = 0;
-    bool cache_hit = false;
-    double cost_usd = 0;
-};
+// What providers report for each request (core/types.hpp), stored as one api_calls row.
+using ApiCallRecord = ApiCall;
 
 struct IvObservation {
     std::string symbol;
