@@ -1,6 +1,7 @@
 #include "screener/ops/log.hpp"
 
 #include "screener/core/error.hpp"
+#include "screener/core/json_text.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -24,38 +25,6 @@ const char* level_name(LogLevel level) {
     return "info";
 }
 
-// JSON string escaping; CR/LF and other control characters are escaped too, which also stops
-// log injection through vendor-supplied text.
-void append_json_string(std::string& out, std::string_view text) {
-    out.push_back('"');
-    for (const char c : text) {
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-                out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-            } else {
-                out.push_back(c);
-            }
-        }
-    }
-    out.push_back('"');
-}
-
 std::string value_text(const LogField::Value& value, bool json) {
     return std::visit(
         [json](const auto& v) -> std::string {
@@ -74,7 +43,9 @@ std::string value_text(const LogField::Value& value, bool json) {
             } else if constexpr (std::is_same_v<T, bool>) {
                 return v ? "true" : "false";
             } else if constexpr (std::is_same_v<T, double>) {
-                return std::isfinite(v) ? fmt::format("{}", v) : std::string("null");
+                std::string out;
+                append_json_number(out, v);
+                return out;
             } else {
                 return fmt::format("{}", v);
             }

@@ -1,6 +1,7 @@
 #include "screener/store/sqlite_store.hpp"
 
 #include "screener/core/error.hpp"
+#include "screener/core/json_text.hpp"
 #include "screener/store/migrations.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -23,48 +24,6 @@ constexpr std::string_view k_interrupted_message =
 // --- JSON text for the legs and flags columns -------------------------------------------------
 // Written by hand (the shapes are tiny and fixed); read back with SQLite's built-in JSON
 // functions, which also back the json_valid CHECKs in the schema.
-
-void append_json_string(std::string& out, std::string_view text) {
-    out += '"';
-    for (const char ch : text) {
-        const auto byte = static_cast<unsigned char>(ch);
-        switch (ch) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            if (byte < 0x20) {
-                out += fmt::format("\\u{:04x}", static_cast<unsigned>(byte));
-            } else {
-                out += ch; // UTF-8 bytes pass through unchanged
-            }
-        }
-    }
-    out += '"';
-}
-
-// Shortest text that reads back to the same double; JSON has no NaN/Inf, so those are null.
-void append_json_number(std::string& out, double value) {
-    if (!std::isfinite(value)) {
-        out += "null";
-        return;
-    }
-    char buffer[32];
-    const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
-    out.append(buffer, end);
-}
 
 std::string date_text(Date date) {
     return date.ok() ? format_date(date) : std::string();
