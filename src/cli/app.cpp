@@ -55,16 +55,10 @@ CommandContext load_context(const GlobalOptions& globals) {
 int run_guarded(const std::function<int()>& action) {
     try {
         return action();
-    } catch (const ConfigError& e) {
-        return report_error("error: ", e, k_exit_unknown);
-    } catch (const LockHeldError& e) {
-        return report_error("error: ", e, k_exit_unknown);
-    } catch (const StoreError& e) {
-        return report_error("error: ", e, k_exit_failed);
-    } catch (const DataError& e) {
-        return report_error("error: ", e, k_exit_failed);
+    } catch (const Error& e) {
+        return report_error("error: ", e, exit_code_for(e));
     } catch (const std::exception& e) {
-        return report_error("internal error: ", e, k_exit_unknown);
+        return report_error("internal error: ", e, exit_code_for(e));
     }
 }
 

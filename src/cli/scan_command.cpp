@@ -2,6 +2,7 @@
 #include "app.hpp"
 #include "output.hpp"
 #include "screener/core/error.hpp"
+#include "screener/core/symbol.hpp"
 #include "screener/pipeline/scan.hpp"
 
 #include <algorithm>
@@ -25,14 +26,8 @@ std::vector<std::string> split_symbols(const std::string& text) {
     size_t start = 0;
     while (start <= text.size()) {
         const size_t comma = std::min(text.find(',', start), text.size());
-        std::string symbol = text.substr(start, comma - start);
-        std::transform(symbol.begin(), symbol.end(), symbol.begin(), ::toupper);
-        const bool valid =
-            !symbol.empty() && symbol.size() <= 12 &&
-            std::all_of(symbol.begin(), symbol.end(), [](char c) {
-                return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
-            });
-        if (!valid) {
+        const std::string symbol = normalize_symbol(text.substr(start, comma - start));
+        if (!is_ticker_symbol(symbol)) {
             throw ConfigError(fmt::format("--symbols: '{}' is not a ticker symbol", symbol));
         }
         if (std::find(symbols.begin(), symbols.end(), symbol) == symbols.end()) {

@@ -6,6 +6,7 @@
 #include "screener/config/config.hpp"
 
 #include "screener/core/error.hpp"
+#include "screener/core/symbol.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -622,13 +623,6 @@ ProvidersConfig parse_providers(const MapView& map, const fs::path& base_dir,
     return out;
 }
 
-bool is_symbol(std::string_view symbol) {
-    return !symbol.empty() && symbol.size() <= 12 &&
-           std::all_of(symbol.begin(), symbol.end(), [](char c) {
-               return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
-           });
-}
-
 // A list of symbols, or one value holding them separated by commas or spaces (handy with
 // "symbols: ${WATCHLIST}").
 std::vector<std::string> parse_symbols(const Field& field) {
@@ -660,7 +654,7 @@ std::vector<std::string> parse_symbols(const Field& field) {
                        [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
         const std::string shown =
             hide_values ? fmt::format("a symbol in {}", where.shown()) : quote_text(symbol);
-        if (!is_symbol(symbol)) {
+        if (!is_ticker_symbol(symbol)) {
             where.fail(
                 fmt::format("{} is not a ticker symbol (1-12 of A-Z, 0-9, '.', '-')", shown));
         }

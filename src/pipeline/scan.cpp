@@ -1,6 +1,7 @@
 #include "screener/pipeline/scan.hpp"
 
 #include "screener/core/error.hpp"
+#include "screener/core/symbol.hpp"
 #include "screener/ops/run_lock.hpp"
 #include "screener/pricing/volatility.hpp"
 #include "screener/providers/provider.hpp"
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <fmt/format.h>
+#include <fstream>
 #include <random>
 #include <unistd.h>
 
@@ -59,52 +61,61 @@ bool passes_prefilter(const StockSnapshot& row, const config::PrefilterConfig& f
            (!row.market_cap || *row.market_cap >= filter.min_market_cap);
 }
 
-// The profile's universe after the prefilter, in a stable order.
-std::vector<std::string> select_universe(const config::ProfileConfig& profile,
-                                         const ScanOptions& options, providers::Provider& provider,
-                                         Date as_of, ScanReport& report) {
-    if (!options.symbols.empty()) {
-        report.universe_size = static_cast<int>(options.symbols.size());
-        return options.symbols;
+// One symbol per line; '#' starts a comment. Errors name file:line.
+std::vector<std::string> read_universe_file(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    if (!in) {
+        throw ConfigError(fmt::format("{}: cannot read universe file", path.string()));
     }
     std::vector<std::string> symbols;
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+        const std::string symbol = normalize_symbol(line.substr(0, line.find('#')));
+        if (symbol.empty()) {
+            continue;
+        }
+        if (!is_ticker_symbol(symbol)) {
+            throw ConfigError(
+                fmt::format("{}:{}: '{}' is not a ticker symbol", path.string(), number, symbol));
+        }
+        if (std::find(symbols.begin(), symbols.end(), symbol) == symbols.end()) {
+            symbols.push_back(symbol);
+        }
+    }
+    return symbols;
+}
+
+// The universe when it does not depend on market data (--symbols, a list, a file), resolved
+// before anything is locked or stored so that a bad list costs nothing; nullopt for exchange.
+std::optional<std::vector<std::string>> fixed_universe(const config::ProfileConfig& profile,
+                                                       const ScanOptions& options) {
+    if (!options.symbols.empty()) {
+        return options.symbols;
+    }
     switch (profile.universe.source) {
     case config::UniverseSource::List:
-        symbols = profile.universe.symbols;
-        break;
-    case config::UniverseSource::File: {
-        std::FILE* f = std::fopen(profile.universe.file.c_str(), "r");
-        if (!f) {
-            throw ConfigError(fmt::format("profile {}: cannot read universe file {}", profile.name,
-                                          profile.universe.file.string()));
-        }
-        char line[256];
-        while (std::fgets(line, sizeof line, f)) {
-            std::string s(line);
-            s = s.substr(0, s.find('#'));
-            s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return std::isspace(c); }),
-                    s.end());
-            if (!s.empty()) {
-                std::transform(s.begin(), s.end(), s.begin(), ::toupper);
-                symbols.push_back(s);
-            }
-        }
-        std::fclose(f);
+        return profile.universe.symbols;
+    case config::UniverseSource::File:
+        return read_universe_file(profile.universe.file);
+    case config::UniverseSource::Exchange:
         break;
     }
-    case config::UniverseSource::Exchange: {
-        const auto rows = provider.exchange_snapshot(as_of);
-        report.universe_size = static_cast<int>(rows.size());
-        for (const auto& row : rows) {
-            if (passes_prefilter(row, profile.prefilter)) {
-                symbols.push_back(row.symbol);
-            }
+    return std::nullopt;
+}
+
+// The exchange snapshot after the prefilter, in a stable order.
+std::vector<std::string> prefiltered_exchange(const config::ProfileConfig& profile,
+                                              providers::Provider& provider, Date as_of,
+                                              ScanReport& report) {
+    const auto rows = provider.exchange_snapshot(as_of);
+    report.universe_size = static_cast<int>(rows.size());
+    std::vector<std::string> symbols;
+    for (const auto& row : rows) {
+        if (passes_prefilter(row, profile.prefilter)) {
+            symbols.push_back(row.symbol);
         }
-        std::sort(symbols.begin(), symbols.end());
-        return symbols;
     }
-    }
-    report.universe_size = static_cast<int>(symbols.size());
+    std::sort(symbols.begin(), symbols.end());
     return symbols;
 }
 
@@ -172,16 +183,22 @@ void record_error(ScanReport& report, store::Store* db, ops::Logger& logger, Sym
 }
 
 void screen_symbols(const config::Config& config, const config::ProfileConfig& profile,
-                    const ScanOptions& options, ProviderSet& providers, store::Store* db,
-                    ops::Logger& logger, ScanReport& report) {
+                    const ScanOptions& options,
+                    const std::optional<std::vector<std::string>>& fixed, ProviderSet& providers,
+                    store::Store* db, ops::Logger& logger, ScanReport& report) {
     std::vector<std::string> symbols;
-    try {
-        symbols = select_universe(profile, options, *providers.universe, report.as_of, report);
-    } catch (const DataError& e) {
-        record_error(report, db, logger, {"*", "universe", e.what()});
-        report.outcome = Outcome::Failed;
-        report.message = "the universe could not be loaded";
-        return;
+    if (fixed) {
+        symbols = *fixed;
+        report.universe_size = static_cast<int>(symbols.size());
+    } else {
+        try {
+            symbols = prefiltered_exchange(profile, *providers.universe, report.as_of, report);
+        } catch (const DataError& e) {
+            record_error(report, db, logger, {"*", "universe", e.what()});
+            report.outcome = Outcome::Failed;
+            report.message = "the universe could not be loaded";
+            return;
+        }
     }
     report.symbols_total = static_cast<int>(symbols.size());
     const auto request = chain_request(profile, report.as_of);
@@ -301,6 +318,7 @@ ScanReport run_scan(const config::Config& config, const ScanOptions& options, op
                                       format_date(report.as_of), format_date(*snapshot)));
     }
     logger.set_context({{"execution_id", report.execution_id}});
+    const auto universe = fixed_universe(profile, options);
 
     std::unique_ptr<ops::RunLock> lock;
     std::unique_ptr<store::Store> db;
@@ -354,7 +372,7 @@ ScanReport run_scan(const config::Config& config, const ScanOptions& options, op
         }
     };
     try {
-        screen_symbols(config, profile, options, providers, db.get(), logger, report);
+        screen_symbols(config, profile, options, universe, providers, db.get(), logger, report);
         if (db) {
             db->add_results(report.run_id, report.results);
         }
@@ -363,7 +381,7 @@ ScanReport run_scan(const config::Config& config, const ScanOptions& options, op
         report.outcome = Outcome::Failed;
         report.message = e.what();
         try {
-            finish("failed", k_exit_failed);
+            finish("failed", exit_code_for(e));
         } catch (const std::exception&) {
             // The database itself is failing; the next run marks this one interrupted.
         }

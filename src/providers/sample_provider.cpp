@@ -1,6 +1,7 @@
 #include "screener/providers/sample_provider.hpp"
 
 #include "screener/core/error.hpp"
+#include "screener/core/symbol.hpp"
 #include "screener/providers/eodhd_format.hpp"
 #include "screener/providers/marketdata_format.hpp"
 #include "screener/providers/vendor_json.hpp"
@@ -20,16 +21,9 @@ namespace vj = vendor_json;
 
 namespace {
 
-// Symbols become file names: allow only what tickers use, so "../x" never leaves the sample.
+// Symbols become file names: only what tickers use, so "../x" never leaves the sample.
 void check_symbol(const std::string& symbol) {
-    const bool ok = !symbol.empty() && symbol.size() <= 16 &&
-                    std::all_of(symbol.begin(), symbol.end(),
-                                [](char c) {
-                                    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                                           c == '.' || c == '-';
-                                }) &&
-                    symbol.front() != '.';
-    if (!ok) {
+    if (!is_ticker_symbol(symbol)) {
         throw DataError(fmt::format("'{}': not a valid ticker symbol for the sample market",
                                     vj::sanitize(symbol, 40)));
     }

@@ -1,6 +1,7 @@
 #include "screener/core/date.hpp"
 #include "screener/core/error.hpp"
 #include "screener/core/outcome.hpp"
+#include "screener/core/symbol.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -36,4 +37,24 @@ TEST_CASE("outcomes map to health-style exit codes", "[core]") {
     STATIC_REQUIRE(exit_code(Outcome::Degraded) == 1);
     STATIC_REQUIRE(exit_code(Outcome::Failed) == 2);
     CHECK(std::string(outcome_status(Outcome::Degraded)) == "degraded");
+}
+
+TEST_CASE("ticker symbols", "[core]") {
+    CHECK(is_ticker_symbol("AAPL"));
+    CHECK(is_ticker_symbol("BRK.B"));
+    CHECK(is_ticker_symbol("BF-B"));
+    CHECK_FALSE(is_ticker_symbol(""));
+    CHECK_FALSE(is_ticker_symbol("aapl"));
+    CHECK_FALSE(is_ticker_symbol("../X"));
+    CHECK_FALSE(is_ticker_symbol(".X"));
+    CHECK_FALSE(is_ticker_symbol("TOOLONGSYMBOL"));
+    CHECK(normalize_symbol("  brk.b \r\n") == "BRK.B");
+}
+
+TEST_CASE("exceptions map to exit codes in one place", "[core]") {
+    CHECK(exit_code_for(ConfigError("x")) == 3);
+    CHECK(exit_code_for(LockHeldError("x")) == 3);
+    CHECK(exit_code_for(StoreError("x")) == 2);
+    CHECK(exit_code_for(DataError("x")) == 2);
+    CHECK(exit_code_for(std::runtime_error("x")) == 3);
 }

@@ -1,6 +1,8 @@
 #pragma once
 // Health-style outcomes and the exit codes cron, systemd and monitoring plugins read.
-// This file and cli/exit.cpp (for exceptions) are the only places that decide exit codes.
+// This file is the one place that decides exit codes, for outcomes and for exceptions.
+
+#include <exception>
 
 namespace screener {
 
@@ -22,5 +24,9 @@ constexpr int exit_code(Outcome outcome) {
 constexpr const char* outcome_status(Outcome outcome) {
     return outcome == Outcome::Ok ? "ok" : outcome == Outcome::Degraded ? "degraded" : "failed";
 }
+
+// The exit code for a pass that ended in `error`: ConfigError and LockHeldError (and anything
+// unexpected) cannot judge -> 3; StoreError and DataError mean the pass failed -> 2.
+int exit_code_for(const std::exception& error);
 
 } // namespace screener
