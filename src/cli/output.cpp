@@ -152,13 +152,15 @@ std::string render_table(const pipeline::ScanReport& report, const std::string& 
                            "#", "SYMBOL", "STRATEGY", "EXPIRY", "DTE", "STRIKE", "SPOT", "BID",
                            "DELTA", "IV", "POP", "ROC", "ANN", "FLAGS");
         for (const auto& c : report.results) {
-            out += fmt::format(
+            std::string row = fmt::format(
                 "{:>3}  {:<6} {:<16} {:<10} {:>4} {:>8.2f} {:>8.2f} {:>6.2f} {:>6.2f} {:>6} "
-                "{:>6} {:>6} {:>7}  {}\n",
+                "{:>6} {:>6} {:>7}  {}",
                 c.rank, c.symbol, c.strategy, format_date(c.expiration), c.dte, c.strike,
                 c.underlying_price, c.premium, c.delta, percent(c.iv), percent(c.pop),
                 fmt::format("{:.2f}%", c.return_on_capital * 100.0), percent(c.annualized_return),
                 join_flags(c.flags, ","));
+            row.erase(row.find_last_not_of(' ') + 1);
+            out += row + "\n";
         }
         out += "\nBID: premium at the bid per share (x100 per contract). POP: probability of "
                "profit at expiry,\nN(d2) at the breakeven. ROC: bid / collateral (strike for "
