@@ -71,7 +71,7 @@ int screener_main(int argc, char** argv) {
                "  screener scan --symbols AAPL,MSFT --limit 5 --dry-run\n"
                "\n"
                "Exit codes: 0 ok, 1 degraded, 2 failed, 3 unknown (bad config or usage, lock "
-               "held).\nDocs: README.md, docs/ (configuration.md, output.md, operations.md).");
+               "held).\nDocs: README.md and docs/ (configuration.md, output.md, architecture.md).");
     app.set_version_flag("--version", fmt::format("screener {}", SCREENER_VERSION));
     app.require_subcommand(1);
     app.fallthrough();

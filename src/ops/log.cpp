@@ -2,11 +2,11 @@
 
 #include "screener/core/error.hpp"
 #include "screener/core/json_text.hpp"
+#include "screener/core/redact.hpp"
 
 #include <chrono>
 #include <cmath>
 #include <fmt/format.h>
-#include <regex>
 
 namespace screener::ops {
 namespace {
@@ -161,16 +161,6 @@ void Logger::log(LogLevel level, std::string_view event, const LogFields& fields
     std::fputs(line.c_str(), m_sink);
     std::fputc('\n', m_sink);
     std::fflush(m_sink);
-}
-
-std::string redact_credentials(std::string_view text) {
-    static const std::regex query(R"(((?:api_token|token|apikey|api_key)=)[^&\s"']+)",
-                                  std::regex::icase);
-    static const std::regex header(
-        R"(((?:authorization|x-api-key)\s*:\s*)(?:(?:bearer|basic|token)\s+)?[^\s"',]+)",
-        std::regex::icase);
-    std::string out = std::regex_replace(std::string(text), query, "$1***");
-    return std::regex_replace(out, header, "$1***");
 }
 
 std::string utc_timestamp() {

@@ -1,6 +1,7 @@
 #include "screener/providers/vendor_json.hpp"
 
 #include "screener/core/error.hpp"
+#include "screener/core/redact.hpp"
 
 #include <cctype>
 #include <charconv>
@@ -10,23 +11,6 @@
 
 namespace screener::providers::vendor_json {
 namespace {
-
-bool iequals_prefix(std::string_view text, std::size_t pos, std::string_view prefix) {
-    if (text.size() - pos < prefix.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < prefix.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(text[pos + i])) != prefix[i]) {
-            return false;
-        }
-    }
-    return true;
-}
-
-bool ends_secret(char c) {
-    return c == '&' || c == '"' || c == '\'' || c == '<' || c == '>' ||
-           std::isspace(static_cast<unsigned char>(c)) != 0;
-}
 
 std::string_view trim(std::string_view text) {
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
@@ -67,28 +51,11 @@ std::optional<double> number_from_string(std::string_view text) {
 } // namespace
 
 std::string sanitize(std::string_view text, std::size_t max_chars) {
-    std::string out;
-    out.reserve(std::min(text.size(), max_chars) + 8);
-    std::size_t i = 0;
-    while (i < text.size()) {
-        std::size_t secret_start = std::string_view::npos;
-        if (iequals_prefix(text, i, "token=")) {
-            secret_start = i + 6;
-        } else if (iequals_prefix(text, i, "bearer ")) {
-            secret_start = i + 7;
+    std::string out = redact_credentials(text);
+    for (char& c : out) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+            c = ' ';
         }
-        if (secret_start != std::string_view::npos) {
-            out.append(text.substr(i, secret_start - i));
-            out += "***";
-            i = secret_start;
-            while (i < text.size() && !ends_secret(text[i])) {
-                ++i;
-            }
-            continue;
-        }
-        const char c = text[i];
-        out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
-        ++i;
     }
     if (out.size() > max_chars) {
         out.resize(max_chars);

@@ -1,6 +1,7 @@
 #include "screener/core/date.hpp"
 #include "screener/core/error.hpp"
 #include "screener/core/outcome.hpp"
+#include "screener/core/redact.hpp"
 #include "screener/core/symbol.hpp"
 
 #include <catch2/catch.hpp>
@@ -57,4 +58,15 @@ TEST_CASE("exceptions map to exit codes in one place", "[core]") {
     CHECK(exit_code_for(StoreError("x")) == 2);
     CHECK(exit_code_for(DataError("x")) == 2);
     CHECK(exit_code_for(std::runtime_error("x")) == 3);
+}
+
+TEST_CASE("credentials are masked wherever they appear", "[core]") {
+    CHECK(redact_credentials("GET /api/eod/AAPL.US?api_token=abc123&fmt=json") ==
+          "GET /api/eod/AAPL.US?api_token=***&fmt=json");
+    CHECK(redact_credentials("https://x/v1/?TOKEN=zz") == "https://x/v1/?TOKEN=***");
+    CHECK(redact_credentials("Authorization: Bearer eyJhbGci.x.y") == "Authorization: Bearer ***");
+    CHECK(redact_credentials("x-api-key: sk-ant-1, next") == "x-api-key: ***, next");
+    CHECK(redact_credentials("apikey=k1;api_key=k2") == "apikey=***;api_key=***");
+    CHECK(redact_credentials("nothing secret here") == "nothing secret here");
+    CHECK(redact_credentials("token=") == "token=");
 }

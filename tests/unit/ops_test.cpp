@@ -1,4 +1,5 @@
 #include "screener/core/error.hpp"
+#include "screener/core/redact.hpp"
 #include "screener/ops/log.hpp"
 #include "screener/ops/run_lock.hpp"
 

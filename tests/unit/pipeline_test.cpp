@@ -4,9 +4,8 @@
 #include "screener/pipeline/scan.hpp"
 #include "screener/store/store.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
@@ -22,9 +21,8 @@ class TempDir {
 public:
     TempDir() {
         static std::atomic<int> counter{0};
-        m_path = fs::temp_directory_path() /
-                 ("screener-pipeline-" + std::to_string(::getpid()) + "-" +
-                  std::to_string(counter++));
+        m_path = fs::temp_directory_path() / ("screener-pipeline-" + std::to_string(::getpid()) +
+                                              "-" + std::to_string(counter++));
         fs::remove_all(m_path);
         fs::create_directories(m_path);
     }
@@ -54,9 +52,8 @@ config::Config make_config(const fs::path& dir, const fs::path& sample) {
                              "      cash_secured_put:\n"
                              "        dte_min: 7\n"
                              "        dte_max: 45\n";
-    return config::parse_config(yaml, "test.yaml", dir, [](const std::string&) {
-        return std::optional<std::string>();
-    });
+    return config::parse_config(yaml, "test.yaml", dir,
+                                [](const std::string&) { return std::optional<std::string>(); });
 }
 
 // A writable copy of the sample market.
@@ -136,8 +133,7 @@ TEST_CASE("a dry run writes nothing", "[pipeline]") {
     CHECK_FALSE(fs::exists(config.data_dir));
 }
 
-TEST_CASE("an unreadable exchange snapshot fails the pass (exit 2) and says why",
-          "[pipeline]") {
+TEST_CASE("an unreadable exchange snapshot fails the pass (exit 2) and says why", "[pipeline]") {
     TempDir dir;
     const auto sample = copy_sample(dir);
     overwrite(sample / "eodhd" / "eod-bulk-last-day" / "US.json", "Unauthenticated");

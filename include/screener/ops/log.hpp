@@ -82,10 +82,6 @@ private:
     std::mutex m_mutex;
 };
 
-// Masks credentials in URLs and headers: api_token=, token=, apikey= query values and
-// Authorization / x-api-key header values. For text from outside (vendor URLs, error bodies).
-std::string redact_credentials(std::string_view text);
-
 // Current time as RFC 3339 UTC with milliseconds, e.g. 2026-11-28T12:00:00.123Z.
 std::string utc_timestamp();
 

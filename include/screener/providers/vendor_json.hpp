@@ -26,8 +26,8 @@ struct FieldRef {
 [[noreturn]] void fail(std::string_view context, std::string_view what);
 [[noreturn]] void fail_field(const FieldRef& ref, std::string_view problem);
 
-// Replaces the value of any "token=..." / "api_token=..." / "Bearer ..." with "***" and
-// flattens control characters, so vendor text can be quoted in a one-line message.
+// Masks credentials (core/redact.hpp), flattens control characters and truncates, so vendor
+// text can be quoted in a one-line message.
 std::string sanitize(std::string_view text, std::size_t max_chars = 200);
 
 // Parses a response body. A body that is not JSON gets a specific message: plain-text
