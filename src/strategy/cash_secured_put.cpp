@@ -10,28 +10,22 @@ public:
 
     void build(const SymbolContext& context, const OptionChain& chain,
                const config::StrategyConfig& filters, SymbolScore& out) const override {
-        for (const auto& contract : chain.contracts) {
-            if (contract.type != OptionType::Put || quote_rejection(contract)) {
-                continue;
-            }
-            if (auto reason = filter_rejection(context, contract, filters)) {
-                ++out.rejections[name() + ":" + *reason];
-                continue;
-            }
-            const double bid = *contract.bid;
-            ShortOptionTerms terms{
-                "cash_secured_put",
-                contract.strike,
-                contract.strike - bid,
-                true,
-                bid,
-                contract.strike - bid, // assigned and the stock goes to zero
-                "strike (cash securing the put)",
-                {Leg{contract.option_symbol, OptionType::Put, contract.strike, contract.expiration,
-                     -1, false}},
-            };
-            add_short_option_candidate(context, contract, terms, out);
-        }
+        build_short_option(context, chain, filters, OptionType::Put, name(), terms, out);
+    }
+
+private:
+    static ShortOptionTerms terms(const SymbolContext&, const OptionContract& put) {
+        const double bid = *put.bid;
+        return {
+            "cash_secured_put",
+            put.strike,       // collateral: the cash that secures the put
+            put.strike - bid, // breakeven
+            true,
+            bid,              // max profit: keep the premium
+            put.strike - bid, // max loss: assigned and the stock goes to zero
+            "strike (cash securing the put)",
+            {Leg{put.option_symbol, OptionType::Put, put.strike, put.expiration, -1, false}},
+        };
     }
 };
 

@@ -10,30 +10,24 @@ public:
 
     void build(const SymbolContext& context, const OptionChain& chain,
                const config::StrategyConfig& filters, SymbolScore& out) const override {
-        for (const auto& contract : chain.contracts) {
-            if (contract.type != OptionType::Call || quote_rejection(contract)) {
-                continue;
-            }
-            if (auto reason = filter_rejection(context, contract, filters)) {
-                ++out.rejections[name() + ":" + *reason];
-                continue;
-            }
-            const double bid = *contract.bid;
-            const double spot = context.spot;
-            ShortOptionTerms terms{
-                "covered_call",
-                spot,
-                spot - bid,
-                true,
-                contract.strike - spot + bid, // called away at the strike
-                spot - bid,                   // the stock goes to zero
-                "spot (buy-write cost of the shares)",
-                {Leg{"", OptionType::Call, 0, contract.expiration, 100, true},
-                 Leg{contract.option_symbol, OptionType::Call, contract.strike, contract.expiration,
-                     -1, false}},
-            };
-            add_short_option_candidate(context, contract, terms, out);
-        }
+        build_short_option(context, chain, filters, OptionType::Call, name(), terms, out);
+    }
+
+private:
+    static ShortOptionTerms terms(const SymbolContext& context, const OptionContract& call) {
+        const double bid = *call.bid;
+        const double spot = context.spot;
+        return {
+            "covered_call",
+            spot,       // collateral: the cost of the shares
+            spot - bid, // breakeven
+            true,
+            call.strike - spot + bid, // max profit: called away at the strike
+            spot - bid,               // max loss: the stock goes to zero
+            "spot (buy-write cost of the shares)",
+            {Leg{"", OptionType::Call, 0, call.expiration, 100, true},
+             Leg{call.option_symbol, OptionType::Call, call.strike, call.expiration, -1, false}},
+        };
     }
 };
 

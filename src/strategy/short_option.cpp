@@ -31,6 +31,9 @@ double contract_delta(const SymbolContext& context, const OptionContract& contra
         .delta;
 }
 
+namespace {
+
+// Applies the strategy filters to one contract; returns the rejection reason or nullopt.
 std::optional<std::string> filter_rejection(const SymbolContext& context,
                                             const OptionContract& contract,
                                             const config::StrategyConfig& filters) {
@@ -58,6 +61,7 @@ std::optional<std::string> filter_rejection(const SymbolContext& context,
     return std::nullopt;
 }
 
+// Measures and appends one candidate (the contract already passed the filters).
 void add_short_option_candidate(const SymbolContext& context, const OptionContract& contract,
                                 const ShortOptionTerms& terms, SymbolScore& out) {
     const double bid = *contract.bid;
@@ -156,6 +160,23 @@ void add_short_option_candidate(const SymbolContext& context, const OptionContra
     w.EndObject();
     c.metrics_json = buffer.GetString();
     out.candidates.push_back(std::move(c));
+}
+
+} // namespace
+
+void build_short_option(const SymbolContext& context, const OptionChain& chain,
+                        const config::StrategyConfig& filters, OptionType type,
+                        const std::string& strategy, const TermsOf& terms_of, SymbolScore& out) {
+    for (const auto& contract : chain.contracts) {
+        if (contract.type != type || quote_rejection(contract)) {
+            continue; // quote rejections are counted once per contract by score_symbol
+        }
+        if (auto reason = filter_rejection(context, contract, filters)) {
+            ++out.rejections[strategy + ":" + *reason];
+            continue;
+        }
+        add_short_option_candidate(context, contract, terms_of(context, contract), out);
+    }
 }
 
 } // namespace screener::strategy

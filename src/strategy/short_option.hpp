@@ -4,6 +4,8 @@
 
 #include "screener/strategy/strategy.hpp"
 
+#include <functional>
+
 namespace screener::strategy {
 
 struct ShortOptionTerms {
@@ -17,13 +19,13 @@ struct ShortOptionTerms {
     std::vector<Leg> legs;
 };
 
-// Applies the strategy filters to one contract; returns the rejection reason or nullopt.
-std::optional<std::string> filter_rejection(const SymbolContext& context,
-                                            const OptionContract& contract,
-                                            const config::StrategyConfig& filters);
+// The collateral, breakeven and payoff of selling `contract` (which has a valid bid).
+using TermsOf = std::function<ShortOptionTerms(const SymbolContext&, const OptionContract&)>;
 
-// Measures and appends one candidate (the contract already passed the filters).
-void add_short_option_candidate(const SymbolContext& context, const OptionContract& contract,
-                                const ShortOptionTerms& terms, SymbolScore& out);
+// Sells one contract of `type` at a time: every contract with a scorable quote that passes the
+// filters becomes a candidate measured from `terms_of`; the others are counted by reason.
+void build_short_option(const SymbolContext& context, const OptionChain& chain,
+                        const config::StrategyConfig& filters, OptionType type,
+                        const std::string& strategy, const TermsOf& terms_of, SymbolScore& out);
 
 } // namespace screener::strategy
