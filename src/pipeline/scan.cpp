@@ -258,7 +258,11 @@ void screen_symbols(const config::Config& config, const config::ProfileConfig& p
                 candidates.push_back(std::move(c));
             }
             ++report.symbols_screened;
-        } catch (const DataError& e) {
+        } catch (const StoreError&) {
+            throw; // the database is failing: no later symbol could be stored either
+        } catch (const std::exception& e) {
+            // Bad vendor data (DataError) or a bug met by this symbol's data alone: either way
+            // one symbol must not cost the run its other results.
             ++report.symbols_failed;
             record_error(report, db, logger, {symbol, stage, e.what()});
         }
