@@ -1,5 +1,6 @@
 #include "screener/pipeline/scan.hpp"
 
+#include "screener/core/calendar.hpp"
 #include "screener/core/error.hpp"
 #include "screener/core/symbol.hpp"
 #include "screener/ops/run_lock.hpp"
@@ -119,33 +120,6 @@ std::vector<std::string> prefiltered_exchange(const config::ProfileConfig& profi
     return symbols;
 }
 
-// ~30-day at-the-money IV: the expiration closest to 30 DTE, the strike closest to spot,
-// the mean of its call and put IVs. Feeds iv_history so IV rank builds up from our own runs.
-std::optional<double> atm_iv_30d(const OptionChain& chain, double spot) {
-    const OptionContract* best = nullptr;
-    for (const auto& c : chain.contracts) {
-        if (!c.iv || !(*c.iv > 0)) {
-            continue;
-        }
-        if (!best || std::abs(c.dte - 30) < std::abs(best->dte - 30) ||
-            (c.dte == best->dte && std::abs(c.strike - spot) < std::abs(best->strike - spot))) {
-            best = &c;
-        }
-    }
-    if (!best) {
-        return std::nullopt;
-    }
-    double sum = 0;
-    int n = 0;
-    for (const auto& c : chain.contracts) {
-        if (c.expiration == best->expiration && c.strike == best->strike && c.iv && *c.iv > 0) {
-            sum += *c.iv;
-            ++n;
-        }
-    }
-    return sum / n;
-}
-
 std::optional<Date> next_earnings_date(const std::vector<EarningsEvent>& events,
                                        const std::string& symbol, Date as_of) {
     std::optional<Date> next;
@@ -249,7 +223,7 @@ void screen_symbols(const config::Config& config, const config::ProfileConfig& p
                           {"contracts", scored.contracts_seen},
                           {"candidates", static_cast<int>(scored.candidates.size())}});
             if (db) {
-                if (auto iv = atm_iv_30d(chain, context.spot)) {
+                if (auto iv = pricing::atm_iv_30d(chain, context.spot, report.as_of)) {
                     store::IvObservation obs{symbol, format_date(report.as_of), *iv, context.hv20};
                     db->record_iv(obs);
                 }
@@ -363,6 +337,7 @@ ScanReport run_scan(const config::Config& config, const ScanOptions& options, op
                                       {"profile", profile.name},
                                       {"as_of", format_date(report.as_of)},
                                       {"data_source", report.data_source},
+                                      {"trading_day", is_trading_day(report.as_of)},
                                       {"dry_run", options.dry_run}});
 
     auto finish = [&](const std::string& status, int code) {

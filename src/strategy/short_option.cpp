@@ -1,5 +1,6 @@
 #include "short_option.hpp"
 
+#include "screener/core/calendar.hpp"
 #include "screener/pricing/black_scholes.hpp"
 
 #include <cmath>
@@ -9,8 +10,10 @@
 namespace screener::strategy {
 namespace {
 
-double years_to_expiry(int dte) {
-    return dte / 365.0;
+// From the as-of session's close to 16:00 ET on the expiration day, in 365-day years: the
+// snapshot is end-of-day, so this is close to close (an early close on as-of adds its hours).
+double time_to_expiry(const SymbolContext& context, const OptionContract& contract) {
+    return years_to_expiry(market_close_unix(context.as_of), contract.expiration);
 }
 
 } // namespace
@@ -26,7 +29,7 @@ double contract_delta(const SymbolContext& context, const OptionContract& contra
         }
     }
     return pricing::bs_greeks(contract.type, context.spot, contract.strike,
-                              years_to_expiry(contract.dte), context.risk_free_rate, 0.0,
+                              time_to_expiry(context, contract), context.risk_free_rate, 0.0,
                               contract.iv.value_or(0.0))
         .delta;
 }
@@ -68,7 +71,7 @@ void add_short_option_candidate(const SymbolContext& context, const OptionContra
     const double ask = *contract.ask;
     const double mid = 0.5 * (bid + ask);
     const double iv = *contract.iv;
-    const double t = years_to_expiry(contract.dte);
+    const double t = time_to_expiry(context, contract);
     const double r = context.risk_free_rate;
     const double delta = contract_delta(context, contract);
 
@@ -125,7 +128,7 @@ void add_short_option_candidate(const SymbolContext& context, const OptionContra
     number("premium", bid);
     number("mid", mid);
     number("spread_pct", c.spread_pct);
-    text("time_convention", "calendar days from as-of close to expiration close / 365");
+    text("time_convention", "as-of close to 16:00 ET on expiration, 365-day years");
     number("t_years", t);
     number("risk_free_rate", r);
     number("iv", iv);

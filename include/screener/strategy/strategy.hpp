@@ -4,7 +4,7 @@
 //
 // Conventions (also written into every candidate's metrics JSON):
 //   fill       the bid for a short option: what a seller gets without price improvement
-//   t          calendar days from the as-of close to the expiration close / 365
+//   t          from the as-of close to 16:00 ET on the expiration day, in 365-day years
 //   pop        P(profit at expiry) = N(d2) evaluated at the breakeven, drift r (risk-neutral)
 //   return     premium / collateral, simple; annualised x 365 / dte (simple, not compounded)
 //   score      the annualised return (interim ranking; the strategy engine replaces it)
