@@ -1,5 +1,7 @@
 #include "screener/pricing/black_scholes.hpp"
 
+#include "black_normalised.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -7,66 +9,137 @@
 namespace screener::pricing {
 namespace {
 
-constexpr double k_inv_sqrt2 = 0.70710678118654752440;
-constexpr double k_inv_sqrt2pi = 0.39894228040143267794;
+constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
 
-double intrinsic(OptionType type, double forward_spot, double discounted_strike) {
-    return type == OptionType::Call ? std::max(forward_spot - discounted_strike, 0.0)
-                                    : std::max(discounted_strike - forward_spot, 0.0);
+bool valid_inputs(double spot, double strike, double t, double r, double q, double sigma) {
+    return spot > 0 && strike > 0 && t >= 0 && sigma >= 0 && !std::isnan(r) && !std::isnan(q);
+}
+
+// Price and Greeks from the normalised problem. The price is scale * (intrinsic + b) with b the
+// out-of-the-money normalised call at -|x| (put-call parity plus b_put(x) = b_call(-x)), so the
+// intrinsic is added exactly once and nothing cancels. Greeks use the textbook closed forms;
+// phi(d1) S e^{-qt} = scale * db/ds, which b's evaluation already provides.
+inline Greeks greeks_kernel(OptionType type, double spot, double strike, double t, double r,
+                            double q, double sigma) {
+    if (!valid_inputs(spot, strike, t, r, q, sigma)) {
+        return {k_nan, k_nan, k_nan, k_nan, k_nan, k_nan};
+    }
+    const double theta_sign = type == OptionType::Call ? 1.0 : -1.0;
+    const auto [x, scale] = detail::normalise(spot, strike, t, r, q);
+    const double intrinsic = detail::normalised_intrinsic(theta_sign, x);
+    const double sqrt_t = std::sqrt(t);
+    const double s = sigma * sqrt_t;
+    const double df_r = std::exp(-r * t);
+    const double df_q = std::exp(-q * t);
+    Greeks g{};
+    double n1, n2; // N(theta d1), N(theta d2)
+    if (!(s > 0) || std::isinf(s)) {
+        // Expiry, zero or infinite volatility: the limits of the closed forms.
+        if (std::isinf(s)) {
+            n1 = theta_sign > 0 ? 1.0 : 0.0;
+            n2 = theta_sign > 0 ? 0.0 : 1.0;
+            g.price = theta_sign > 0 ? spot * df_q : strike * df_r;
+        } else {
+            n1 = n2 = x == 0 ? 0.5 : (theta_sign * x > 0 ? 1.0 : 0.0);
+            g.price = scale * intrinsic;
+        }
+        g.delta = theta_sign * df_q * n1;
+        g.theta = theta_sign * (q * spot * df_q * n1 - r * strike * df_r * n2);
+        g.rho = theta_sign * strike * t * df_r * n2;
+        return g;
+    }
+    const detail::BlackValue bv = detail::normalised_black(-std::fabs(x), s);
+    g.price = intrinsic > 0 ? scale * (intrinsic + bv.b) : detail::scaled_black(scale, bv);
+    // N(d) = M(d) phi(d) with the Gaussian factors taken from the price's own exponential:
+    // for the folded d1f = -|x|/s + s/2, d2f = d1f - s one has phi(d1f) = phi_e / e^{-|x|/2},
+    // phi(d2f) = phi_e e^{-|x|/2}, phi_e = db/ds. Unfolding (x > 0) swaps and negates them.
+    {
+        const double xf = -std::fabs(x);
+        const double hf = xf / s;
+        const double d1f = hf + 0.5 * s;
+        const double d2f = hf - 0.5 * s;
+        const double half_b_max = std::exp(0.5 * xf);
+        double phi1, phi2;
+        if (half_b_max > 1e-300 && bv.vega > 0) {
+            phi1 = bv.vega / half_b_max;
+            phi2 = bv.vega * half_b_max;
+        } else {
+            phi1 = detail::k_inv_sqrt_2pi * std::exp(-0.5 * d1f * d1f);
+            phi2 = detail::k_inv_sqrt_2pi * std::exp(-0.5 * d2f * d2f);
+        }
+        // Lower tails N(-|d|) = sqrt(pi/2) erfcx(|d|/sqrt2) phi(d), d2f < 0 always.
+        const double tail1 = detail::k_sqrt_half_pi * detail::erfcx(std::fabs(d1f) * detail::k_inv_sqrt2) * phi1;
+        const double tail2 = detail::k_sqrt_half_pi * detail::erfcx(-d2f * detail::k_inv_sqrt2) * phi2;
+        const double n_d1f = d1f <= 0 ? tail1 : 1.0 - tail1; // N(d1f)
+        const double n_d2f = tail2;                         // N(d2f)
+        // Actual d1 = d1f, d2 = d2f when x <= 0; d1 = -d2f, d2 = -d1f when x > 0.
+        double nd1, nd2, nmd1, nmd2; // N(d1), N(d2), N(-d1), N(-d2)
+        if (x <= 0) {
+            nd1 = n_d1f;
+            nmd1 = d1f <= 0 ? 1.0 - tail1 : tail1;
+            nd2 = n_d2f;
+            nmd2 = 1.0 - tail2;
+        } else {
+            nd1 = 1.0 - tail2;
+            nmd1 = tail2;
+            nd2 = d1f <= 0 ? 1.0 - tail1 : tail1;
+            nmd2 = n_d1f;
+        }
+        n1 = theta_sign > 0 ? nd1 : nmd1;
+        n2 = theta_sign > 0 ? nd2 : nmd2;
+    }
+    const double dens = scale * bv.vega; // S e^{-qt} phi(d1) = K e^{-rt} phi(d2)
+    g.delta = theta_sign * df_q * n1;
+    g.gamma = dens / (spot * spot * s);
+    g.vega = dens * sqrt_t;
+    g.theta =
+        -dens * sigma / (2 * sqrt_t) + theta_sign * (q * spot * df_q * n1 - r * strike * df_r * n2);
+    g.rho = theta_sign * strike * t * df_r * n2;
+    return g;
 }
 
 } // namespace
 
 // erfc keeps the lower tail accurate (1 - N(x) by subtraction would lose it).
 double norm_cdf(double x) {
-    return 0.5 * std::erfc(-x * k_inv_sqrt2);
+    return 0.5 * std::erfc(-x * detail::k_inv_sqrt2);
 }
 double norm_pdf(double x) {
-    return k_inv_sqrt2pi * std::exp(-0.5 * x * x);
+    return detail::k_inv_sqrt_2pi * std::exp(-0.5 * x * x);
 }
 
 double bs_price(OptionType type, double spot, double strike, double t, double r, double q,
                 double sigma) {
-    return bs_greeks(type, spot, strike, t, r, q, sigma).price;
+    if (!valid_inputs(spot, strike, t, r, q, sigma)) {
+        return k_nan;
+    }
+    const double theta_sign = type == OptionType::Call ? 1.0 : -1.0;
+    const auto [x, scale] = detail::normalise(spot, strike, t, r, q);
+    const double intrinsic = detail::normalised_intrinsic(theta_sign, x);
+    const double s = sigma * std::sqrt(t);
+    if (!(s > 0)) {
+        return scale * intrinsic;
+    }
+    if (std::isinf(s)) {
+        return theta_sign > 0 ? spot * std::exp(-q * t) : strike * std::exp(-r * t);
+    }
+    const detail::BlackValue bv = detail::normalised_black(-std::fabs(x), s);
+    return intrinsic > 0 ? scale * (intrinsic + bv.b) : detail::scaled_black(scale, bv);
 }
 
 Greeks bs_greeks(OptionType type, double spot, double strike, double t, double r, double q,
                  double sigma) {
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    if (!(spot > 0) || !(strike > 0) || !(t >= 0) || !(sigma >= 0)) {
-        return {nan, nan, nan, nan, nan, nan};
+    return greeks_kernel(type, spot, strike, t, r, q, sigma);
+}
+
+void bs_greeks_batch(std::span<const OptionType> type, std::span<const double> spot,
+                     std::span<const double> strike, std::span<const double> t,
+                     std::span<const double> r, std::span<const double> q,
+                     std::span<const double> sigma, std::span<Greeks> out) {
+    const std::size_t n = type.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        out[i] = greeks_kernel(type[i], spot[i], strike[i], t[i], r[i], q[i], sigma[i]);
     }
-    const double df_r = std::exp(-r * t);
-    const double df_q = std::exp(-q * t);
-    const double vol_sqrt_t = sigma * std::sqrt(t);
-    if (vol_sqrt_t <= 0) {
-        // Expiry or zero volatility: the discounted intrinsic value of the forward.
-        const double price = intrinsic(type, spot * df_q, strike * df_r);
-        const bool itm =
-            type == OptionType::Call ? spot * df_q > strike * df_r : strike * df_r > spot * df_q;
-        const double delta = itm ? (type == OptionType::Call ? df_q : -df_q) : 0.0;
-        return {price, delta, 0.0, 0.0, 0.0, 0.0};
-    }
-    const double d1 = (std::log(spot / strike) + (r - q + 0.5 * sigma * sigma) * t) / vol_sqrt_t;
-    const double d2 = d1 - vol_sqrt_t;
-    const double pdf_d1 = norm_pdf(d1);
-    Greeks g{};
-    g.gamma = df_q * pdf_d1 / (spot * vol_sqrt_t);
-    g.vega = spot * df_q * pdf_d1 * std::sqrt(t);
-    const double decay = -spot * df_q * pdf_d1 * sigma / (2 * std::sqrt(t));
-    if (type == OptionType::Call) {
-        g.price = spot * df_q * norm_cdf(d1) - strike * df_r * norm_cdf(d2);
-        g.delta = df_q * norm_cdf(d1);
-        g.theta = decay - r * strike * df_r * norm_cdf(d2) + q * spot * df_q * norm_cdf(d1);
-        g.rho = strike * t * df_r * norm_cdf(d2);
-    } else {
-        g.price = strike * df_r * norm_cdf(-d2) - spot * df_q * norm_cdf(-d1);
-        g.delta = -df_q * norm_cdf(-d1);
-        g.theta = decay + r * strike * df_r * norm_cdf(-d2) - q * spot * df_q * norm_cdf(-d1);
-        g.rho = -strike * t * df_r * norm_cdf(-d2);
-    }
-    g.price = std::max(g.price, 0.0);
-    return g;
 }
 
 double prob_above(double spot, double level, double t, double mu, double sigma) {

@@ -132,7 +132,7 @@ void add_short_option_candidate(const SymbolContext& context, const OptionContra
     number("t_years", t);
     number("risk_free_rate", r);
     number("iv", iv);
-    text("iv_source", "vendor");
+    text("iv_source", contract.iv_solved ? "solved from mid" : "vendor");
     number("delta", delta);
     text("pop_convention", "N(d2) at breakeven, risk-neutral drift r");
     number("pop", c.pop);

@@ -1,5 +1,8 @@
 #include "screener/strategy/strategy.hpp"
 
+#include "screener/core/calendar.hpp"
+#include "screener/pricing/implied_vol.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <set>
@@ -38,8 +41,27 @@ std::optional<std::string> quote_rejection(const OptionContract& contract) {
     return std::nullopt;
 }
 
-SymbolScore score_symbol(const SymbolContext& context, const OptionChain& chain,
+OptionChain with_solved_iv(const SymbolContext& context, const OptionChain& vendor_chain) {
+    OptionChain chain = vendor_chain;
+    for (auto& c : chain.contracts) {
+        const bool vendor_iv_usable = c.iv && *c.iv > 0 && *c.iv < 10;
+        if (vendor_iv_usable || !c.bid || !c.ask || !(*c.bid > 0) || !(*c.ask > *c.bid)) {
+            continue;
+        }
+        const double t = years_to_expiry(market_close_unix(context.as_of), c.expiration);
+        const double iv = pricing::implied_vol(c.type, 0.5 * (*c.bid + *c.ask), context.spot,
+                                               c.strike, t, context.risk_free_rate, 0.0);
+        if (std::isfinite(iv) && iv > 0) {
+            c.iv = iv;
+            c.iv_solved = true;
+        }
+    }
+    return chain;
+}
+
+SymbolScore score_symbol(const SymbolContext& context, const OptionChain& vendor_chain,
                          const config::ProfileConfig& profile) {
+    const OptionChain chain = with_solved_iv(context, vendor_chain);
     SymbolScore out;
     out.contracts_seen = static_cast<int>(chain.contracts.size());
     for (const auto& contract : chain.contracts) {

@@ -1,3 +1,4 @@
+#include "screener/pricing/black_scholes.hpp"
 #include "screener/strategy/strategy.hpp"
 
 #include <catch2/catch.hpp>
@@ -113,7 +114,8 @@ TEST_CASE("bad quotes are rejected, never scored", "[strategy]") {
     auto zero_bid = option(OptionType::Put, 93, 30, 0.0, 0.10, 0.30, -0.23);
     auto missing = option(OptionType::Put, 92, 30, 1.0, 1.1, 0.30, -0.22);
     missing.bid.reset();
-    auto no_iv = option(OptionType::Put, 91, 30, 1.0, 1.1, 0.30, -0.21);
+    // No vendor IV and a mid below intrinsic (strike 120, spot 100): no IV can be solved.
+    auto no_iv = option(OptionType::Put, 120, 30, 1.0, 1.1, 0.30, -0.21);
     no_iv.iv.reset();
     OptionChain chain{"TEST", {crossed, locked, zero_bid, missing, no_iv}};
     const auto out = score_symbol(context(), chain, profile_with("cash_secured_put"));
@@ -181,4 +183,31 @@ TEST_CASE("ranking: best score first, per-symbol cap, top N", "[strategy]") {
     CHECK(ranked[2].score == 0.20); // A's third candidate (0.10) is over the cap; C is cut by N
     CHECK(ranked[2].rank == 3);
     CHECK(rank_candidates(all, 10, 1).size() == 3);
+}
+
+TEST_CASE("a missing or zero vendor IV is solved from the mid", "[strategy]") {
+    const double t = 30.0 / 365;
+    const double mid = pricing::bs_price(OptionType::Put, 100, 95, t, 0.05, 0.0, 0.30);
+    auto missing = option(OptionType::Put, 95, 30, mid - 0.05, mid + 0.05, 0.30, -0.25);
+    missing.iv.reset();
+    auto zero = missing;
+    zero.iv = 0.0;
+    zero.option_symbol = "ZERO";
+    auto vendor = option(OptionType::Put, 95, 30, mid - 0.05, mid + 0.05, 0.31, -0.25);
+    const auto solved = with_solved_iv(context(), OptionChain{"TEST", {missing, zero, vendor}});
+    REQUIRE(solved.contracts.size() == 3);
+    for (int i = 0; i < 2; ++i) {
+        REQUIRE(solved.contracts[i].iv);
+        CHECK(*solved.contracts[i].iv == Approx(0.30).epsilon(1e-12));
+        CHECK(solved.contracts[i].iv_solved);
+    }
+    CHECK(*solved.contracts[2].iv == 0.31); // a plausible vendor IV is kept
+    CHECK_FALSE(solved.contracts[2].iv_solved);
+
+    const auto out =
+        score_symbol(context(), OptionChain{"TEST", {missing}}, profile_with("cash_secured_put"));
+    REQUIRE(out.candidates.size() == 1);
+    rapidjson::Document metrics;
+    REQUIRE_FALSE(metrics.Parse(out.candidates[0].metrics_json.c_str()).HasParseError());
+    CHECK(std::string(metrics["iv_source"].GetString()) == "solved from mid");
 }

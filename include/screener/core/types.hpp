@@ -47,6 +47,7 @@ struct OptionContract {
     std::optional<double> underlying_price;
     // Vendor analytics; may be missing or sentinel values, never trusted blindly.
     std::optional<double> iv, delta, gamma, theta, vega, rho;
+    bool iv_solved = false; // iv was solved by the screener from the mid, not sent by the vendor
 };
 
 struct OptionChain {

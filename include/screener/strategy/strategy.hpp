@@ -57,8 +57,12 @@ std::optional<std::string> quote_rejection(const OptionContract& contract);
 // Black-Scholes from the contract's IV. Vendors send 0 or -999 for "unknown".
 double contract_delta(const SymbolContext& context, const OptionContract& contract);
 
-// Runs every enabled strategy of the profile over one chain. Quote rejections are counted
-// once per contract, not once per strategy.
+// The chain with each missing, zero or implausible vendor IV replaced by the IV solved from the
+// contract's mid (OptionContract::iv_solved set); contracts without a two-sided quote keep none.
+OptionChain with_solved_iv(const SymbolContext& context, const OptionChain& vendor_chain);
+
+// Runs every enabled strategy of the profile over one chain, after with_solved_iv. Quote rejections
+// are counted once per contract, not once per strategy.
 SymbolScore score_symbol(const SymbolContext& context, const OptionChain& chain,
                          const config::ProfileConfig& profile);
 

@@ -1,0 +1,357 @@
+#pragma once
+// Internal kernels shared by black_scholes.cpp and implied_vol.cpp: the normalised Black function
+// b(x, s) = e^{x/2} N(x/s + s/2) - e^{-x/2} N(x/s - s/2) for an out-of-the-money call (x <= 0),
+// evaluated without cancellation, plus the scaled complementary error function and N^{-1}.
+//
+// Notation (Jaeckel, "Let's Be Rational", 2015): x = ln(F/K), s = sigma sqrt(T), h = x/s,
+// t = s/2, so d1 = h + t and d2 = h - t. With the Mills ratio M(z) = N(z)/phi(z) one has
+//   b = e^{-(h^2+t^2)/2} / sqrt(2 pi) * [M(h+t) - M(h-t)]                            (1)
+// and db/ds = e^{-(h^2+t^2)/2} / sqrt(2 pi) (vega of the normalised price).
+// Everything here is inline so both translation units compile identical code (the batch entry
+// points must reproduce the scalar ones bit for bit).
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace screener::pricing::detail {
+
+inline constexpr double k_sqrt2 = 1.41421356237309504880;
+inline constexpr double k_inv_sqrt2 = 0.70710678118654752440;
+inline constexpr double k_sqrt_pi = 1.77245385090551602730;
+inline constexpr double k_inv_sqrt_pi = 0.56418958354775628695;
+inline constexpr double k_sqrt_half_pi = 1.25331413731550025121;
+inline constexpr double k_inv_sqrt_2pi = 0.39894228040143267794;
+inline constexpr double k_eps = std::numeric_limits<double>::epsilon();
+
+// exp(y^2) without the rounding error of forming y^2 (which would cost y^2 ulps): the low part
+// of the exact square from an fma enters as a first-order correction.
+inline double exp_square(double y) {
+    const double hi = y * y;
+    const double lo = std::fma(y, y, -hi);
+    return std::exp(hi) * (1.0 + lo);
+}
+
+// --- Cody's rational Chebyshev approximations (W. J. Cody, Math. Comp. 23 (1969) 631-637,
+// coefficients as tabulated in his 1985/1990 CALERF packet). Three ranges of y = |x|. ---
+inline constexpr double k_cody_a[5] = {3.16112374387056560e00, 1.13864154151050156e02,
+                                       3.77485237685302021e02, 3.20937758913846947e03,
+                                       1.85777706184603153e-1};
+inline constexpr double k_cody_b[4] = {2.36012909523441209e01, 2.44024637934444173e02,
+                                       1.28261652607737228e03, 2.84423683343917062e03};
+inline constexpr double k_cody_c[9] = {
+    5.64188496988670089e-1, 8.88314979438837594e0,  6.61191906371416295e01,
+    2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
+    2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8};
+inline constexpr double k_cody_d[8] = {
+    1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02, 1.62138957456669019e03,
+    3.29079923573345963e03, 4.36261909014324716e03, 3.43936767414372164e03, 1.23033935480374942e03};
+inline constexpr double k_cody_p[6] = {3.05326634961232344e-1, 3.60344899949804439e-1,
+                                       1.25781726111229246e-1, 1.60837851487422766e-2,
+                                       6.58749161529837803e-4, 1.63153871373020978e-2};
+inline constexpr double k_cody_q[5] = {2.56852019228982242e00, 1.87295284992346047e00,
+                                       5.27905102951428412e-1, 6.05183413124413191e-2,
+                                       2.33520497626869185e-3};
+// Numerator of 1 - sqrt(pi) y erfcx(y) over Cody's middle-range denominator: the polynomial
+// Q(y) - sqrt(pi) y P(y) expanded exactly (40 digits) once, y^9 first. Evaluating it directly
+// avoids the 2y^2-fold cancellation of 1 - sqrt(pi) y erfcx(y) for 0.47 < y <= 4.
+inline constexpr double k_mills1_n[10] = {-3.81629760195986719532e-8, 1.92587583656793160268e-6,
+                                          -4.69505243851418094645e-5, 0.500736827754877963537,
+                                          7.8641011483270318664,      58.1699637120429139729,
+                                          256.27385178660603657,      727.177320856387808257,
+                                          1258.64794681140343716,     1230.33935480374942};
+
+inline constexpr double k_cody_small = 0.46875;
+inline constexpr double k_cody_mid = 4.0;
+
+// Estrin's scheme (powers y^2, y^4, y^8 shared): about half the dependency chain of Horner's
+// rule; every coefficient and every y here is positive except the small leading terms of
+// k_mills1_n, so no cancellation is introduced.
+struct Powers {
+    double y, y2, y4, y8;
+};
+inline Powers powers(double y) {
+    const double y2 = y * y;
+    const double y4 = y2 * y2;
+    return {y, y2, y4, y4 * y4};
+}
+// a[0] + a[1] y + ... + a[8] y^8 (a ascending)
+inline double estrin8(const double (&a)[9], const Powers& p) {
+    const double p01 = a[0] + a[1] * p.y;
+    const double p23 = a[2] + a[3] * p.y;
+    const double p45 = a[4] + a[5] * p.y;
+    const double p67 = a[6] + a[7] * p.y;
+    return (p01 + p23 * p.y2) + (p45 + p67 * p.y2) * p.y4 + a[8] * p.y8;
+}
+inline double estrin9(const double (&a)[10], const Powers& p) {
+    const double p01 = a[0] + a[1] * p.y;
+    const double p23 = a[2] + a[3] * p.y;
+    const double p45 = a[4] + a[5] * p.y;
+    const double p67 = a[6] + a[7] * p.y;
+    const double p89 = a[8] + a[9] * p.y;
+    return (p01 + p23 * p.y2) + (p45 + p67 * p.y2) * p.y4 + p89 * p.y8;
+}
+// Cody's middle-range numerator and denominator, coefficients in ascending order.
+inline constexpr double k_cody_d_asc[9] = {k_cody_d[7], k_cody_d[6], k_cody_d[5],
+                                           k_cody_d[4], k_cody_d[3], k_cody_d[2],
+                                           k_cody_d[1], k_cody_d[0], 1.0};
+inline constexpr double k_cody_c_asc[9] = {k_cody_c[7], k_cody_c[6], k_cody_c[5],
+                                           k_cody_c[4], k_cody_c[3], k_cody_c[2],
+                                           k_cody_c[1], k_cody_c[0], k_cody_c[8]};
+inline constexpr double k_mills1_n_asc[10] = {k_mills1_n[9], k_mills1_n[8], k_mills1_n[7],
+                                              k_mills1_n[6], k_mills1_n[5], k_mills1_n[4],
+                                              k_mills1_n[3], k_mills1_n[2], k_mills1_n[1],
+                                              k_mills1_n[0]};
+
+inline double cody_mid_den(const Powers& p) {
+    return estrin8(k_cody_d_asc, p);
+}
+inline double cody_mid_num(const Powers& p) {
+    return estrin8(k_cody_c_asc, p);
+}
+inline double cody_mid_den(double y) {
+    return cody_mid_den(powers(y));
+}
+inline double cody_mid_num(double y) {
+    return cody_mid_num(powers(y));
+}
+// For y > 4: erfcx(y) = (1/sqrt(pi) - w) / y with this w (Cody's third range).
+inline double cody_tail_w(double y) {
+    const double ysq = 1.0 / (y * y);
+    const double y4 = ysq * ysq;
+    const double num = (k_cody_p[4] + k_cody_p[3] * ysq) + (k_cody_p[2] + k_cody_p[1] * ysq) * y4 +
+                       (k_cody_p[0] + k_cody_p[5] * ysq) * (y4 * y4);
+    const double den = (k_cody_q[4] + k_cody_q[3] * ysq) + (k_cody_q[2] + k_cody_q[1] * ysq) * y4 +
+                       (k_cody_q[0] + ysq) * (y4 * y4);
+    return ysq * num / den;
+}
+
+// erfcx(x) = e^{x^2} erfc(x), relative accuracy a few ulps for all x (inf below -26.6).
+inline double erfcx(double x) {
+    const double y = std::fabs(x);
+    double r;
+    if (y <= k_cody_small) {
+        const double ysq = y * y;
+        double num = k_cody_a[4] * ysq;
+        double den = ysq;
+        for (int i = 0; i < 3; ++i) {
+            num = (num + k_cody_a[i]) * ysq;
+            den = (den + k_cody_b[i]) * ysq;
+        }
+        const double erf = x * (num + k_cody_a[3]) / (den + k_cody_b[3]);
+        return std::exp(ysq) * (1.0 - erf); // signed x: valid on both sides
+    }
+    if (y <= k_cody_mid) {
+        const Powers p = powers(y);
+        r = cody_mid_num(p) / cody_mid_den(p);
+    } else {
+        r = (k_inv_sqrt_pi - cody_tail_w(y)) / y;
+    }
+    if (x < 0) {
+        // erfc(-y) = 2 - erfc(y)  =>  erfcx(-y) = 2 e^{y^2} - erfcx(y).
+        r = x < -26.6 ? std::numeric_limits<double>::infinity() : 2.0 * exp_square(y) - r;
+    }
+    return r;
+}
+
+// Mills ratio M(h) = N(h)/phi(h) and its derivative M'(h) = 1 + h M(h) for h <= 0, the latter
+// without the h^2-fold cancellation (see k_mills1_n and Cody's tail form: 1 + hM = sqrt(pi) w).
+struct Mills {
+    double m0, m1;
+};
+inline Mills mills_left(double h) {
+    const double y = -h * k_inv_sqrt2;
+    if (y <= k_cody_small) {
+        const double m0 = k_sqrt_half_pi * erfcx(y);
+        return {m0, 1.0 + h * m0};
+    }
+    if (y <= k_cody_mid) {
+        const Powers p = powers(y);
+        const double inv_den = 1.0 / cody_mid_den(p);
+        return {k_sqrt_half_pi * cody_mid_num(p) * inv_den, estrin9(k_mills1_n_asc, p) * inv_den};
+    }
+    const double w = cody_tail_w(y);
+    return {k_sqrt_half_pi * (k_inv_sqrt_pi - w) / y, k_sqrt_pi * w};
+}
+
+// Normalised OTM call price, its s-derivative and (on request) the complement b_max - b.
+struct BlackValue {
+    double b;     // e^{x/2} N(d1) - e^{-x/2} N(d2)
+    double vega;  // db/ds
+    double upper; // e^{x/2} - b where d1 >= 0 (a cancellation-free sum there); -1 elsewhere
+    // b = mantissa * e^{exponent} with exponent = -(h^2+t^2)/2, so ln b and b/vega stay exact
+    // where b itself underflows (prices below DBL_MIN; the implied vol's lowest branch).
+    double mantissa;
+    double exponent;
+};
+
+inline constexpr double k_region_asymptotic = -10.0; // d1 below this: series in 1/d1
+inline constexpr double k_region_small_t = 0.5;      // t = s/2 below this: Taylor in t
+
+// 1/((n+1)(n+2)) for odd n = 2j+1: the Taylor coefficients' ratios in region II.
+inline constexpr int k_taylor_terms = 30;
+inline constexpr auto k_taylor_inv = [] {
+    struct Table {
+        double v[k_taylor_terms];
+        constexpr double operator[](int j) const { return v[j]; }
+    } table{};
+    for (int j = 0; j < k_taylor_terms; ++j) {
+        table.v[j] = 1.0 / ((2.0 * j + 2.0) * (2.0 * j + 3.0));
+    }
+    return table;
+}();
+
+// Requires x <= 0 and s > 0 (finite).
+inline BlackValue normalised_black(double x, double s) {
+    const double h = x / s;
+    const double t = 0.5 * s;
+    const double d1 = h + t;
+    const double d2 = h - t;
+    const double exponent = -0.5 * (h * h + t * t);
+    const double e = std::exp(exponent); // = e^{x/2} e^{-d1^2/2}
+    const double vega = k_inv_sqrt_2pi * e;
+    if (d1 <= k_region_asymptotic) {
+        // Region I. With p = -d1 > 0, q = -d2 = p + 2t, integrate (1) term by term against the
+        // asymptotic series M(z) ~ sum_k (-1)^{k+1} (2k-1)!! z^{-(2k+1)}:
+        //   M(d1) - M(d2) = sum_k (-1)^k (2k-1)!! (p^{-n} - q^{-n}),  n = 2k+1,
+        // and p^{-n} - q^{-n} = (1 - rho) p^{-n} (1 + rho + ... + rho^{n-1}), rho = p/q, where
+        // every factor is positive: no cancellation however small t is.
+        const double p = -d1;
+        const double q = -d2;
+        const double rho = p / q;
+        const double one_minus_rho = 2.0 * t / q;
+        const double inv_p2 = 1.0 / (p * p);
+        double geometric = 1.0; // 1 + rho + ... + rho^{n-1}
+        double rho_n = rho;     // rho^n
+        double coef = 1.0;      // (2k-1)!! p^{-2k} (-1)^k
+        double sum = 1.0;
+        for (int k = 1; k < 40; ++k) {
+            geometric += rho_n * (1.0 + rho);
+            rho_n *= rho * rho;
+            coef *= -(2.0 * k - 1.0) * inv_p2;
+            const double term = coef * geometric;
+            sum += term;
+            if (std::fabs(term) <= 0.25 * k_eps * sum) {
+                break;
+            }
+        }
+        const double mantissa = k_inv_sqrt_2pi * one_minus_rho * sum / p;
+        const double b = mantissa * e;
+        return {b, vega, -1.0, mantissa, exponent};
+    } else if (t < k_region_small_t) {
+        // Region II. M(h+t) - M(h-t) = 2 sum_{n odd} t^n m_n / n! with m_n = M^{(n)}(h) > 0,
+        // m_n = h m_{n-1} + (n-1) m_{n-2}. Only m_1 needs full accuracy (mills_left); the
+        // recursion's loss in higher m_n is damped by (t/h)^2 per order.
+        const auto [m0, m1] = mills_left(h);
+        const double t2 = t * t;
+        const double hh = h * h;
+        double prev = m0; // m_{n-1} (even)
+        double cur = m1;  // m_n (odd)
+        double term = m1; // t^{n-1} m_n / n!
+        double sum = m1;
+        double scale = 1.0; // t^{n-1} / n!
+        for (int n = 1; n < 2 * k_taylor_terms; n += 2) {
+            // Both new values straight from (m_{n-1}, m_n), so the two recurrences run in
+            // parallel: m_{n+2} = h m_{n+1} + (n+1) m_n = (h^2 + n + 1) m_n + n h m_{n-1}.
+            const double even = h * cur + n * prev;                       // m_{n+1}
+            const double odd = (hh + (n + 1)) * cur + (n * h) * prev;     // m_{n+2}
+            prev = even;
+            cur = odd;
+            scale *= t2 * k_taylor_inv[n >> 1]; // t^2 / ((n+1)(n+2)) without a division
+            term = scale * odd;
+            sum += term;
+            if (term <= 0.25 * k_eps * sum) {
+                break;
+            }
+        }
+        const double mantissa = k_inv_sqrt_2pi * 2.0 * t * sum;
+        const double b = mantissa * e;
+        return {b, vega, -1.0, mantissa, exponent};
+    } else if (d1 < 0) {
+        // Region III, both d's negative: (1) with M = sqrt(pi/2) erfcx(-z/sqrt 2). The
+        // difference loses at most |h|/(2t) < 11 ulps here (regions I/II take the rest).
+        const double mantissa = 0.5 * (erfcx(-d1 * k_inv_sqrt2) - erfcx(-d2 * k_inv_sqrt2));
+        const double b = mantissa * e;
+        return {b, vega, -1.0, mantissa, exponent};
+    } else {
+        // d1 >= 0: the complement is a sum of two positive terms; b = b_max - complement loses
+        // at most a factor 2 (b >= b(x, s_c) >= b_max/2 - ...).
+        const double upper = 0.5 * e * (erfcx(d1 * k_inv_sqrt2) + erfcx(-d2 * k_inv_sqrt2));
+        const double b_max = std::exp(0.5 * x);
+        const double b = std::max(b_max - upper, 0.0);
+        return {b, vega, upper, b / e, exponent};
+    }
+}
+
+// scale * b without an intermediate underflow of b: e^{exponent} is split when it would be
+// subnormal so that a normal product keeps full precision.
+inline double scaled_black(double scale, const BlackValue& v) {
+    if (v.exponent > -700.0) {
+        return scale * v.b;
+    }
+    constexpr double k_shift = 700.0;
+    constexpr double k_exp_minus_shift = 9.8596765437597708567e-305; // e^{-700}
+    return scale * v.mantissa * std::exp(v.exponent + k_shift) * k_exp_minus_shift;
+}
+
+// Inverse of the standard normal CDF for 0 < u < 1: Abramowitz & Stegun 26.2.23 (|error| <
+// 4.5e-4) refined by Halley steps on ln N(z) = ln u, whose derivative is 1/M(z); ln-space keeps
+// the tail relative accuracy down to u ~ 1e-300.
+inline double inv_norm_cdf(double u, int halley_steps = 3) {
+    if (!(u > 0.0) || !(u < 1.0)) {
+        return u == 0.0 ? -std::numeric_limits<double>::infinity()
+                        : (u == 1.0 ? std::numeric_limits<double>::infinity()
+                                    : std::numeric_limits<double>::quiet_NaN());
+    }
+    const bool upper = u > 0.5;
+    const double p = upper ? 1.0 - u : u; // exact for u > 0.5 (Sterbenz)
+    const double w = std::sqrt(-2.0 * std::log(p));
+    double z = -(w - (2.515517 + w * (0.802853 + w * 0.010328)) /
+                         (1.0 + w * (1.432788 + w * (0.189269 + w * 0.001308))));
+    const double log_p = std::log(p);
+    for (int i = 0; i < halley_steps; ++i) {
+        // z <= 0: M(z) = sqrt(pi/2) erfcx(-z/sqrt2), ln N(z) = ln M(z) - z^2/2 - ln sqrt(2 pi).
+        const double m = k_sqrt_half_pi * erfcx(-z * k_inv_sqrt2);
+        const double g = std::log(m) - 0.5 * z * z - 0.91893853320467274178 - log_p;
+        const double m1 = 1.0 + z * m; // M'(z); cancellation here only slows the last digit
+        const double step = -g * m;    // Newton on g, g' = 1/M
+        const double h2 = -m1 / m;     // g''/g'
+        const double dz = step / (1.0 + 0.5 * step * h2);
+        z += dz;
+        if (std::fabs(dz) <= k_eps * std::fabs(z)) {
+            break;
+        }
+        if (z > 0) {
+            z = 0;
+        }
+    }
+    return upper ? -z : z;
+}
+
+} // namespace screener::pricing::detail
+
+namespace screener::pricing::detail {
+
+// Maps market inputs to the normalised problem: x = ln(F/K) with F = S e^{(r-q)t}, and
+// scale = e^{-rt} sqrt(F K) so that price = scale * (normalised intrinsic + b(-|x|, s)).
+struct Normalisation {
+    double x;
+    double scale;
+};
+inline Normalisation normalise(double spot, double strike, double t, double r, double q) {
+    // Near the money log1p keeps x to a few ulps of itself (S - K is exact there, Sterbenz);
+    // b is sensitive to x like x/s^2, so an absolute ulp of ln(S/K) would matter for small s.
+    const double ratio = spot / strike;
+    const double log_moneyness =
+        ratio > 0.5 && ratio < 2.0 ? std::log1p((spot - strike) / strike) : std::log(ratio);
+    return {log_moneyness + (r - q) * t,
+            std::sqrt(spot) * std::sqrt(strike) * std::exp(-0.5 * (r + q) * t)};
+}
+
+// Normalised intrinsic value of the forward, 2 sinh(|x|/2), for an in-the-money option
+// (theta = +1 call, -1 put); zero otherwise. F - K = sqrt(FK) 2 sinh(x/2) exactly.
+inline double normalised_intrinsic(double theta, double x) {
+    return theta * x > 0 ? 2.0 * std::sinh(0.5 * std::fabs(x)) : 0.0;
+}
+
+} // namespace screener::pricing::detail

@@ -1,0 +1,272 @@
+#include "screener/pricing/implied_vol.hpp"
+
+#include "black_normalised.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace screener::pricing {
+namespace {
+
+using detail::BlackValue;
+using detail::k_eps;
+using detail::normalised_black;
+
+constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
+constexpr double k_inf = std::numeric_limits<double>::infinity();
+constexpr double k_two_pi = 6.28318530717958647693;
+constexpr double k_sqrt3 = 1.73205080756887729353;
+constexpr double k_converged = 1e-5;
+constexpr int k_max_steps = 12; // two or three suffice; the rest is a bisection safety net
+
+#ifdef IVCOUNT
+long g_iters = 0;
+#endif
+enum class Objective { Lower, Middle, Upper };
+
+// N^{-1}(p) for 0 < p < 1 to 1.2e-9 relative (P. J. Acklam's rational approximations), one log
+// and no special-function refinement: enough for an initial guess.
+double inv_norm_cdf_guess(double p) {
+    constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                            1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+    constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                            6.680131188771972e+01, -1.328068155288572e+01};
+    constexpr double c[] = {-7.784894002476809e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                            -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
+    constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                            3.754408661907416e+00};
+    if (!(p > 0.0) || !(p < 1.0)) {
+        return detail::inv_norm_cdf(p, 0); // 0, 1 and NaN as before
+    }
+    const bool upper = p > 0.5;
+    const double u = upper ? 1.0 - p : p;
+    double z;
+    if (u < 0.02425) {
+        const double q = std::sqrt(-2.0 * std::log(u));
+        z = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
+    } else {
+        const double q = u - 0.5;
+        const double r = q * q;
+        z = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+            (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0);
+    }
+    return upper ? -z : z;
+}
+
+// Cubic Hermite interpolation of s(beta) between two points with slopes ds/dbeta = 1/vega.
+double hermite(double beta, double b0, double s0, double ds0, double b1, double s1, double ds1) {
+    const double width = b1 - b0;
+    const double u = (beta - b0) / width;
+    const double u2 = u * u;
+    const double u3 = u2 * u;
+    return (2 * u3 - 3 * u2 + 1) * s0 + (u3 - 2 * u2 + u) * width * ds0 + (3 * u2 - 2 * u3) * s1 +
+           (u3 - u2) * width * ds1;
+}
+
+// b and b' at the inflection point s_c = sqrt(2|x|): d1 = 0, d2 = -s_c, so
+// b_c = e^{x/2}/2 - e^{-x/2} N(-s_c) = e^{x/2} (1 - erfcx(y)) / 2 with y = sqrt|x|.
+// For y <= 0.47 1 - erfcx(y) = e^{y^2} erf(y) - expm1(y^2) avoids the cancellation.
+BlackValue central_black(double x, double s_c, double b_max) {
+    const double y = std::sqrt(-x);
+    double one_minus;
+    if (y <= detail::k_cody_small) {
+        one_minus = std::exp(-x) * std::erf(y) - std::expm1(-x);
+    } else {
+        one_minus = 1.0 - detail::erfcx(y);
+    }
+    const double b = 0.5 * b_max * one_minus;
+    const double h = x / s_c;
+    const double t = 0.5 * s_c;
+    return {b, detail::k_inv_sqrt_2pi * b_max, -1.0, 0.0, -0.5 * (h * h + t * t)};
+}
+
+// Solves b(x, s) = beta for s, x <= 0, 0 < beta < b_max = e^{x/2}.
+// ln beta = ln price - ln scale out of the money (exact where beta underflows), ln beta
+// itself in the money (itm).
+double normalised_implied(double beta, double x, double b_max, double price, double scale,
+                          bool itm) {
+    double log_beta = 0.0; // only the lowest branch needs it
+    double inv_log_beta = 0.0;
+    double lo = 0.0, hi = k_inf; // bracket of the root in s
+    double s;
+    Objective objective = Objective::Middle;
+    if (x == 0.0) {
+        // b(0, s) = 2N(s/2) - 1 = erf(s / (2 sqrt 2))  =>  s = 2 sqrt(2) erfinv(beta)
+        // = -2 N^{-1}((1 - beta)/2). Polished below (1 - beta loses tiny betas' digits).
+        s = -2.0 * detail::inv_norm_cdf(0.5 * (1.0 - beta), 2);
+        objective = beta > 0.5 * b_max ? Objective::Upper : Objective::Middle;
+    } else {
+        // Inflection point of s -> b(x, s), where vega peaks; b_c = b(x, s_c).
+        const double s_c = std::sqrt(-2.0 * x);
+        // b(x, s_c) = e^{x/2} (1 - erfcx(sqrt|x|)) / 2 in closed form (d1 = 0 there), and
+        // b'(x, s_c) = e^{x/2} / sqrt(2 pi).
+        const BlackValue c = central_black(x, s_c, b_max);
+        if (beta < c.b) {
+            hi = s_c;
+            // The tangent at s_c meets zero at s_l.
+            const double s_l = s_c - c.b / c.vega;
+            const BlackValue l = s_l > 0 ? normalised_black(x, s_l) : BlackValue{0, 0, -1, 0, 0};
+            if (beta < l.b) {
+                // Lowest branch: f(s) = (2 pi |x| / 3^{3/2}) N(-|x| / (sqrt3 s))^3 has the same
+                // leading asymptotics as b(x, s) for s -> 0 (both ~ phi(x/s) s^3 / x^2), so
+                // f(beta) is close to the identity: interpolate it by a quadratic with f(0) = 0,
+                // f'(0) = 1, f(b_l) = f(s_l), then invert f in closed form.
+                hi = s_l;
+                objective = Objective::Lower;
+                // Out of the money the price itself gives ln beta even when beta underflows.
+                log_beta = itm ? std::log(beta) : std::log(price) - std::log(scale);
+                inv_log_beta = 1.0 / log_beta;
+                const double k = k_two_pi * -x / (3.0 * k_sqrt3);
+                const double n_l = 0.5 * std::erfc(-x / (k_sqrt3 * s_l) * detail::k_inv_sqrt2);
+                const double f_l = k * n_l * n_l * n_l;
+                const double ratio = beta / l.b;
+                const double f = beta * (1.0 + (f_l / l.b - 1.0) * ratio);
+                const double z = inv_norm_cdf_guess(std::cbrt(f / k));
+                s = z < 0 ? x / (k_sqrt3 * z) : 0.5 * s_l;
+            } else {
+                lo = std::max(s_l, 0.0);
+                const double ds_l = l.vega > 0 ? 1.0 / l.vega : 0.0;
+                s = hermite(beta, l.b, lo, ds_l, c.b, s_c, 1.0 / c.vega);
+            }
+        } else {
+            lo = s_c;
+            // The tangent at s_c meets b_max at s_u.
+            const double s_u = s_c + (b_max - c.b) / c.vega;
+            const BlackValue u = normalised_black(x, s_u);
+            if (beta <= u.b) {
+                hi = s_u;
+                s = hermite(beta, c.b, s_c, 1.0 / c.vega, u.b, s_u, 1.0 / u.vega);
+            } else {
+                // Highest branch: b_max - b decays like N(-s/2); interpolate that linearly in
+                // b_max - beta from (b_u, N(-s_u/2)) to (b_max, 0) and invert.
+                lo = s_u;
+                const double f_u = 0.5 * std::erfc(0.5 * s_u * detail::k_inv_sqrt2);
+                const double f = f_u * ((b_max - beta) / (u.upper >= 0 ? u.upper : b_max - u.b));
+                s = -2.0 * inv_norm_cdf_guess(f);
+            }
+            if (beta > 0.5 * b_max) {
+                objective = Objective::Upper;
+            }
+        }
+    }
+    const double log_upper_beta =
+        objective == Objective::Upper ? std::log(b_max - beta) : 0.0;
+    for (int step = 0; step < k_max_steps; ++step) {
+        if (!(s > lo && s < hi)) {
+            s = hi < k_inf ? (lo > 0 ? std::sqrt(lo * hi) : 0.5 * hi) : 2.0 * lo;
+        }
+        const BlackValue v = normalised_black(x, s);
+#ifdef IVCOUNT
+        ++g_iters;
+#endif
+        const double lb = objective == Objective::Lower ? std::log(v.mantissa) + v.exponent
+                                                        : 0.0; // ln b, no underflow
+        if (objective == Objective::Lower ? lb < log_beta : v.b < beta) {
+            lo = s;
+        } else {
+            hi = s;
+        }
+        // ln b' = -(x^2/s^2 + s^2/4)/2 + const, so b''/b' = w and b'''/b' = w^2 + w'.
+        const double x2 = x * x;
+        const double inv_s = 1.0 / s;
+        const double inv_s2 = inv_s * inv_s;
+        const double x2_s2 = x2 * inv_s2;
+        const double w = x2_s2 * inv_s - 0.25 * s;
+        const double dw = -3.0 * x2_s2 * inv_s2 - 0.25;
+        double g, g1, h2, h3;
+        if (objective == Objective::Lower) {
+            // g = 1/ln b - 1/ln beta; b'/b = 1/(sqrt(2 pi) mantissa).
+            const double qv = detail::k_inv_sqrt_2pi / v.mantissa;
+            const double wq = w - qv;
+            const double inv_lb = 1.0 / lb;
+            const double qv_lb = qv * inv_lb;
+            g = inv_lb - inv_log_beta;
+            g1 = -qv_lb * inv_lb;
+            h2 = wq - 2.0 * qv_lb;
+            h3 = wq * wq + dw - qv * wq - 6.0 * qv_lb * wq + 6.0 * qv_lb * qv_lb;
+        } else if (objective == Objective::Upper) {
+            // g = ln(b_max - beta) - ln(b_max - b).
+            const double upper = v.upper >= 0 ? v.upper : b_max - v.b;
+            const double p = v.vega / upper;
+            g = log_upper_beta - std::log(upper);
+            g1 = p;
+            h2 = w + p;
+            h3 = (w + p) * (w + 2.0 * p) + dw;
+        } else {
+            g = v.b - beta;
+            g1 = v.vega;
+            h2 = w;
+            h3 = w * w + dw;
+        }
+        // Householder(3): fourth-order convergence.
+        const double nu = -g / g1;
+        const double ds = nu * (1.0 + 0.5 * nu * h2) / (1.0 + nu * (h2 + nu * h3 * (1.0 / 6.0)));
+        if (!std::isfinite(ds)) {
+            s = -1.0; // forces a bisection of the bracket on the next pass
+            continue;
+        }
+        const double next = s + ds;
+        // Fourth order: a step below 1e-5 s leaves an error ~ (1e-5)^4, below rounding.
+        if (std::fabs(ds) <= k_converged * s) {
+            return next > lo && next < hi ? next : s;
+        }
+        s = next;
+    }
+    return s;
+}
+
+inline double implied_vol_kernel(OptionType type, double price, double spot, double strike,
+                                 double t, double r, double q) {
+    if (!(t > 0) || !(spot > 0) || !(strike > 0) || !std::isfinite(price) || !std::isfinite(r) ||
+        !std::isfinite(q) || !std::isfinite(t) || !std::isfinite(spot) || !std::isfinite(strike)) {
+        return k_nan;
+    }
+    const double theta_sign = type == OptionType::Call ? 1.0 : -1.0;
+    // The upper bound checked on the price itself, so a price exactly at it is never solved.
+    // e^{-y} >= 1 - y, so a price below (1 - y) times the undiscounted bound (less 4 ulps for
+    // the rounding of that product) is below the bound without evaluating the exponential.
+    const double bound_base = theta_sign > 0 ? spot : strike;
+    const double bound_rate_t = (theta_sign > 0 ? q : r) * t;
+    if (!(price < bound_base * (1.0 - bound_rate_t) * (1.0 - 4.0 * k_eps)) &&
+        price >= bound_base * std::exp(-bound_rate_t)) {
+        return k_nan;
+    }
+    const auto [x, scale] = detail::normalise(spot, strike, t, r, q);
+    const double beta = price / scale;
+    // Fold: subtract the intrinsic value once (ITM -> OTM by parity), then b_put(x) = b_call(-x).
+    const double intrinsic = detail::normalised_intrinsic(theta_sign, x);
+    const double beta_otm = beta - intrinsic;
+    const double x_otm = -std::fabs(x);
+    if (intrinsic == 0.0 && price > 0.0) {
+        // Out of the money: any positive price has a solution, even if beta underflows.
+    } else if (beta_otm <= 4.0 * k_eps * beta) {
+        // At the intrinsic value up to rounding: zero volatility; below it: no solution.
+        return beta_otm >= -4.0 * k_eps * beta ? 0.0 : k_nan;
+    }
+    const double b_max = std::exp(0.5 * x_otm);
+    if (!(beta_otm < b_max)) {
+        return k_nan; // at or above the sigma -> infinity limit
+    }
+    return normalised_implied(beta_otm, x_otm, b_max, price, scale, intrinsic > 0) / std::sqrt(t);
+}
+
+} // namespace
+
+double implied_vol(OptionType type, double price, double spot, double strike, double t, double r,
+                   double q) {
+    return implied_vol_kernel(type, price, spot, strike, t, r, q);
+}
+
+void implied_vol_batch(std::span<const OptionType> type, std::span<const double> price,
+                       std::span<const double> spot, std::span<const double> strike,
+                       std::span<const double> t, std::span<const double> r,
+                       std::span<const double> q, std::span<double> out) {
+    const std::size_t n = type.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        out[i] = implied_vol_kernel(type[i], price[i], spot[i], strike[i], t[i], r[i], q[i]);
+    }
+}
+
+} // namespace screener::pricing

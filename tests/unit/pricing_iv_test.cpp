@@ -1,0 +1,323 @@
+// Accuracy of the normalised-Black pricing kernel and of implied_vol (Let's Be Rational).
+#include "screener/pricing/black_scholes.hpp"
+#include "screener/pricing/implied_vol.hpp"
+
+#include <catch2/catch.hpp>
+#include <cfloat>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+using namespace screener::pricing;
+
+namespace {
+
+constexpr double k_eps = std::numeric_limits<double>::epsilon();
+const double k_nan = std::numeric_limits<double>::quiet_NaN();
+
+double rel_diff(double a, double b) {
+    return std::abs(a - b) / std::max(std::abs(b), 1e-300);
+}
+
+// The README grid: ln(F/K) in [-1, 1] (41 values) x 19 maturities x 24 vols x call/put.
+struct Grid {
+    std::vector<OptionType> type;
+    std::vector<double> spot, strike, t, r, q, sigma, price, vega;
+};
+
+Grid make_grid() {
+    Grid g;
+    const double spot = 100, r = 0.03, q = 0.01;
+    const double days[] = {1, 2, 3, 5, 7, 10, 14, 21, 30, 45, 60, 91, 120, 182, 273};
+    std::vector<double> maturities;
+    for (const double d : days) {
+        maturities.push_back(d / 365);
+    }
+    for (const double y : {1.0, 1.5, 2.0, 3.0}) {
+        maturities.push_back(y);
+    }
+    for (const double t : maturities) {
+        const double forward = spot * std::exp((r - q) * t);
+        for (int i = 0; i < 41; ++i) {
+            const double strike = forward * std::exp(1.0 - i * 0.05);
+            for (int j = 0; j < 24; ++j) {
+                const double sigma = 0.05 * std::pow(60.0, j / 23.0);
+                for (const auto type : {OptionType::Call, OptionType::Put}) {
+                    const auto greeks = bs_greeks(type, spot, strike, t, r, q, sigma);
+                    g.type.push_back(type);
+                    g.spot.push_back(spot);
+                    g.strike.push_back(strike);
+                    g.t.push_back(t);
+                    g.r.push_back(r);
+                    g.q.push_back(q);
+                    g.sigma.push_back(sigma);
+                    g.price.push_back(greeks.price);
+                    g.vega.push_back(greeks.vega);
+                }
+            }
+        }
+    }
+    return g;
+}
+
+} // namespace
+
+TEST_CASE("deep out-of-the-money prices match 80-digit references", "[pricing][iv]") {
+    // spot 1, r = q = 0, t = 1: strike = e^{-x}; references from mpmath at 80 digits on the
+    // exact double strike. They span every evaluation region of the normalised Black function.
+    struct Row {
+        double strike, sigma, price;
+    };
+    const Row rows[] = {
+        {22026.465794806718, 1.0, 9.8127058268469499976e-23},
+        {22026.465794806718, 2.0, 9.9402028161181514089e-6},
+        {22026.465794806718, 0.5, 9.8551206108501414048e-89},
+        {148.4131591025766, 0.3, 2.4655161885115457048e-63},
+        {2.718281828459045, 0.2, 1.7546333318962378576e-8},
+        {1.6487212707001282, 1.2, 0.31774709935114566997},
+        {1.010050167084168, 0.001, 7.5120257223664365288e-28},
+        {20.085536923187668, 0.6, 1.3782794341813669801e-7},
+        {2980.9579870417283, 1.1, 1.2132744731165379628e-12},
+        {485165195.4097903, 3.0, 4.2247546167694100939e-8},
+        {1.3498588075760032, 0.02, 5.6369986145916137232e-54},
+        {403.4287934927351, 4.0, 0.5976131925873851192},
+        {2.718281828459045, 6.0, 0.99560097993866096469},
+    };
+    for (const auto& row : rows) {
+        const double call = bs_price(OptionType::Call, 1.0, row.strike, 1.0, 0.0, 0.0, row.sigma);
+        INFO("strike " << row.strike << " sigma " << row.sigma);
+        // Tolerance: a few ulps, times the sensitivity of b to the unavoidable rounding of
+        // x = ln(F/K) (d ln b / dx ~ |x|/s^2 for an out-of-the-money option).
+        const double x = std::abs(std::log(row.strike));
+        const double tol = 8 * k_eps * (1 + x * (x / (row.sigma * row.sigma) + 1));
+        CHECK(call > 0);
+        CHECK(rel_diff(call, row.price) < tol);
+        // The same option as a put on the reciprocal strike (b_put(x) = b_call(-x)).
+        const double put = bs_price(OptionType::Put, row.strike, 1.0, 1.0, 0.0, 0.0, row.sigma);
+        CHECK(rel_diff(put, row.price) < tol);
+    }
+    // So deep that the value underflows: zero, never negative.
+    CHECK(bs_price(OptionType::Call, 1.0, 7.38905609893065, 1.0, 0.0, 0.0, 0.05) == 0.0);
+    CHECK(bs_price(OptionType::Put, 100, 1, 0.02, 0, 0, 0.2) == 0.0);
+}
+
+TEST_CASE("Greeks match central differences of the price", "[pricing][iv]") {
+    struct Case {
+        OptionType type;
+        double s, k, t, r, q, v;
+    };
+    const Case cases[] = {
+        {OptionType::Call, 100, 95, 0.5, 0.03, 0.01, 0.25},
+        {OptionType::Put, 100, 95, 0.5, 0.03, 0.01, 0.25},
+        {OptionType::Call, 100, 140, 0.25, 0.05, 0.02, 0.4},
+        {OptionType::Put, 100, 60, 1.5, 0.01, 0.03, 0.35},
+        {OptionType::Call, 50, 30, 2.0, 0.04, 0.0, 0.2},
+        {OptionType::Put, 430, 405, 0.08333333333333333, 0.07, 0.05, 0.20}, // Haug theta row
+        {OptionType::Call, 100, 100, 30.0 / 365, -0.01, 0.02, 1.5},
+    };
+    for (const auto& c : cases) {
+        const auto price = [&](double s, double t, double r, double q, double v) {
+            return bs_price(c.type, s, c.k, t, r, q, v);
+        };
+        const auto g = bs_greeks(c.type, c.s, c.k, c.t, c.r, c.q, c.v);
+        INFO("type " << (c.type == OptionType::Call ? "call" : "put") << " S " << c.s << " K "
+                     << c.k << " t " << c.t);
+        CHECK(g.price == price(c.s, c.t, c.r, c.q, c.v));
+        const double ds = 1e-5 * c.s, dt = 1e-5 * c.t, dr = 1e-5, dv = 1e-5;
+        const double delta =
+            (price(c.s + ds, c.t, c.r, c.q, c.v) - price(c.s - ds, c.t, c.r, c.q, c.v)) / (2 * ds);
+        const double gamma_step = 1e-3 * c.s;
+        const double gamma =
+            (price(c.s + gamma_step, c.t, c.r, c.q, c.v) - 2 * price(c.s, c.t, c.r, c.q, c.v) +
+             price(c.s - gamma_step, c.t, c.r, c.q, c.v)) /
+            (gamma_step * gamma_step);
+        // theta is the calendar decay: minus the derivative in time to maturity.
+        const double theta =
+            -(price(c.s, c.t + dt, c.r, c.q, c.v) - price(c.s, c.t - dt, c.r, c.q, c.v)) / (2 * dt);
+        const double vega =
+            (price(c.s, c.t, c.r, c.q, c.v + dv) - price(c.s, c.t, c.r, c.q, c.v - dv)) / (2 * dv);
+        const double rho =
+            (price(c.s, c.t, c.r + dr, c.q, c.v) - price(c.s, c.t, c.r - dr, c.q, c.v)) / (2 * dr);
+        CHECK(g.delta == Approx(delta).epsilon(1e-7).margin(1e-9));
+        CHECK(g.gamma == Approx(gamma).epsilon(1e-5).margin(1e-9));
+        CHECK(g.theta == Approx(theta).epsilon(1e-6).margin(1e-7));
+        CHECK(g.vega == Approx(vega).epsilon(1e-7).margin(1e-8));
+        CHECK(g.rho == Approx(rho).epsilon(1e-7).margin(1e-8));
+    }
+    // Sign convention of the fixture: Haug's put (430, 405, q 5%, r 7%, 1 month, 20%) decays at
+    // -31.1924 per year.
+    const auto haug = bs_greeks(OptionType::Put, 430, 405, 0.08333333333333333, 0.07, 0.05, 0.2);
+    CHECK(haug.theta == Approx(-31.1924).margin(1e-4));
+}
+
+TEST_CASE("prices are monotone in volatility and strike and satisfy parity", "[pricing][iv]") {
+    const double s = 100, t = 0.75, r = 0.04, q = 0.015;
+    for (const double k : {40.0, 80.0, 100.0, 125.0, 300.0}) {
+        double last_call = -1, last_put = -1;
+        for (int j = 0; j <= 200; ++j) {
+            const double v = 0.01 * std::pow(500.0, j / 200.0);
+            const double call = bs_price(OptionType::Call, s, k, t, r, q, v);
+            const double put = bs_price(OptionType::Put, s, k, t, r, q, v);
+            INFO("K " << k << " sigma " << v);
+            CHECK(call >= last_call);
+            CHECK(put >= last_put);
+            CHECK(call - put ==
+                  Approx(s * std::exp(-q * t) - k * std::exp(-r * t)).margin(1e-12 * s));
+            last_call = call;
+            last_put = put;
+        }
+    }
+    for (const double v : {0.05, 0.3, 2.0}) {
+        double last_call = 1e300, last_put = -1;
+        for (int i = 0; i <= 300; ++i) {
+            const double k = 20.0 * std::pow(25.0, i / 300.0);
+            const double call = bs_price(OptionType::Call, s, k, t, r, q, v);
+            const double put = bs_price(OptionType::Put, s, k, t, r, q, v);
+            INFO("K " << k << " sigma " << v);
+            CHECK(call <= last_call);
+            CHECK(put >= last_put);
+            CHECK(call >= 0);
+            last_call = call;
+            last_put = put;
+        }
+    }
+    // Limits: expiry and zero volatility give the discounted intrinsic value of the forward.
+    CHECK(bs_price(OptionType::Call, s, 90, t, r, q, 0.0) ==
+          Approx(s * std::exp(-q * t) - 90 * std::exp(-r * t)).epsilon(1e-14));
+    CHECK(bs_price(OptionType::Put, s, 90, t, r, q, 0.0) == 0.0);
+    CHECK(bs_price(OptionType::Put, s, 110, 0.0, r, q, 0.3) == Approx(10.0).epsilon(1e-14));
+    for (const double bad : {-1.0, k_nan}) {
+        CHECK(std::isnan(bs_price(OptionType::Call, bad, 100, t, r, q, 0.2)));
+        CHECK(std::isnan(bs_price(OptionType::Call, 100, bad, t, r, q, 0.2)));
+        CHECK(std::isnan(bs_price(OptionType::Call, 100, 100, bad, r, q, 0.2)));
+        CHECK(std::isnan(bs_price(OptionType::Put, 100, 100, t, r, q, bad)));
+        CHECK(std::isnan(bs_greeks(OptionType::Put, 100, 100, t, r, q, bad).delta));
+    }
+    CHECK(std::isnan(bs_price(OptionType::Put, 100, 100, t, k_nan, q, 0.2)));
+}
+
+TEST_CASE("implied vol round trip on the README grid is accurate to the price's rounding",
+          "[pricing][iv]") {
+    const Grid g = make_grid();
+    const std::size_t n = g.type.size();
+    REQUIRE(n == 37392);
+    std::size_t well_posed = 0, failures = 0;
+    double max_rel = 0, max_rel_good = 0, max_ratio = 0; // max_rel_good: conditioning <= 1e-15
+    for (std::size_t i = 0; i < n; ++i) {
+        // Well-posed: the price pins the vol to 1e-8. Prices below DBL_MIN carry fewer than 53
+        // bits, so their rounding is the subnormal spacing, not eps * price.
+        const double rounding = k_eps * g.price[i] + std::numeric_limits<double>::denorm_min();
+        const double conditioning = rounding / (g.vega[i] * g.sigma[i]);
+        if (!(g.price[i] > 0) || !(g.vega[i] > 0) || conditioning > 1e-8) {
+            continue;
+        }
+        ++well_posed;
+        const double iv =
+            implied_vol(g.type[i], g.price[i], g.spot[i], g.strike[i], g.t[i], g.r[i], g.q[i]);
+        const double rel = std::abs(iv - g.sigma[i]) / g.sigma[i];
+        const double attainable = conditioning + 2 * k_eps;
+        if (!std::isfinite(iv) || rel > 10 * attainable) {
+            ++failures;
+            if (failures <= 5) {
+                WARN("type " << static_cast<int>(g.type[i]) << " K " << g.strike[i] << " t "
+                             << g.t[i] << " sigma " << g.sigma[i] << " iv " << iv);
+            }
+        }
+        max_rel = std::max(max_rel, rel);
+        if (conditioning <= 1e-15) { // well-conditioned: the price pins the vol to ~eps
+            max_rel_good = std::max(max_rel_good, rel);
+        }
+        max_ratio = std::max(max_ratio, rel / attainable);
+    }
+    CHECK(well_posed > 28000);
+    CHECK(failures == 0);
+    CHECK(max_rel_good < 1e-14);
+    CHECK(max_ratio < 10);
+    WARN("well-posed " << well_posed << ", max relative error " << max_rel << " (well-conditioned "
+                       << max_rel_good << "), worst " << max_ratio << "x attainable");
+}
+
+TEST_CASE("batch entry points reproduce the scalar ones", "[pricing][iv]") {
+    const Grid g = make_grid();
+    const std::size_t n = g.type.size();
+    std::vector<double> batch(n);
+    implied_vol_batch(g.type, g.price, g.spot, g.strike, g.t, g.r, g.q, batch);
+    std::size_t iv_mismatches = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double iv =
+            implied_vol(g.type[i], g.price[i], g.spot[i], g.strike[i], g.t[i], g.r[i], g.q[i]);
+        if (!(std::isnan(iv) && std::isnan(batch[i])) && iv != batch[i]) {
+            ++iv_mismatches;
+        }
+    }
+    CHECK(iv_mismatches == 0);
+
+    std::vector<Greeks> greeks(n);
+    bs_greeks_batch(g.type, g.spot, g.strike, g.t, g.r, g.q, g.sigma, greeks);
+    std::size_t greek_mismatches = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto e =
+            bs_greeks(g.type[i], g.spot[i], g.strike[i], g.t[i], g.r[i], g.q[i], g.sigma[i]);
+        const auto& b = greeks[i];
+        const double pairs[6][2] = {{b.price, e.price}, {b.delta, e.delta}, {b.gamma, e.gamma},
+                                    {b.theta, e.theta}, {b.vega, e.vega},   {b.rho, e.rho}};
+        for (const auto& p : pairs) {
+            if (std::abs(p[0] - p[1]) > 1e-12 * std::abs(p[1])) {
+                ++greek_mismatches;
+            }
+        }
+    }
+    CHECK(greek_mismatches == 0);
+}
+
+TEST_CASE("implied vol edge cases", "[pricing][iv]") {
+    const double s = 100, t = 0.5, r = 0.03, q = 0.01;
+    const double fwd_df = s * std::exp(-q * t);
+    for (const double k : {70.0, 100.0, 130.0}) {
+        const double kdf = k * std::exp(-r * t);
+        INFO("K " << k);
+        // Below intrinsic, at and above the upper bound: no volatility reproduces the price.
+        const double call_intrinsic = std::max(fwd_df - kdf, 0.0);
+        const double put_intrinsic = std::max(kdf - fwd_df, 0.0);
+        CHECK(std::isnan(implied_vol(OptionType::Call, call_intrinsic - 1e-6, s, k, t, r, q)));
+        CHECK(std::isnan(implied_vol(OptionType::Put, put_intrinsic - 1e-6, s, k, t, r, q)));
+        CHECK(std::isnan(implied_vol(OptionType::Call, fwd_df, s, k, t, r, q)));
+        CHECK(std::isnan(implied_vol(OptionType::Call, fwd_df * 1.01, s, k, t, r, q)));
+        CHECK(std::isnan(implied_vol(OptionType::Put, kdf, s, k, t, r, q)));
+        CHECK(std::isnan(implied_vol(OptionType::Put, kdf + 1, s, k, t, r, q)));
+        // Just inside the upper bound there is a (large) volatility.
+        const double high = implied_vol(OptionType::Call, fwd_df * (1 - 1e-6), s, k, t, r, q);
+        CHECK(high > 3);
+        CHECK(bs_price(OptionType::Call, s, k, t, r, q, high) ==
+              Approx(fwd_df * (1 - 1e-6)).epsilon(1e-14));
+    }
+    // Exactly the intrinsic value: zero volatility (documented).
+    CHECK(implied_vol(OptionType::Call, bs_price(OptionType::Call, s, 80, t, r, q, 0.0), s, 80, t,
+                      r, q) == 0.0);
+    CHECK(implied_vol(OptionType::Put, 0.0, s, 80, t, r, q) == 0.0);
+    CHECK(std::isnan(implied_vol(OptionType::Put, -0.01, s, 80, t, r, q)));
+    // t <= 0 and invalid inputs.
+    CHECK(std::isnan(implied_vol(OptionType::Call, 5, s, 100, 0.0, r, q)));
+    CHECK(std::isnan(implied_vol(OptionType::Call, 5, s, 100, -1.0, r, q)));
+    CHECK(std::isnan(implied_vol(OptionType::Call, k_nan, s, 100, t, r, q)));
+    CHECK(std::isnan(implied_vol(OptionType::Call, 5, k_nan, 100, t, r, q)));
+    CHECK(std::isnan(implied_vol(OptionType::Call, 5, s, k_nan, t, r, q)));
+    CHECK(std::isnan(implied_vol(OptionType::Call, 5, s, 100, k_nan, r, q)));
+    CHECK(std::isnan(implied_vol(OptionType::Call, 5, s, 100, t, k_nan, q)));
+    CHECK(std::isnan(implied_vol(OptionType::Call, 5, -s, 100, t, r, q)));
+    CHECK(std::isnan(implied_vol(OptionType::Call, 5, s, 0.0, t, r, q)));
+    // Exactly at the money (F = K): the closed form branch.
+    for (const double v : {0.001, 0.05, 0.2, 1.0, 4.0}) {
+        const double atm = bs_price(OptionType::Call, 100, 100, 0.25, 0.02, 0.02, v);
+        CHECK(implied_vol(OptionType::Call, atm, 100, 100, 0.25, 0.02, 0.02) ==
+              Approx(v).epsilon(1e-14));
+        CHECK(implied_vol(OptionType::Put, atm, 100, 100, 0.25, 0.02, 0.02) ==
+              Approx(v).epsilon(1e-14));
+    }
+    // Tiny out-of-the-money price: a real volatility, not a silent zero.
+    const double tiny = bs_price(OptionType::Call, 100, 400, 0.02, 0.0, 0.0, 0.3);
+    REQUIRE(tiny > 0);
+    REQUIRE(tiny < 1e-100);
+    CHECK(implied_vol(OptionType::Call, tiny, 100, 400, 0.02, 0.0, 0.0) ==
+          Approx(0.3).epsilon(1e-13));
+}
