@@ -98,10 +98,9 @@ inline constexpr double k_cody_d_asc[9] = {k_cody_d[7], k_cody_d[6], k_cody_d[5]
 inline constexpr double k_cody_c_asc[9] = {k_cody_c[7], k_cody_c[6], k_cody_c[5],
                                            k_cody_c[4], k_cody_c[3], k_cody_c[2],
                                            k_cody_c[1], k_cody_c[0], k_cody_c[8]};
-inline constexpr double k_mills1_n_asc[10] = {k_mills1_n[9], k_mills1_n[8], k_mills1_n[7],
-                                              k_mills1_n[6], k_mills1_n[5], k_mills1_n[4],
-                                              k_mills1_n[3], k_mills1_n[2], k_mills1_n[1],
-                                              k_mills1_n[0]};
+inline constexpr double k_mills1_n_asc[10] = {
+    k_mills1_n[9], k_mills1_n[8], k_mills1_n[7], k_mills1_n[6], k_mills1_n[5],
+    k_mills1_n[4], k_mills1_n[3], k_mills1_n[2], k_mills1_n[1], k_mills1_n[0]};
 
 inline double cody_mid_den(const Powers& p) {
     return estrin8(k_cody_d_asc, p);
@@ -225,10 +224,18 @@ inline BlackValue normalised_black(double x, double s) {
         double rho_n = rho;     // rho^n
         double coef = 1.0;      // (2k-1)!! p^{-2k} (-1)^k
         double sum = 1.0;
-        for (int k = 1; k < 40; ++k) {
-            geometric += rho_n * (1.0 + rho);
-            rho_n *= rho * rho;
+        // Two terms per convergence test (one more term than needed at most; the series is
+        // still decreasing there since p >= 10 puts its smallest term beyond k = 50).
+        const double one_plus_rho = 1.0 + rho;
+        const double rho2 = rho * rho;
+        for (int k = 1; k < 40; k += 2) {
+            geometric += rho_n * one_plus_rho;
+            rho_n *= rho2;
             coef *= -(2.0 * k - 1.0) * inv_p2;
+            sum += coef * geometric;
+            geometric += rho_n * one_plus_rho;
+            rho_n *= rho2;
+            coef *= -(2.0 * k + 1.0) * inv_p2;
             const double term = coef * geometric;
             sum += term;
             if (std::fabs(term) <= 0.25 * k_eps * sum) {
@@ -250,15 +257,21 @@ inline BlackValue normalised_black(double x, double s) {
         double term = m1; // t^{n-1} m_n / n!
         double sum = m1;
         double scale = 1.0; // t^{n-1} / n!
-        for (int n = 1; n < 2 * k_taylor_terms; n += 2) {
+        // Two orders per convergence test (at most one term more than needed).
+        for (int n = 1; n < 2 * k_taylor_terms; n += 4) {
             // Both new values straight from (m_{n-1}, m_n), so the two recurrences run in
             // parallel: m_{n+2} = h m_{n+1} + (n+1) m_n = (h^2 + n + 1) m_n + n h m_{n-1}.
-            const double even = h * cur + n * prev;                       // m_{n+1}
-            const double odd = (hh + (n + 1)) * cur + (n * h) * prev;     // m_{n+2}
-            prev = even;
-            cur = odd;
+            const double even = h * cur + n * prev;                   // m_{n+1}
+            const double odd = (hh + (n + 1)) * cur + (n * h) * prev; // m_{n+2}
             scale *= t2 * k_taylor_inv[n >> 1]; // t^2 / ((n+1)(n+2)) without a division
-            term = scale * odd;
+            sum += scale * odd;
+            const int n2 = n + 2;
+            const double even2 = h * odd + n2 * even;                    // m_{n+3}
+            const double odd2 = (hh + (n2 + 1)) * odd + (n2 * h) * even; // m_{n+4}
+            prev = even2;
+            cur = odd2;
+            scale *= t2 * k_taylor_inv[n2 >> 1];
+            term = scale * odd2;
             sum += term;
             if (term <= 0.25 * k_eps * sum) {
                 break;

@@ -68,10 +68,12 @@ inline Greeks greeks_kernel(OptionType type, double spot, double strike, double 
             phi2 = detail::k_inv_sqrt_2pi * std::exp(-0.5 * d2f * d2f);
         }
         // Lower tails N(-|d|) = sqrt(pi/2) erfcx(|d|/sqrt2) phi(d), d2f < 0 always.
-        const double tail1 = detail::k_sqrt_half_pi * detail::erfcx(std::fabs(d1f) * detail::k_inv_sqrt2) * phi1;
-        const double tail2 = detail::k_sqrt_half_pi * detail::erfcx(-d2f * detail::k_inv_sqrt2) * phi2;
+        const double tail1 =
+            detail::k_sqrt_half_pi * detail::erfcx(std::fabs(d1f) * detail::k_inv_sqrt2) * phi1;
+        const double tail2 =
+            detail::k_sqrt_half_pi * detail::erfcx(-d2f * detail::k_inv_sqrt2) * phi2;
         const double n_d1f = d1f <= 0 ? tail1 : 1.0 - tail1; // N(d1f)
-        const double n_d2f = tail2;                         // N(d2f)
+        const double n_d2f = tail2;                          // N(d2f)
         // Actual d1 = d1f, d2 = d2f when x <= 0; d1 = -d2f, d2 = -d1f when x > 0.
         double nd1, nd2, nmd1, nmd2; // N(d1), N(d2), N(-d1), N(-d2)
         if (x <= 0) {

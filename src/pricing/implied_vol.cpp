@@ -20,22 +20,27 @@ constexpr double k_sqrt3 = 1.73205080756887729353;
 constexpr double k_converged = 1e-5;
 constexpr int k_max_steps = 12; // two or three suffice; the rest is a bisection safety net
 
-#ifdef IVCOUNT
-long g_iters = 0;
-#endif
 enum class Objective { Lower, Middle, Upper };
 
-// N^{-1}(p) for 0 < p < 1 to 1.2e-9 relative (P. J. Acklam's rational approximations), one log
-// and no special-function refinement: enough for an initial guess.
-double inv_norm_cdf_guess(double p) {
-    constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
-                            1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
-    constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                            6.680131188771972e+01, -1.328068155288572e+01};
+// Lower tail of Acklam's N^{-1} (below), from ln p: p < 0.02425, i.e. ln p < k_log_acklam_low.
+constexpr double k_log_acklam_low = -3.719338661598645; // ln 0.02425
+double acklam_lower_tail(double log_p) {
     constexpr double c[] = {-7.784894002476809e-03, -3.223964580411365e-01, -2.400758277161838e+00,
                             -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
     constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
                             3.754408661907416e+00};
+    const double q = std::sqrt(-2.0 * log_p);
+    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+           ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
+}
+
+// N^{-1}(p) for 0 < p < 1 to 1.2e-9 relative (P. J. Acklam's rational approximations), one log
+// and no special-function refinement: enough for an initial guess.
+double inv_norm_cdf_guess(double p) {
+    constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
+                            1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+    constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                            6.680131188771972e+01, -1.328068155288572e+01};
     if (!(p > 0.0) || !(p < 1.0)) {
         return detail::inv_norm_cdf(p, 0); // 0, 1 and NaN as before
     }
@@ -43,9 +48,7 @@ double inv_norm_cdf_guess(double p) {
     const double u = upper ? 1.0 - p : p;
     double z;
     if (u < 0.02425) {
-        const double q = std::sqrt(-2.0 * std::log(u));
-        z = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
+        z = acklam_lower_tail(std::log(u));
     } else {
         const double q = u - 0.5;
         const double r = q * q;
@@ -72,7 +75,16 @@ BlackValue central_black(double x, double s_c, double b_max) {
     const double y = std::sqrt(-x);
     double one_minus;
     if (y <= detail::k_cody_small) {
-        one_minus = std::exp(-x) * std::erf(y) - std::expm1(-x);
+        // erf(y) from Cody's small-range rational (as in detail::erfcx).
+        const double ysq = -x;
+        double num = detail::k_cody_a[4] * ysq;
+        double den = ysq;
+        for (int i = 0; i < 3; ++i) {
+            num = (num + detail::k_cody_a[i]) * ysq;
+            den = (den + detail::k_cody_b[i]) * ysq;
+        }
+        const double erf = y * (num + detail::k_cody_a[3]) / (den + detail::k_cody_b[3]);
+        one_minus = std::exp(ysq) * erf - std::expm1(ysq);
     } else {
         one_minus = 1.0 - detail::erfcx(y);
     }
@@ -115,15 +127,21 @@ double normalised_implied(double beta, double x, double b_max, double price, dou
                 // f'(0) = 1, f(b_l) = f(s_l), then invert f in closed form.
                 hi = s_l;
                 objective = Objective::Lower;
-                // Out of the money the price itself gives ln beta even when beta underflows.
-                log_beta = itm ? std::log(beta) : std::log(price) - std::log(scale);
+                // ln beta from beta itself unless beta is (nearly) subnormal: out of the money
+                // the price still carries it exactly then, as ln price - ln scale.
+                log_beta =
+                    itm || beta > 1e-290 ? std::log(beta) : std::log(price) - std::log(scale);
                 inv_log_beta = 1.0 / log_beta;
                 const double k = k_two_pi * -x / (3.0 * k_sqrt3);
                 const double n_l = 0.5 * std::erfc(-x / (k_sqrt3 * s_l) * detail::k_inv_sqrt2);
                 const double f_l = k * n_l * n_l * n_l;
                 const double ratio = beta / l.b;
                 const double f = beta * (1.0 + (f_l / l.b - 1.0) * ratio);
-                const double z = inv_norm_cdf_guess(std::cbrt(f / k));
+                // N^{-1}((f/k)^{1/3}): in Acklam's tail formula only ln u = ln(f/k)/3 enters,
+                // so the cube root is needed only in the central range.
+                const double log_u = std::log(f / k) * (1.0 / 3.0);
+                const double z = log_u < k_log_acklam_low ? acklam_lower_tail(log_u)
+                                                          : inv_norm_cdf_guess(std::exp(log_u));
                 s = z < 0 ? x / (k_sqrt3 * z) : 0.5 * s_l;
             } else {
                 lo = std::max(s_l, 0.0);
@@ -151,16 +169,12 @@ double normalised_implied(double beta, double x, double b_max, double price, dou
             }
         }
     }
-    const double log_upper_beta =
-        objective == Objective::Upper ? std::log(b_max - beta) : 0.0;
+    const double log_upper_beta = objective == Objective::Upper ? std::log(b_max - beta) : 0.0;
     for (int step = 0; step < k_max_steps; ++step) {
         if (!(s > lo && s < hi)) {
             s = hi < k_inf ? (lo > 0 ? std::sqrt(lo * hi) : 0.5 * hi) : 2.0 * lo;
         }
         const BlackValue v = normalised_black(x, s);
-#ifdef IVCOUNT
-        ++g_iters;
-#endif
         const double lb = objective == Objective::Lower ? std::log(v.mantissa) + v.exponent
                                                         : 0.0; // ln b, no underflow
         if (objective == Objective::Lower ? lb < log_beta : v.b < beta) {
@@ -201,8 +215,15 @@ double normalised_implied(double beta, double x, double b_max, double price, dou
             h3 = w * w + dw;
         }
         // Householder(3): fourth-order convergence.
-        const double nu = -g / g1;
-        const double ds = nu * (1.0 + 0.5 * nu * h2) / (1.0 + nu * (h2 + nu * h3 * (1.0 / 6.0)));
+        // nu (1 + nu h2/2) / (1 + nu (h2 + nu h3/6)) with nu = -g/g1, multiplied through by
+        // g1^2 so that one division is on the critical path; the two-division form is the
+        // fallback where g1^2 under- or overflows.
+        const double gh2 = g * h2;
+        double ds = -g * (g1 - 0.5 * gh2) / (g1 * (g1 - gh2) + g * g * h3 * (1.0 / 6.0));
+        if (!std::isfinite(ds)) {
+            const double nu = -g / g1;
+            ds = nu * (1.0 + 0.5 * nu * h2) / (1.0 + nu * (h2 + nu * h3 * (1.0 / 6.0)));
+        }
         if (!std::isfinite(ds)) {
             s = -1.0; // forces a bisection of the bracket on the next pass
             continue;

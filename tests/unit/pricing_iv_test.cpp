@@ -2,10 +2,12 @@
 #include "screener/pricing/black_scholes.hpp"
 #include "screener/pricing/implied_vol.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cfloat>
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <vector>
 
 using namespace screener::pricing;
@@ -320,4 +322,63 @@ TEST_CASE("implied vol edge cases", "[pricing][iv]") {
     REQUIRE(tiny < 1e-100);
     CHECK(implied_vol(OptionType::Call, tiny, 100, 400, 0.02, 0.0, 0.0) ==
           Approx(0.3).epsilon(1e-13));
+}
+
+TEST_CASE("batch results stay within 4 ulps of the scalar ones off the grid too", "[pricing][iv]") {
+    // Relative difference in units of eps; NaN must pair with NaN.
+    const auto ulps = [](double a, double b) {
+        if (std::isnan(a) || std::isnan(b)) {
+            return std::isnan(a) && std::isnan(b) ? 0.0 : std::numeric_limits<double>::infinity();
+        }
+        if (a == b) {
+            return 0.0;
+        }
+        return std::abs(a - b) / (k_eps * std::max(std::abs(b), DBL_MIN));
+    };
+    std::vector<OptionType> type;
+    std::vector<double> price, spot, strike, t, r, q, sigma;
+    const auto add = [&](OptionType ty, double s, double k, double tt, double rr, double qq,
+                         double v) {
+        type.push_back(ty);
+        spot.push_back(s);
+        strike.push_back(k);
+        t.push_back(tt);
+        r.push_back(rr);
+        q.push_back(qq);
+        sigma.push_back(v);
+        price.push_back(bs_price(ty, s, k, tt, rr, qq, v));
+    };
+    // Deep OTM down to subnormal prices, near-ATM, long-dated high vol, tiny vols, both types.
+    for (const double k : {1e-3, 0.2, 0.6, 0.97, 1.0, 1.03, 1.7, 5.0, 60.0, 2500.0}) {
+        for (const double v : {1e-3, 0.02, 0.15, 0.6, 2.5, 9.0}) {
+            for (const double tt : {1.0 / 365, 0.3, 4.0}) {
+                add(OptionType::Call, 1.0, k, tt, 0.02, -0.01, v);
+                add(OptionType::Put, 1.0, k, tt, -0.005, 0.03, v);
+            }
+        }
+    }
+    // Invalid and edge inputs.
+    add(OptionType::Call, k_nan, 1.0, 1.0, 0.0, 0.0, 0.2);
+    add(OptionType::Put, 1.0, 1.0, 0.0, 0.0, 0.0, 0.2);
+    add(OptionType::Call, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0);
+    price.back() = 0.6; // above nothing in particular: a solvable ATM price
+    const std::size_t n = type.size();
+    std::vector<double> batch(n);
+    implied_vol_batch(type, price, spot, strike, t, r, q, batch);
+    std::vector<Greeks> greeks(n);
+    bs_greeks_batch(type, spot, strike, t, r, q, sigma, greeks);
+    double worst_iv = 0, worst_greek = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double iv = implied_vol(type[i], price[i], spot[i], strike[i], t[i], r[i], q[i]);
+        worst_iv = std::max(worst_iv, ulps(batch[i], iv));
+        const auto e = bs_greeks(type[i], spot[i], strike[i], t[i], r[i], q[i], sigma[i]);
+        const auto& b = greeks[i];
+        for (const auto& p :
+             {std::pair{b.price, e.price}, std::pair{b.delta, e.delta}, std::pair{b.gamma, e.gamma},
+              std::pair{b.theta, e.theta}, std::pair{b.vega, e.vega}, std::pair{b.rho, e.rho}}) {
+            worst_greek = std::max(worst_greek, ulps(p.first, p.second));
+        }
+    }
+    CHECK(worst_iv <= 4);
+    CHECK(worst_greek <= 4);
 }
