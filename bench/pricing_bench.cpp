@@ -12,13 +12,13 @@
 
 #include "screener/pricing/black_scholes.hpp"
 #include "screener/pricing/implied_vol.hpp"
-
-#include <fmt/format.h>
+#include "support/pricing_grid.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <fmt/format.h>
 #include <limits>
 #include <vector>
 
@@ -26,44 +26,7 @@ using namespace screener::pricing;
 
 namespace {
 
-struct Grid {
-    std::vector<OptionType> type;
-    std::vector<double> spot, strike, t, r, q, sigma, price, vega;
-    std::size_t size() const { return type.size(); }
-};
-
-Grid make_grid() {
-    Grid g;
-    const double spot = 100, r = 0.03, q = 0.01;
-    const double maturities[] = {1.0 / 365, 2.0 / 365, 3.0 / 365, 5.0 / 365, 7.0 / 365,
-                                 10.0 / 365, 14.0 / 365, 21.0 / 365, 30.0 / 365, 45.0 / 365,
-                                 60.0 / 365, 91.0 / 365, 120.0 / 365, 182.0 / 365, 273.0 / 365,
-                                 1.0, 1.5, 2.0, 3.0};
-    for (const double t : maturities) {
-        const double forward = spot * std::exp((r - q) * t);
-        for (int i = 0; i < 41; ++i) {
-            const double x = -1.0 + i * 0.05; // ln(F/K)
-            const double strike = forward * std::exp(-x);
-            for (int j = 0; j < 24; ++j) {
-                // 5% .. 300%, geometric.
-                const double sigma = 0.05 * std::pow(60.0, j / 23.0);
-                for (const auto type : {OptionType::Call, OptionType::Put}) {
-                    const auto greeks = bs_greeks(type, spot, strike, t, r, q, sigma);
-                    g.type.push_back(type);
-                    g.spot.push_back(spot);
-                    g.strike.push_back(strike);
-                    g.t.push_back(t);
-                    g.r.push_back(r);
-                    g.q.push_back(q);
-                    g.sigma.push_back(sigma);
-                    g.price.push_back(greeks.price);
-                    g.vega.push_back(greeks.vega);
-                }
-            }
-        }
-    }
-    return g;
-}
+using Grid = testing::PricingGrid;
 
 template <typename Body>
 double best_ns_per_item(int rounds, std::size_t items, Body&& body) {
@@ -84,7 +47,7 @@ volatile double g_sink; // keeps the optimiser from dropping the timed work
 
 int main(int argc, char** argv) {
     const int rounds = argc > 1 ? std::max(1, std::atoi(argv[1])) : 7;
-    const Grid g = make_grid();
+    const Grid g = testing::make_pricing_grid();
     const std::size_t n = g.size();
     std::vector<double> out(n);
     std::vector<Greeks> greeks_out(n);
@@ -110,8 +73,8 @@ int main(int argc, char** argv) {
     });
     const double ns_iv = best_ns_per_item(rounds, n, [&] {
         for (std::size_t i = 0; i < n; ++i) {
-            out[i] = implied_vol(g.type[i], g.price[i], g.spot[i], g.strike[i], g.t[i], g.r[i],
-                                 g.q[i]);
+            out[i] =
+                implied_vol(g.type[i], g.price[i], g.spot[i], g.strike[i], g.t[i], g.r[i], g.q[i]);
         }
         g_sink = out[n / 2];
     });

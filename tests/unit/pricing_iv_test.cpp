@@ -1,6 +1,7 @@
 // Accuracy of the normalised-Black pricing kernel and of implied_vol (Let's Be Rational).
 #include "screener/pricing/black_scholes.hpp"
 #include "screener/pricing/implied_vol.hpp"
+#include "support/pricing_grid.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -21,46 +22,8 @@ double rel_diff(double a, double b) {
     return std::abs(a - b) / std::max(std::abs(b), 1e-300);
 }
 
-// The README grid: ln(F/K) in [-1, 1] (41 values) x 19 maturities x 24 vols x call/put.
-struct Grid {
-    std::vector<OptionType> type;
-    std::vector<double> spot, strike, t, r, q, sigma, price, vega;
-};
-
-Grid make_grid() {
-    Grid g;
-    const double spot = 100, r = 0.03, q = 0.01;
-    const double days[] = {1, 2, 3, 5, 7, 10, 14, 21, 30, 45, 60, 91, 120, 182, 273};
-    std::vector<double> maturities;
-    for (const double d : days) {
-        maturities.push_back(d / 365);
-    }
-    for (const double y : {1.0, 1.5, 2.0, 3.0}) {
-        maturities.push_back(y);
-    }
-    for (const double t : maturities) {
-        const double forward = spot * std::exp((r - q) * t);
-        for (int i = 0; i < 41; ++i) {
-            const double strike = forward * std::exp(1.0 - i * 0.05);
-            for (int j = 0; j < 24; ++j) {
-                const double sigma = 0.05 * std::pow(60.0, j / 23.0);
-                for (const auto type : {OptionType::Call, OptionType::Put}) {
-                    const auto greeks = bs_greeks(type, spot, strike, t, r, q, sigma);
-                    g.type.push_back(type);
-                    g.spot.push_back(spot);
-                    g.strike.push_back(strike);
-                    g.t.push_back(t);
-                    g.r.push_back(r);
-                    g.q.push_back(q);
-                    g.sigma.push_back(sigma);
-                    g.price.push_back(greeks.price);
-                    g.vega.push_back(greeks.vega);
-                }
-            }
-        }
-    }
-    return g;
-}
+using Grid = testing::PricingGrid;
+const auto make_grid = testing::make_pricing_grid;
 
 } // namespace
 
