@@ -223,17 +223,32 @@ std::optional<double> atm_iv_30d(const OptionChain& chain, double spot, Date as_
     return std::nullopt;
 }
 
-IvStat iv_rank(std::span<const double> history, double current, std::size_t min_observations,
-               std::size_t lookback) {
+namespace {
+
+// The usable observations of the lookback window in `window`, and a result whose status is Ok
+// unless the current value or the amount of history already decides it.
+IvStat checked_window(std::span<const double> history, double current, std::size_t min_observations,
+                      std::size_t lookback, std::vector<double>& window) {
     IvStat result;
-    const auto window = iv_window(history, lookback);
+    window = iv_window(history, lookback);
     result.observations = window.size();
     if (!usable_observation(current)) {
         result.status = IvStatStatus::InvalidCurrent;
-        return result;
-    }
-    if (window.empty() || window.size() < min_observations) {
+    } else if (window.empty() || window.size() < min_observations) {
         result.status = IvStatStatus::NotEnoughHistory;
+    } else {
+        result.status = IvStatStatus::Ok;
+    }
+    return result;
+}
+
+} // namespace
+
+IvStat iv_rank(std::span<const double> history, double current, std::size_t min_observations,
+               std::size_t lookback) {
+    std::vector<double> window;
+    IvStat result = checked_window(history, current, min_observations, lookback, window);
+    if (result.status != IvStatStatus::Ok) {
         return result;
     }
     const auto [lo_it, hi_it] = std::minmax_element(window.begin(), window.end());
@@ -250,15 +265,9 @@ IvStat iv_rank(std::span<const double> history, double current, std::size_t min_
 
 IvStat iv_percentile(std::span<const double> history, double current, std::size_t min_observations,
                      std::size_t lookback) {
-    IvStat result;
-    const auto window = iv_window(history, lookback);
-    result.observations = window.size();
-    if (!usable_observation(current)) {
-        result.status = IvStatStatus::InvalidCurrent;
-        return result;
-    }
-    if (window.empty() || window.size() < min_observations) {
-        result.status = IvStatStatus::NotEnoughHistory;
+    std::vector<double> window;
+    IvStat result = checked_window(history, current, min_observations, lookback, window);
+    if (result.status != IvStatStatus::Ok) {
         return result;
     }
     const auto below =
