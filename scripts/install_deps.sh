@@ -8,7 +8,6 @@ packages=(
   g++ cmake ninja-build pkgconf
   libcli11-dev libcurl4-openssl-dev rapidjson-dev libfmt-dev
   libsqlitecpp-dev libsqlite3-dev libyaml-cpp-dev catch2
-
   sqlite3 jq util-linux
 )
 
