@@ -1,6 +1,7 @@
 #include "screener/pricing/black_scholes.hpp"
 
 #include "black_normalised.hpp"
+#include "greeks_batch.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -139,8 +140,27 @@ void bs_greeks_batch(std::span<const OptionType> type, std::span<const double> s
                      std::span<const double> r, std::span<const double> q,
                      std::span<const double> sigma, std::span<Greeks> out) {
     const std::size_t n = type.size();
-    for (std::size_t i = 0; i < n; ++i) {
-        out[i] = greeks_kernel(type[i], spot[i], strike[i], t[i], r[i], q[i], sigma[i]);
+    if (!detail::simd::have_vector_kernel()) {
+        for (std::size_t i = 0; i < n; ++i) {
+            out[i] = greeks_kernel(type[i], spot[i], strike[i], t[i], r[i], q[i], sigma[i]);
+        }
+        return;
+    }
+    // Chunks through the vectorised kernel (greeks_batch.hpp); the lanes it flags go through
+    // the scalar kernel.
+    unsigned char fallback[detail::simd::k_chunk];
+    for (std::size_t i0 = 0; i0 < n; i0 += detail::simd::k_chunk) {
+        const int len = static_cast<int>(std::min<std::size_t>(detail::simd::k_chunk, n - i0));
+        const detail::simd::BatchIn in{type.data() + i0, spot.data() + i0, strike.data() + i0,
+                                       t.data() + i0,    r.data() + i0,    q.data() + i0,
+                                       sigma.data() + i0};
+        detail::simd::greeks_chunk_avx512(len, in, out.data() + i0, fallback);
+        for (int j = 0; j < len; ++j) {
+            if (fallback[j]) {
+                const std::size_t i = i0 + static_cast<std::size_t>(j);
+                out[i] = greeks_kernel(type[i], spot[i], strike[i], t[i], r[i], q[i], sigma[i]);
+            }
+        }
     }
 }
 

@@ -27,8 +27,9 @@ double bs_price(OptionType type, double spot, double strike, double t, double r,
 Greeks bs_greeks(OptionType type, double spot, double strike, double t, double r, double q,
                  double sigma);
 
-// bs_greeks element by element over structure-of-arrays input (bit-identical results); every
-// span must have the size of `type`, `out` included.
+// bs_greeks element by element over structure-of-arrays input, vectorised on AVX-512 CPUs
+// (chosen at run time); results agree with bs_greeks within 4 ulps (theta: 4 ulps of its
+// terms). Every span must have the size of `type`, `out` included.
 void bs_greeks_batch(std::span<const OptionType> type, std::span<const double> spot,
                      std::span<const double> strike, std::span<const double> t,
                      std::span<const double> r, std::span<const double> q,
