@@ -103,9 +103,11 @@ inline constexpr int k_block = 8;   // lanes per early-exit block of the region 
     return a + a * (a2 * p);
 }
 
-// erfcx(y) for 0 <= y <= 0.46875 (Cody's first range, as in detail::erfcx).
-[[gnu::always_inline]] inline double verfcx_small(double y) {
-    const double ysq = y * y;
+// Cody's first range as a fraction: erf(y) = y * num / den, from ysq = y^2.
+struct CodySmall {
+    double num, den;
+};
+[[gnu::always_inline]] inline CodySmall cody_small(double ysq) {
     double num = k_cody_a[4] * ysq;
     double den = ysq;
     num = (num + k_cody_a[0]) * ysq;
@@ -114,7 +116,14 @@ inline constexpr int k_block = 8;   // lanes per early-exit block of the region 
     den = (den + k_cody_b[1]) * ysq;
     num = (num + k_cody_a[2]) * ysq;
     den = (den + k_cody_b[2]) * ysq;
-    const double erf = y * (num + k_cody_a[3]) / (den + k_cody_b[3]);
+    return {num + k_cody_a[3], den + k_cody_b[3]};
+}
+
+// erfcx(y) for 0 <= y <= 0.46875 (Cody's first range, as in detail::erfcx).
+[[gnu::always_inline]] inline double verfcx_small(double y) {
+    const double ysq = y * y;
+    const CodySmall f = cody_small(ysq);
+    const double erf = y * f.num / f.den;
     return vexp(ysq) * (1.0 - erf);
 }
 
@@ -129,16 +138,9 @@ inline constexpr int k_block = 8;   // lanes per early-exit block of the region 
     const double y_tail = in_mid ? 5.0 : y;
     // small range: erf = (y (num + a3)) / (den + b3)
     const double ysq = y_small * y_small;
-    double num = k_cody_a[4] * ysq;
-    double den = ysq;
-    num = (num + k_cody_a[0]) * ysq;
-    den = (den + k_cody_b[0]) * ysq;
-    num = (num + k_cody_a[1]) * ysq;
-    den = (den + k_cody_b[1]) * ysq;
-    num = (num + k_cody_a[2]) * ysq;
-    den = (den + k_cody_b[2]) * ysq;
-    const double n_small = y_small * (num + k_cody_a[3]);
-    const double d_small = den + k_cody_b[3];
+    const CodySmall small = cody_small(ysq);
+    const double n_small = y_small * small.num;
+    const double d_small = small.den;
     // middle range: num / den
     const Powers p = powers(y_mid);
     const double n_mid = cody_mid_num(p);
