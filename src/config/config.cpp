@@ -15,7 +15,6 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <limits>
-#include <set>
 #include <sstream>
 #include <system_error>
 #include <yaml-cpp/yaml.h>

@@ -34,7 +34,6 @@ public:
     OptionChain option_chain(const std::string& symbol, const ChainRequest& request) override;
     std::vector<EarningsEvent> earnings_calendar(Date from, Date to) override;
 
-    const std::filesystem::path& directory() const { return m_dir; }
     // The optionable symbols the manifest lists (those with history and chains).
     const std::vector<std::string>& symbols() const { return m_symbols; }
 
