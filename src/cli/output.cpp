@@ -2,24 +2,25 @@
 
 #include "screener/core/error.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fmt/format.h>
+#include <map>
+#include <optional>
 #include <rapidjson/document.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
+#include <set>
+#include <utility>
 
 namespace screener::cli {
 namespace {
 
-constexpr int k_json_schema_version = 1;
+// 2: multi-leg results (legs with action and quotes, fill_price, breakevens, nullable returns).
+constexpr int k_json_schema_version = 2;
 
-std::string join_flags(const std::vector<std::string>& flags, const char* separator) {
-    return fmt::format("{}", fmt::join(flags, separator));
-}
-
-std::string percent(double fraction) {
-    return fmt::format("{:.1f}%", fraction * 100.0);
-}
+// --- text helpers -----------------------------------------------------------------------------
 
 std::string csv_field(const std::string& text) {
     if (text.find_first_of(",\"\n\r") == std::string::npos) {
@@ -32,17 +33,80 @@ std::string csv_field(const std::string& text) {
     return out + "\"";
 }
 
-// Round to a fixed number of decimals so the JSON shows 2.35, not 2.3500000000000001.
-double rounded(double value, int decimals) {
-    const double scale = std::pow(10.0, decimals);
-    return std::round(value * scale) / scale;
+// The shortest text that reads back to the same double (CSV, legs strings); empty when not
+// finite or absent.
+std::string exact(double value) {
+    return std::isfinite(value) ? fmt::format("{}", value) : std::string();
+}
+
+std::string exact(std::optional<double> value) {
+    return value ? exact(*value) : std::string();
+}
+
+// A strike as a trader writes it: 180, 182.5, 7.25.
+std::string strike_text(double strike) {
+    if (!std::isfinite(strike)) {
+        return "?";
+    }
+    if (strike == std::floor(strike) && std::fabs(strike) < 1e15) {
+        return fmt::format("{:.0f}", strike);
+    }
+    return fmt::format("{}", strike);
+}
+
+std::string fixed(double value, int decimals, const char* missing = "-") {
+    return std::isfinite(value) ? fmt::format("{:.{}f}", value, decimals) : std::string(missing);
+}
+
+std::string percent(double fraction) {
+    return std::isfinite(fraction) ? fmt::format("{:.1f}%", fraction * 100.0) : std::string("-");
+}
+
+std::string join(const std::vector<std::string>& parts, const char* separator) {
+    return fmt::format("{}", fmt::join(parts, separator));
+}
+
+bool is_sell(const Leg& leg) {
+    return leg.quantity < 0;
+}
+
+// --- JSON -------------------------------------------------------------------------------------
+
+template <typename Writer>
+void write_double(Writer& w, double value) {
+    // RapidJSON writes the shortest text that reads back to the same double (no rounding here:
+    // outside checks recompute from these figures). It cannot write NaN or Inf: null.
+    if (std::isfinite(value)) {
+        w.Double(value);
+    } else {
+        w.Null();
+    }
 }
 
 template <typename Writer>
-void write_number(Writer& w, const char* key, double value, int decimals = 6) {
+void write_number(Writer& w, const char* key, double value) {
+    w.Key(key);
+    write_double(w, value);
+}
+
+template <typename Writer>
+void write_number(Writer& w, const char* key, std::optional<double> value) {
+    w.Key(key);
+    if (value) {
+        write_double(w, *value);
+    } else {
+        w.Null();
+    }
+}
+
+// Run-level figures that are informational (durations, costs): a fixed number of decimals so
+// the JSON shows 0.41, not 0.41000000000000003.
+template <typename Writer>
+void write_rounded(Writer& w, const char* key, double value, int decimals) {
     w.Key(key);
     if (std::isfinite(value)) {
-        w.Double(rounded(value, decimals));
+        const double scale = std::pow(10.0, decimals);
+        w.Double(std::round(value * scale) / scale);
     } else {
         w.Null();
     }
@@ -55,6 +119,30 @@ void write_string(Writer& w, const char* key, const std::string& value) {
 }
 
 template <typename Writer>
+void write_leg(Writer& w, const Leg& leg, double underlying_price) {
+    w.StartObject();
+    write_string(w, "action", is_sell(leg) ? "sell" : "buy");
+    if (leg.is_stock) {
+        write_string(w, "type", "stock");
+        w.Key("quantity");
+        w.Int(std::abs(leg.quantity)); // shares
+        write_number(w, "price", underlying_price);
+    } else {
+        write_string(w, "type", leg.type == OptionType::Put ? "put" : "call");
+        write_number(w, "strike", leg.strike);
+        write_number(w, "bid", leg.bid);
+        write_number(w, "ask", leg.ask);
+        write_number(w, "mid", leg.mid);
+        write_number(w, "iv", leg.iv);
+        write_number(w, "delta", leg.delta);
+        w.Key("quantity");
+        w.Int(std::abs(leg.quantity)); // contracts
+        write_string(w, "option_symbol", leg.option_symbol);
+    }
+    w.EndObject();
+}
+
+template <typename Writer>
 void write_candidate(Writer& w, const Candidate& c) {
     w.StartObject();
     w.Key("rank");
@@ -64,53 +152,52 @@ void write_candidate(Writer& w, const Candidate& c) {
     write_string(w, "expiration", format_date(c.expiration));
     w.Key("dte");
     w.Int(c.dte);
-    write_number(w, "strike", c.strike, 4);
-    write_number(w, "underlying_price", c.underlying_price, 4);
-    write_number(w, "bid", c.bid, 4);
-    write_number(w, "ask", c.ask, 4);
-    write_number(w, "mid", c.mid, 4);
-    write_number(w, "premium", c.premium, 4);
-    write_number(w, "spread_pct", c.spread_pct);
+    write_number(w, "t_years", c.t_years);
+    write_number(w, "underlying_price", c.underlying_price);
+    write_number(w, "rate", c.rate);
+    write_number(w, "dividend_yield", c.dividend_yield);
+    w.Key("legs");
+    w.StartArray();
+    for (const auto& leg : c.legs) {
+        write_leg(w, leg, c.underlying_price);
+    }
+    w.EndArray();
+    write_number(w, "fill_price", c.fill_price);
+    w.Key("is_credit");
+    w.Bool(c.is_credit);
+    write_number(w, "mid_price", c.mid_price);
+    w.Key("breakevens");
+    w.StartArray();
+    for (const double breakeven : c.breakevens) {
+        write_double(w, breakeven);
+    }
+    w.EndArray();
+    write_number(w, "pop", c.pop);
+    write_number(w, "max_profit", c.max_profit);
+    write_number(w, "max_loss", c.max_loss);
+    write_number(w, "collateral", c.collateral);
+    write_number(w, "return_on_capital", c.return_on_capital);
+    write_number(w, "return_on_capital_annualized", c.return_on_capital_annualized);
+    write_number(w, "return_on_risk", c.return_on_risk);
+    // Summary of the short leg (the bought leg of a long option), as in the table.
+    write_number(w, "strike", c.strike);
     write_number(w, "delta", c.delta);
     write_number(w, "iv", c.iv);
-    write_number(w, "open_interest", c.open_interest, 0);
-    write_number(w, "collateral", c.collateral, 4);
-    write_number(w, "breakeven", c.breakeven, 4);
-    write_number(w, "max_profit", c.max_profit, 4);
-    w.Key("max_loss");
-    if (c.max_loss) {
-        w.Double(rounded(*c.max_loss, 4));
-    } else {
-        w.Null();
-    }
-    write_number(w, "pop", c.pop);
-    write_number(w, "return_on_capital", c.return_on_capital);
-    write_number(w, "annualized_return", c.annualized_return);
+    write_number(w, "spread_pct", c.spread_pct);
+    write_number(w, "open_interest", c.open_interest);
     write_number(w, "score", c.score);
     w.Key("flags");
     w.StartArray();
     for (const auto& flag : c.flags) {
-        w.String(flag.c_str());
+        w.String(flag.c_str(), static_cast<rapidjson::SizeType>(flag.size()));
     }
     w.EndArray();
-    w.Key("legs");
-    w.StartArray();
-    for (const auto& leg : c.legs) {
-        w.StartObject();
-        write_string(w, "kind",
-                     leg.is_stock                  ? "stock"
-                     : leg.type == OptionType::Put ? "put"
-                                                   : "call");
-        write_string(w, "option_symbol", leg.option_symbol);
-        w.Key("quantity");
-        w.Int(leg.quantity);
-        if (!leg.is_stock) {
-            write_number(w, "strike", leg.strike, 4);
-            write_string(w, "expiration", format_date(leg.expiration));
-        }
-        w.EndObject();
+    w.Key("sector");
+    if (c.sector.empty()) {
+        w.Null();
+    } else {
+        w.String(c.sector.c_str(), static_cast<rapidjson::SizeType>(c.sector.size()));
     }
-    w.EndArray();
     // The metrics object is embedded as JSON, not as a string, so consumers can query it.
     w.Key("metrics");
     rapidjson::Document metrics;
@@ -120,6 +207,179 @@ void write_candidate(Writer& w, const Candidate& c) {
         w.Null();
     }
     w.EndObject();
+}
+
+// --- table ------------------------------------------------------------------------------------
+
+std::string short_strategy(const std::string& strategy) {
+    static const std::map<std::string, std::string> names = {
+        {"cash_secured_put", "CSP"}, {"covered_call", "CC"}, {"bull_put_spread", "BPS"},
+        {"bear_call_spread", "BCS"}, {"iron_condor", "IC"},  {"long_call", "LC"},
+        {"long_put", "LP"}};
+    const auto it = names.find(strategy);
+    return it == names.end() ? strategy : it->second;
+}
+
+// "180P", "175/180P", "170/175P 200/205C", "190C" (a covered call's stock leg is not shown).
+std::string strikes_text(const std::vector<Leg>& legs) {
+    std::vector<double> puts, calls;
+    for (const Leg& leg : legs) {
+        if (!leg.is_stock) {
+            (leg.type == OptionType::Put ? puts : calls).push_back(leg.strike);
+        }
+    }
+    std::vector<std::string> groups;
+    for (auto [strikes, suffix] : {std::pair{&puts, "P"}, std::pair{&calls, "C"}}) {
+        if (strikes->empty()) {
+            continue;
+        }
+        std::sort(strikes->begin(), strikes->end());
+        std::vector<std::string> parts;
+        for (const double strike : *strikes) {
+            parts.push_back(strike_text(strike));
+        }
+        groups.push_back(join(parts, "/") + suffix);
+    }
+    return groups.empty() ? std::string("-") : join(groups, " ");
+}
+
+// Short codes for the flags the strategies raise; anything else is shown by name.
+const std::map<std::string, std::pair<std::string, std::string>>& flag_codes() {
+    static const std::map<std::string, std::pair<std::string, std::string>> codes = {
+        {"earnings_before_expiry", {"E", "earnings before expiry"}},
+        {"ex_dividend_before_expiry", {"D", "ex-dividend before expiry"}},
+        {"early_assignment_risk", {"A", "early assignment risk"}},
+        {"below_t_bill", {"T", "return below T-bills"}},
+        {"iv_solved_from_mid", {"S", "IV solved from the mid"}},
+        {"held_lot", {"H", "written against a held lot"}},
+        {"no_history_volatility", {"V", "no historical volatility"}},
+        {"wide_spread", {"W", "wide bid-ask spread"}},
+    };
+    return codes;
+}
+
+std::string flags_text(const std::vector<std::string>& flags, std::set<std::string>& used) {
+    std::vector<std::string> parts;
+    for (const auto& flag : flags) {
+        const auto it = flag_codes().find(flag);
+        if (it == flag_codes().end()) {
+            parts.push_back(flag);
+        } else {
+            parts.push_back(it->second.first);
+            used.insert(flag);
+        }
+    }
+    return join(parts, ",");
+}
+
+// metrics.iv_rank (0-100): a number, or an object with a numeric "value".
+std::string iv_rank_text(const std::string& metrics_json) {
+    if (metrics_json.empty()) {
+        return "-";
+    }
+    rapidjson::Document doc;
+    if (doc.Parse(metrics_json.c_str()).HasParseError() || !doc.IsObject()) {
+        return "-";
+    }
+    const auto it = doc.FindMember("iv_rank");
+    if (it == doc.MemberEnd()) {
+        return "-";
+    }
+    const rapidjson::Value* value = &it->value;
+    if (value->IsObject()) {
+        const auto inner = value->FindMember("value");
+        if (inner == value->MemberEnd()) {
+            return "-";
+        }
+        value = &inner->value;
+    }
+    return value->IsNumber() ? fixed(value->GetDouble(), 0) : std::string("-");
+}
+
+struct TableColumn {
+    const char* header;
+    bool right_aligned;
+    std::size_t min_width = 0;
+};
+
+// Pads every column to its widest cell, two spaces apart; trailing blanks trimmed.
+std::string render_columns(const std::vector<TableColumn>& columns,
+                           const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> widths;
+    for (const auto& column : columns) {
+        widths.push_back(std::max(column.min_width, std::string(column.header).size()));
+    }
+    for (const auto& row : rows) {
+        for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+            widths[i] = std::max(widths[i], row[i].size());
+        }
+    }
+    auto line = [&](const std::vector<std::string>& cells) {
+        std::string out;
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            if (i > 0) {
+                out += "  ";
+            }
+            const std::string& cell = i < cells.size() ? cells[i] : std::string();
+            out += columns[i].right_aligned ? fmt::format("{:>{}}", cell, widths[i])
+                                            : fmt::format("{:<{}}", cell, widths[i]);
+        }
+        out.erase(out.find_last_not_of(' ') + 1);
+        return out + "\n";
+    };
+    std::vector<std::string> headers;
+    for (const auto& column : columns) {
+        headers.emplace_back(column.header);
+    }
+    std::string out = line(headers);
+    for (const auto& row : rows) {
+        out += line(row);
+    }
+    return out;
+}
+
+std::vector<std::string> table_row(const Candidate& c, std::set<std::string>& used_flags) {
+    std::vector<std::string> breakevens;
+    for (const double breakeven : c.breakevens) {
+        breakevens.push_back(fixed(breakeven, 2, "?"));
+    }
+    return {
+        std::to_string(c.rank),
+        c.symbol,
+        short_strategy(c.strategy),
+        format_date(c.expiration),
+        std::to_string(c.dte),
+        strikes_text(c.legs),
+        fixed(c.fill_price, 2, "?") + (c.is_credit ? " cr" : " db"),
+        breakevens.empty() ? std::string("-") : join(breakevens, "/"),
+        percent(c.pop),
+        c.max_loss ? fixed(*c.max_loss, 2) : std::string("unl"),
+        c.return_on_capital_annualized ? percent(*c.return_on_capital_annualized)
+                                       : std::string("-"),
+        iv_rank_text(c.metrics_json),
+        flags_text(c.flags, used_flags),
+        fixed(c.score, 4),
+    };
+}
+
+// --- CSV --------------------------------------------------------------------------------------
+
+// "sell put 180 @2.1; buy put 175 @0.95": each leg at its natural price (bid for a sold leg,
+// ask for a bought one); a stock leg as "buy stock 100 @190.25" at the underlying price.
+std::string legs_text(const Candidate& c) {
+    std::vector<std::string> parts;
+    for (const Leg& leg : c.legs) {
+        const char* action = is_sell(leg) ? "sell" : "buy";
+        if (leg.is_stock) {
+            parts.push_back(fmt::format("{} stock {} @{}", action, std::abs(leg.quantity),
+                                        exact(c.underlying_price)));
+        } else {
+            parts.push_back(
+                fmt::format("{} {} {} @{}", action, leg.type == OptionType::Put ? "put" : "call",
+                            exact(leg.strike), exact(is_sell(leg) ? leg.bid : leg.ask)));
+        }
+    }
+    return join(parts, "; ");
 }
 
 } // namespace
@@ -147,24 +407,30 @@ std::string render_table(const pipeline::ScanReport& report, const std::string& 
     if (report.results.empty()) {
         out += "No candidate passed the profile's filters.\n";
     } else {
-        out += fmt::format("{:>3}  {:<6} {:<16} {:<10} {:>4} {:>8} {:>8} {:>6} {:>6} {:>6} "
-                           "{:>6} {:>6} {:>7}  {}\n",
-                           "#", "SYMBOL", "STRATEGY", "EXPIRY", "DTE", "STRIKE", "SPOT", "BID",
-                           "DELTA", "IV", "POP", "ROC", "ANN", "FLAGS");
+        static const std::vector<TableColumn> columns = {
+            {"#", true, 3},   {"SYMBOL", false},  {"STRAT", false}, {"EXPIRY", false},
+            {"DTE", true},    {"STRIKES", false}, {"PRICE", true},  {"BREAKEVEN", true},
+            {"POP", true},    {"MAX LOSS", true}, {"RETURN", true}, {"IVR", true},
+            {"FLAGS", false}, {"SCORE", true}};
+        std::set<std::string> used_flags;
+        std::vector<std::vector<std::string>> rows;
         for (const auto& c : report.results) {
-            std::string row = fmt::format(
-                "{:>3}  {:<6} {:<16} {:<10} {:>4} {:>8.2f} {:>8.2f} {:>6.2f} {:>6.2f} {:>6} "
-                "{:>6} {:>6} {:>7}  {}",
-                c.rank, c.symbol, c.strategy, format_date(c.expiration), c.dte, c.strike,
-                c.underlying_price, c.premium, c.delta, percent(c.iv), percent(c.pop),
-                fmt::format("{:.2f}%", c.return_on_capital * 100.0), percent(c.annualized_return),
-                join_flags(c.flags, ","));
-            row.erase(row.find_last_not_of(' ') + 1);
-            out += row + "\n";
+            rows.push_back(table_row(c, used_flags));
         }
-        out += "\nBID: premium at the bid per share (x100 per contract). POP: probability of "
-               "profit at expiry,\nN(d2) at the breakeven. ROC: bid / collateral (strike for "
-               "puts, spot for buy-writes);\nANN: ROC x 365 / DTE, simple.\n";
+        out += render_columns(columns, rows);
+        out += "\nPer share (x100 per contract). PRICE: the conservative fill, cr = credit "
+               "received, db = debit paid.\nPOP: probability the stock ends past every "
+               "breakeven on the profitable side (lognormal, short leg's IV).\nMAX LOSS: unl = "
+               "unlimited. RETURN: annualized simple return on capital; - for long options.\n"
+               "IVR: IV rank (0-100) of the 30-day ATM IV over the stored history.\n";
+        if (!used_flags.empty()) {
+            std::vector<std::string> legend;
+            for (const auto& flag : used_flags) {
+                const auto& [code, meaning] = flag_codes().at(flag);
+                legend.push_back(code + " " + meaning);
+            }
+            out += "FLAGS: " + join(legend, ", ") + ".\n";
+        }
     }
     if (!report.errors.empty()) {
         out += fmt::format("\n{} error(s):\n", report.errors.size());
@@ -189,6 +455,9 @@ std::string render_json(const pipeline::ScanReport& report) {
     w.StartObject();
     w.Key("schema_version");
     w.Int(k_json_schema_version);
+    // {"run": {...}, "results": [...]}: the run's facts apart from its ranked trades.
+    w.Key("run");
+    w.StartObject();
     write_string(w, "execution_id", report.execution_id);
     w.Key("run_id");
     if (report.run_id > 0) {
@@ -217,6 +486,10 @@ std::string render_json(const pipeline::ScanReport& report) {
     w.Int(report.symbols_failed);
     w.Key("opportunities");
     w.Int(static_cast<int>(report.results.size()));
+    w.Key("trades_measured");
+    w.Int64(report.trades_measured);
+    w.Key("trades_passed");
+    w.Int64(report.trades_passed);
     w.EndObject();
     w.Key("rejections");
     w.StartObject();
@@ -225,8 +498,8 @@ std::string render_json(const pipeline::ScanReport& report) {
         w.Int(count);
     }
     w.EndObject();
-    write_number(w, "duration_s", report.duration_s, 3);
-    write_number(w, "cost_usd", report.cost_usd, 6);
+    write_rounded(w, "duration_s", report.duration_s, 3);
+    write_rounded(w, "cost_usd", report.cost_usd, 6);
     w.Key("errors");
     w.StartArray();
     for (const auto& e : report.errors) {
@@ -237,6 +510,7 @@ std::string render_json(const pipeline::ScanReport& report) {
         w.EndObject();
     }
     w.EndArray();
+    w.EndObject(); // run
     w.Key("results");
     w.StartArray();
     for (const auto& c : report.results) {
@@ -248,23 +522,89 @@ std::string render_json(const pipeline::ScanReport& report) {
 }
 
 std::string render_csv(const pipeline::ScanReport& report) {
-    std::string out = "rank,symbol,strategy,expiration,dte,strike,underlying_price,bid,ask,mid,"
-                      "premium,spread_pct,delta,iv,open_interest,collateral,breakeven,max_profit,"
-                      "max_loss,pop,return_on_capital,annualized_return,score,flags,as_of,"
-                      "profile,execution_id\n";
+    std::string out =
+        "rank,symbol,strategy,expiration,dte,strike,t_years,underlying_price,rate,"
+        "dividend_yield,legs,fill_price,is_credit,mid_price,breakevens,pop,max_profit,max_loss,"
+        "collateral,return_on_capital,return_on_capital_annualized,return_on_risk,delta,iv,"
+        "spread_pct,open_interest,score,flags,sector,as_of,profile,execution_id\n";
     for (const auto& c : report.results) {
-        out += fmt::format(
-            "{},{},{},{},{},{:.2f},{:.4f},{:.2f},{:.2f},{:.4f},{:.2f},{:.6f},{:.6f},"
-            "{:.6f},{:.0f},{:.4f},{:.4f},{:.4f},{},{:.6f},{:.6f},{:.6f},{:.6f},{},{},"
-            "{},{}\n",
-            c.rank, csv_field(c.symbol), c.strategy, format_date(c.expiration), c.dte, c.strike,
-            c.underlying_price, c.bid, c.ask, c.mid, c.premium, c.spread_pct, c.delta, c.iv,
-            c.open_interest, c.collateral, c.breakeven, c.max_profit,
-            c.max_loss ? fmt::format("{:.4f}", *c.max_loss) : std::string(), c.pop,
-            c.return_on_capital, c.annualized_return, c.score, csv_field(join_flags(c.flags, ";")),
-            format_date(report.as_of), csv_field(report.profile), report.execution_id);
+        std::vector<std::string> breakevens;
+        for (const double breakeven : c.breakevens) {
+            breakevens.push_back(exact(breakeven));
+        }
+        const std::vector<std::string> fields = {
+            std::to_string(c.rank),
+            csv_field(c.symbol),
+            csv_field(c.strategy),
+            format_date(c.expiration),
+            std::to_string(c.dte),
+            exact(c.strike),
+            exact(c.t_years),
+            exact(c.underlying_price),
+            exact(c.rate),
+            exact(c.dividend_yield),
+            csv_field(legs_text(c)),
+            exact(c.fill_price),
+            c.is_credit ? "true" : "false",
+            exact(c.mid_price),
+            join(breakevens, ";"),
+            exact(c.pop),
+            exact(c.max_profit),
+            exact(c.max_loss),
+            exact(c.collateral),
+            exact(c.return_on_capital),
+            exact(c.return_on_capital_annualized),
+            exact(c.return_on_risk),
+            exact(c.delta),
+            exact(c.iv),
+            exact(c.spread_pct),
+            exact(c.open_interest),
+            exact(c.score),
+            csv_field(join(c.flags, ";")),
+            csv_field(c.sector),
+            format_date(report.as_of),
+            csv_field(report.profile),
+            csv_field(report.execution_id),
+        };
+        out += join(fields, ",") + "\n";
     }
     return out;
+}
+
+void print_explain(std::ostream& out, const std::string& symbol,
+                   const std::vector<ExplainRow>& rows) {
+    // Group by strategy in order of first appearance; notes (no strategy) go last.
+    std::vector<std::string> order;
+    std::map<std::string, std::vector<const ExplainRow*>> groups;
+    std::vector<const ExplainRow*> notes;
+    std::size_t strategy_width = 0, trade_width = 0;
+    for (const ExplainRow& row : rows) {
+        if (row.strategy.empty()) {
+            notes.push_back(&row);
+            continue;
+        }
+        auto& group = groups[row.strategy];
+        if (group.empty()) {
+            order.push_back(row.strategy);
+        }
+        group.push_back(&row);
+        strategy_width = std::max(strategy_width, row.strategy.size());
+        trade_width = std::max(trade_width, row.trade.size());
+    }
+    const std::size_t verdicts = rows.size() - notes.size();
+    out << fmt::format("explain {}: {} trade verdict(s) in {} strateg{}\n", symbol, verdicts,
+                       order.size(), order.size() == 1 ? "y" : "ies");
+    for (const auto& strategy : order) {
+        for (const ExplainRow* row : groups[strategy]) {
+            std::string line = fmt::format("  {:<{}}  {:<{}}  {}", row->strategy, strategy_width,
+                                           row->trade, trade_width, row->verdict);
+            line.erase(line.find_last_not_of(' ') + 1);
+            out << line << "\n";
+        }
+    }
+    for (const ExplainRow* note : notes) {
+        out << "  " << (note->trade.empty() ? "" : note->trade + ": ") << note->verdict << "\n";
+    }
 }
 
 } // namespace screener::cli

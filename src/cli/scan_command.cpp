@@ -19,6 +19,7 @@ struct ScanArguments {
     std::string output = "table";
     int limit = 0;
     bool dry_run = false;
+    std::string explain;
 };
 
 std::vector<std::string> split_symbols(const std::string& text) {
@@ -47,6 +48,12 @@ int run_scan_command(const GlobalOptions& globals, const ScanArguments& args) {
     if (!args.symbols.empty()) {
         options.symbols = split_symbols(args.symbols);
     }
+    if (!args.explain.empty()) {
+        options.explain_symbol = normalize_symbol(args.explain);
+        if (!is_ticker_symbol(options.explain_symbol)) {
+            throw ConfigError(fmt::format("--explain: '{}' is not a ticker symbol", args.explain));
+        }
+    }
     if (!args.as_of.empty()) {
         options.as_of = parse_date(args.as_of);
         if (!options.as_of) {
@@ -66,6 +73,31 @@ int run_scan_command(const GlobalOptions& globals, const ScanArguments& args) {
         std::cout << render_csv(report);
         break;
     }
+    if (!options.explain_symbol.empty()) {
+        // After the results, on stdout too: --explain is asked for by a person at a terminal.
+        std::vector<ExplainRow> rows;
+        for (const auto& line : report.explain) {
+            rows.push_back({line.strategy, line.trade, line.verdict});
+        }
+        for (const auto& c : report.results) {
+            if (c.symbol == options.explain_symbol) {
+                std::string strikes;
+                for (const auto& leg : c.legs) {
+                    if (!leg.is_stock) {
+                        strikes += fmt::format("{}{:g}{}", strikes.empty() ? "" : "/", leg.strike,
+                                               leg.type == OptionType::Put ? "P" : "C");
+                    }
+                }
+                rows.push_back(
+                    {c.strategy, fmt::format("{} {}", format_date(c.expiration), strikes),
+                     fmt::format("ranked #{} of the run, score {:.4f}", c.rank, c.score)});
+            }
+        }
+        if (!report.explain_note.empty()) {
+            rows.push_back({"", "", report.explain_note});
+        }
+        print_explain(std::cout, options.explain_symbol, rows);
+    }
     std::cout.flush();
     return exit_code(report.outcome);
 }
@@ -84,6 +116,8 @@ void register_scan(CLI::App& app, const GlobalOptions& globals, CommandAction& a
     scan->add_option("-n,--limit", args->limit, "show and store at most N results")
         ->check(CLI::PositiveNumber);
     scan->add_flag("--dry-run", args->dry_run, "screen and print, write nothing");
+    scan->add_option("--explain", args->explain,
+                     "print why each trade of SYMBOL was kept or dropped");
     scan->footer("Example:\n  screener scan --profile premarket --symbols AAPL,MSFT --output json");
     scan->callback([&globals, &action, args] {
         action = [&globals, args] { return run_scan_command(globals, *args); };

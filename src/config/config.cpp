@@ -27,27 +27,55 @@ namespace fs = std::filesystem;
 const std::vector<std::string> k_top_keys = {"data_dir", "database",  "logging",
                                              "market",   "providers", "profiles"};
 const std::vector<std::string> k_logging_keys = {"level", "format", "file"};
-const std::vector<std::string> k_market_keys = {"risk_free_rate"};
+const std::vector<std::string> k_market_keys = {"risk_free_rate", "sectors_file"};
 const std::vector<std::string> k_providers_keys = {"routing", "sample", "eodhd", "marketdata"};
 const std::vector<std::string> k_routing_keys = {"universe", "history", "chains", "earnings"};
 const std::vector<std::string> k_sample_keys = {"path"};
 const std::vector<std::string> k_eodhd_keys = {"base_url", "api_key", "api_key_file", "exchange"};
 const std::vector<std::string> k_marketdata_keys = {"base_url", "api_key", "api_key_file"};
-const std::vector<std::string> k_profile_keys = {"description",  "universe",  "prefilter",
-                                                 "earnings",     "top_n",     "max_per_symbol",
-                                                 "history_days", "strategies"};
+const std::vector<std::string> k_profile_keys = {"description",
+                                                 "preset",
+                                                 "universe",
+                                                 "prefilter",
+                                                 "earnings",
+                                                 "top_n",
+                                                 "max_per_symbol",
+                                                 "max_per_sector",
+                                                 "history_days",
+                                                 "fill_k",
+                                                 "pop_drift",
+                                                 "real_world_vol",
+                                                 "real_world_drift",
+                                                 "iv_rank_min",
+                                                 "iv_rank_max",
+                                                 "iv_rank_min_observations",
+                                                 "sectors_include",
+                                                 "sectors_exclude",
+                                                 "max_rejected_fraction",
+                                                 "max_quote_age_hours",
+                                                 "weights",
+                                                 "holdings",
+                                                 "strategies"};
+const std::vector<std::string> k_weight_keys = {"excess_return", "pop", "iv_rank",
+                                                "annualized_return"};
+const std::vector<std::string> k_holding_keys = {"symbol", "shares", "cost_basis"};
 const std::vector<std::string> k_universe_keys = {"source", "symbols", "file"};
 const std::vector<std::string> k_prefilter_keys = {"min_price", "max_price", "min_avg_volume",
                                                    "min_market_cap"};
 const std::vector<std::string> k_strategy_keys = {
-    "enabled",   "dte_min",           "dte_max",        "delta_min",
-    "delta_max", "min_open_interest", "max_spread_pct", "min_bid"};
+    "enabled",        "dte_min",           "dte_max",     "delta_min",
+    "delta_max",      "otm_pct_min",       "otm_pct_max", "min_bid",
+    "max_spread_pct", "min_open_interest", "min_volume",  "width_min",
+    "width_max",      "min_credit",        "min_pop",     "min_annualized_return",
+    "max_loss",       "buy_write"};
 
 const std::vector<std::string> k_log_levels = {"debug", "info", "warn", "error"};
 const std::vector<std::string> k_log_formats = {"json", "text", "auto"};
 const std::vector<std::string> k_provider_names = {"sample", "eodhd", "marketdata"};
 const std::vector<std::string> k_universe_sources = {"exchange", "list", "file"};
 const std::vector<std::string> k_earnings_policies = {"exclude", "flag", "ignore"};
+const std::vector<std::string> k_pop_drifts = {"risk_neutral", "zero"};
+const std::vector<std::string> k_real_world_vols = {"hv20", "hv60"};
 
 const char* const k_default_eodhd_url = "https://eodhd.com/api";
 const char* const k_default_marketdata_url = "https://api.marketdata.app";
@@ -457,6 +485,12 @@ void read(const MapView& map, std::string_view key, std::string& out) {
     }
 }
 
+void read(const MapView& map, std::string_view key, std::optional<double>& out) {
+    if (auto field = map.find(key)) {
+        out = field->number();
+    }
+}
+
 void read_choice(const MapView& map, std::string_view key, const std::vector<std::string>& choices,
                  std::string& out) {
     if (auto field = map.find(key)) {
@@ -470,6 +504,15 @@ void check_at_least(const MapView& map, std::string_view key, T value, T minimum
     if (value < minimum) {
         map.fail_at(key, fmt::format("must be at least {}, got {}", minimum,
                                      map.shown(key, static_cast<double>(value))));
+    }
+}
+
+// Inclusive range; `hint` ends the message (e.g. "(0.15 is 15%)").
+void check_between(const MapView& map, std::string_view key, double value, double minimum,
+                   double maximum, std::string_view hint = "") {
+    if (value < minimum || value > maximum) {
+        map.fail_at(key, fmt::format("must be between {} and {}{}{}, got {}", minimum, maximum,
+                                     hint.empty() ? "" : " ", hint, map.shown(key, value)));
     }
 }
 
@@ -498,8 +541,77 @@ LoggingConfig parse_logging(const MapView& map, const fs::path& data_dir) {
     return out;
 }
 
-double parse_market(const MapView& map, double risk_free_rate) {
+// Sector file: "SYMBOL,Sector" lines, '#' comments (whole line or trailing), blank lines; an
+// optional "symbol,sector" header. Errors name <file>:<line>.
+std::map<std::string, std::string> load_sectors(const Field& field, const fs::path& file) {
+    std::error_code ec;
+    if (!fs::exists(file, ec)) {
+        field.fail(fmt::format("sectors file '{}' does not exist", file.string()));
+    }
+    if (fs::is_directory(file, ec)) {
+        field.fail(fmt::format("sectors file '{}' is a directory", file.string()));
+    }
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        field.fail(fmt::format("sectors file '{}' cannot be read", file.string()));
+    }
+    std::map<std::string, std::string> out;
+    std::map<std::string, int> first_line;
+    std::string line;
+    int number = 0;
+    bool seen_data = false;
+    const auto fail_line = [&](std::string_view what) {
+        throw ConfigError(one_line(fmt::format("{}:{}: {}", file.string(), number, what)));
+    };
+    while (std::getline(in, line)) {
+        ++number;
+        if (const auto hash = line.find('#'); hash != std::string::npos) {
+            line.erase(hash);
+        }
+        const std::string text = trim(line);
+        if (text.empty()) {
+            continue;
+        }
+        const auto comma = text.find(',');
+        if (comma == std::string::npos) {
+            fail_line(fmt::format("expected SYMBOL,Sector, got {}", quote_text(text)));
+        }
+        if (text.find(',', comma + 1) != std::string::npos) {
+            fail_line(fmt::format("expected SYMBOL,Sector (one comma), got {}", quote_text(text)));
+        }
+        const std::string symbol = normalize_symbol(text.substr(0, comma));
+        const std::string sector = trim(text.substr(comma + 1));
+        if (!seen_data && lower(symbol) == "symbol" && lower(sector) == "sector") {
+            seen_data = true; // header
+            continue;
+        }
+        seen_data = true;
+        if (!is_ticker_symbol(symbol)) {
+            fail_line(fmt::format("{} is not a ticker symbol (1-12 of A-Z, 0-9, '.', '-')",
+                                  quote_text(symbol)));
+        }
+        if (sector.empty()) {
+            fail_line(fmt::format("the sector of {} is empty", symbol));
+        }
+        if (const auto it = first_line.find(symbol); it != first_line.end()) {
+            fail_line(fmt::format("{} is listed twice (first on line {})", symbol, it->second));
+        }
+        first_line[symbol] = number;
+        out[symbol] = sector;
+    }
+    if (in.bad()) {
+        field.fail(fmt::format("sectors file '{}' cannot be read", file.string()));
+    }
+    return out;
+}
+
+double parse_market(const MapView& map, double risk_free_rate, Config& config,
+                    const fs::path& base_dir) {
     map.allow_only(k_market_keys);
+    if (auto field = map.find("sectors_file")) {
+        config.sectors_file = resolve(base_dir, field->path_value());
+        config.sectors = load_sectors(*field, config.sectors_file);
+    }
     read(map, "risk_free_rate", risk_free_rate);
     // A fraction, not a percentage: 4.5 instead of 0.045 is the likely mistake.
     if (risk_free_rate < -0.1 || risk_free_rate > 0.5) {
@@ -712,29 +824,38 @@ PrefilterConfig parse_prefilter(const MapView& map) {
     return out;
 }
 
-StrategyConfig parse_strategy(const MapView& map) {
+// `out` holds the starting values: the plain defaults or the preset's.
+StrategyConfig parse_strategy(const MapView& map, StrategyConfig out) {
     map.allow_only(k_strategy_keys);
-    StrategyConfig out;
     read(map, "enabled", out.enabled);
     read(map, "dte_min", out.dte_min);
     read(map, "dte_max", out.dte_max);
     read(map, "delta_min", out.delta_min);
     read(map, "delta_max", out.delta_max);
-    read(map, "min_open_interest", out.min_open_interest);
-    read(map, "max_spread_pct", out.max_spread_pct);
+    read(map, "otm_pct_min", out.otm_pct_min);
+    read(map, "otm_pct_max", out.otm_pct_max);
     read(map, "min_bid", out.min_bid);
+    read(map, "max_spread_pct", out.max_spread_pct);
+    read(map, "min_open_interest", out.min_open_interest);
+    read(map, "min_volume", out.min_volume);
+    read(map, "width_min", out.width_min);
+    read(map, "width_max", out.width_max);
+    read(map, "min_credit", out.min_credit);
+    read(map, "min_pop", out.min_pop);
+    read(map, "min_annualized_return", out.min_annualized_return);
+    read(map, "max_loss", out.max_loss);
+    read(map, "buy_write", out.buy_write);
+
     check_at_least(map, "dte_min", out.dte_min, 0);
     check_at_least(map, "dte_max", out.dte_max, 0);
     check_order(map, "dte_min", out.dte_min, "dte_max", out.dte_max);
-    for (const char* key : {"delta_min", "delta_max"}) {
-        const double delta = key == std::string_view("delta_min") ? out.delta_min : out.delta_max;
-        if (delta < 0 || delta > 1) {
-            map.fail_at(key, fmt::format("must be between 0 and 1 (an absolute delta), got {}",
-                                         map.shown(key, delta)));
-        }
-    }
+    check_between(map, "delta_min", out.delta_min, 0, 1, "(an absolute delta)");
+    check_between(map, "delta_max", out.delta_max, 0, 1, "(an absolute delta)");
     check_order(map, "delta_min", out.delta_min, "delta_max", out.delta_max);
-    check_at_least(map, "min_open_interest", out.min_open_interest, 0.0);
+    // A fraction of spot; negative is in the money. 5 instead of 0.05 is the likely mistake.
+    check_between(map, "otm_pct_min", out.otm_pct_min, -1, 1, "(a fraction of spot: 0.05 is 5%)");
+    check_between(map, "otm_pct_max", out.otm_pct_max, -1, 1, "(a fraction of spot: 0.05 is 5%)");
+    check_order(map, "otm_pct_min", out.otm_pct_min, "otm_pct_max", out.otm_pct_max);
     check_at_least(map, "min_bid", out.min_bid, 0.0);
     // (ask - bid) / mid cannot exceed 2, so a larger value is almost surely a percentage.
     if (!(out.max_spread_pct > 0) || out.max_spread_pct > 2) {
@@ -742,6 +863,21 @@ StrategyConfig parse_strategy(const MapView& map) {
                     fmt::format("must be a fraction of the mid price above 0 and at most 2 (0.15 "
                                 "is 15%), got {}",
                                 map.shown("max_spread_pct", out.max_spread_pct)));
+    }
+    check_at_least(map, "min_open_interest", out.min_open_interest, 0.0);
+    check_at_least(map, "min_volume", out.min_volume, 0.0);
+    check_at_least(map, "width_min", out.width_min, 0.0);
+    if (!(out.width_max > 0)) {
+        map.fail_at("width_max", fmt::format("must be above 0 (USD between strikes), got {}",
+                                             map.shown("width_max", out.width_max)));
+    }
+    check_order(map, "width_min", out.width_min, "width_max", out.width_max);
+    check_at_least(map, "min_credit", out.min_credit, 0.0);
+    check_between(map, "min_pop", out.min_pop, 0, 1, "(a probability: 0.5 is 50%)");
+    check_at_least(map, "min_annualized_return", out.min_annualized_return, 0.0);
+    if (out.max_loss && !(*out.max_loss > 0)) {
+        map.fail_at("max_loss", fmt::format("must be above 0 (USD per share), got {}",
+                                            map.shown("max_loss", *out.max_loss)));
     }
     return out;
 }
@@ -752,9 +888,90 @@ bool is_profile_name(std::string_view name) {
     });
 }
 
-ProfileConfig parse_profile(const std::string& name, const MapView& map, const fs::path& base_dir) {
+ScoreWeights parse_weights(const MapView& map, ScoreWeights out) {
+    map.allow_only(k_weight_keys, "score component");
+    read(map, "excess_return", out.excess_return);
+    read(map, "pop", out.pop);
+    read(map, "iv_rank", out.iv_rank);
+    read(map, "annualized_return", out.annualized_return);
+    return out;
+}
+
+std::vector<HoldingLot> parse_holdings(const Field& field) {
+    if (field.is_null()) {
+        return {};
+    }
+    if (!field.node().IsSequence()) {
+        field.fail(
+            fmt::format("expected a list of {{symbol, shares, cost_basis}}, got {}", field.kind()));
+    }
+    std::vector<HoldingLot> out;
+    std::size_t index = 0;
+    for (const auto& item : field.node()) {
+        const Field element(field.context(), item, item.IsNull() ? field.mark() : item.Mark(),
+                            fmt::format("{}[{}]", field.path(), index++));
+        if (!item.IsMap()) {
+            element.fail(fmt::format(
+                "expected a mapping with symbol, shares and cost_basis, got {}", element.kind()));
+        }
+        const MapView lot_map(element);
+        lot_map.allow_only(k_holding_keys);
+        HoldingLot lot;
+        const Field symbol_field = lot_map.require("symbol");
+        lot.symbol = normalize_symbol(symbol_field.string(false));
+        if (!is_ticker_symbol(lot.symbol)) {
+            symbol_field.fail(fmt::format("{} is not a ticker symbol (1-12 of A-Z, 0-9, '.', '-')",
+                                          quote_text(lot.symbol)));
+        }
+        lot.shares = lot_map.require("shares").integer();
+        // One contract covers 100 shares; fewer cannot back a covered call.
+        if (lot.shares < 100) {
+            lot_map.fail_at("shares",
+                            fmt::format("must be at least 100 (one contract covers 100 shares), "
+                                        "got {}",
+                                        lot_map.shown("shares", lot.shares)));
+        }
+        read(lot_map, "cost_basis", lot.cost_basis);
+        check_at_least(lot_map, "cost_basis", lot.cost_basis, 0.0);
+        out.push_back(std::move(lot));
+    }
+    return out;
+}
+
+// A list of sector names; checked against the sectors file's names when one is loaded.
+std::vector<std::string> parse_sector_list(const Field& field,
+                                           const std::vector<std::string>& known) {
+    if (field.is_null()) {
+        return {};
+    }
+    if (!field.node().IsSequence()) {
+        field.fail(fmt::format("expected a list of sector names, got {}", field.kind()));
+    }
+    std::vector<std::string> out;
+    std::size_t index = 0;
+    for (const auto& item : field.node()) {
+        const Field element(field.context(), item, item.IsNull() ? field.mark() : item.Mark(),
+                            fmt::format("{}[{}]", field.path(), index++));
+        std::string name = trim(element.string(false));
+        if (!known.empty() && std::find(known.begin(), known.end(), name) == known.end()) {
+            element.fail(fmt::format("{} is not a sector of market.sectors_file{}",
+                                     quote_text(name), did_you_mean(name, known)));
+        }
+        if (std::find(out.begin(), out.end(), name) != out.end()) {
+            element.fail(fmt::format("{} is listed twice", quote_text(name)));
+        }
+        out.push_back(std::move(name));
+    }
+    return out;
+}
+
+ProfileConfig parse_profile(const std::string& name, const MapView& map, const fs::path& base_dir,
+                            const std::vector<std::string>& sector_names) {
     map.allow_only(k_profile_keys);
-    ProfileConfig out;
+    // The preset's values are the defaults the keys below override.
+    std::string preset;
+    read_choice(map, "preset", known_presets(), preset);
+    ProfileConfig out = preset_defaults(preset);
     out.name = name;
     read(map, "description", out.description);
     // Required: a profile must say what it screens.
@@ -770,20 +987,85 @@ ProfileConfig parse_profile(const std::string& name, const MapView& map, const f
     }
     read(map, "top_n", out.top_n);
     read(map, "max_per_symbol", out.max_per_symbol);
+    read(map, "max_per_sector", out.max_per_sector);
     read(map, "history_days", out.history_days);
     check_at_least(map, "top_n", out.top_n, 1);
     check_at_least(map, "max_per_symbol", out.max_per_symbol, 1);
+    check_at_least(map, "max_per_sector", out.max_per_sector, 0);
     // Enough daily bars for a 20-trading-day historical volatility.
     check_at_least(map, "history_days", out.history_days, 30);
 
-    const MapView strategies(map.require("strategies"));
-    strategies.allow_only(known_strategies(), "strategy");
-    if (strategies.empty()) {
-        strategies.self().fail(
-            fmt::format("must list at least one strategy (known: {})", join(known_strategies())));
+    read(map, "fill_k", out.fill_k);
+    check_between(map, "fill_k", out.fill_k, 0, 1, "(0: the mid, 1: the natural bid/ask)");
+    if (auto field = map.find("pop_drift")) {
+        out.pop_drift =
+            field->choice(k_pop_drifts) == "zero" ? PopDrift::Zero : PopDrift::RiskNeutral;
     }
-    for (const auto& entry : strategies.entries()) {
-        out.strategies[entry.key] = parse_strategy(MapView(entry.value));
+    read_choice(map, "real_world_vol", k_real_world_vols, out.real_world_vol);
+    read(map, "real_world_drift", out.real_world_drift);
+    if (out.real_world_drift) {
+        check_between(map, "real_world_drift", *out.real_world_drift, -1, 1,
+                      "(an annual fraction: 0.07 is 7%)");
+    }
+    read(map, "iv_rank_min", out.iv_rank_min);
+    read(map, "iv_rank_max", out.iv_rank_max);
+    if (out.iv_rank_min) {
+        check_between(map, "iv_rank_min", *out.iv_rank_min, 0, 100, "(IV rank is 0..100)");
+    }
+    if (out.iv_rank_max) {
+        check_between(map, "iv_rank_max", *out.iv_rank_max, 0, 100, "(IV rank is 0..100)");
+    }
+    if (out.iv_rank_min && out.iv_rank_max) {
+        check_order(map, "iv_rank_min", *out.iv_rank_min, "iv_rank_max", *out.iv_rank_max);
+    }
+    read(map, "iv_rank_min_observations", out.iv_rank_min_observations);
+    check_at_least(map, "iv_rank_min_observations", out.iv_rank_min_observations, 1);
+    if (auto field = map.find("sectors_include")) {
+        out.sectors_include = parse_sector_list(*field, sector_names);
+    }
+    if (auto field = map.find("sectors_exclude")) {
+        out.sectors_exclude = parse_sector_list(*field, sector_names);
+        for (const auto& sector : out.sectors_exclude) {
+            if (std::find(out.sectors_include.begin(), out.sectors_include.end(), sector) !=
+                out.sectors_include.end()) {
+                field->fail(fmt::format("{} is in both sectors_include and sectors_exclude",
+                                        quote_text(sector)));
+            }
+        }
+    }
+    read(map, "max_rejected_fraction", out.max_rejected_fraction);
+    check_between(map, "max_rejected_fraction", out.max_rejected_fraction, 0, 1, "(0.5 is 50%)");
+    read(map, "max_quote_age_hours", out.max_quote_age_hours);
+    if (!(out.max_quote_age_hours > 0)) {
+        map.fail_at("max_quote_age_hours",
+                    fmt::format("must be above 0 (hours), got {}",
+                                map.shown("max_quote_age_hours", out.max_quote_age_hours)));
+    }
+    if (auto field = map.find("weights")) {
+        out.weights = parse_weights(MapView(*field), out.weights);
+    }
+    if (auto field = map.find("holdings")) {
+        out.holdings = parse_holdings(*field);
+    }
+
+    // Required without a preset; with one, the preset's strategies apply when it is absent.
+    const auto strategies_field = map.find("strategies");
+    if (!strategies_field && preset.empty()) {
+        map.fail_missing("strategies", "required key is missing (or set a preset: " +
+                                           join(known_presets()) + ")");
+    }
+    if (strategies_field) {
+        const MapView strategies(*strategies_field);
+        strategies.allow_only(known_strategies(), "strategy");
+        if (strategies.empty() && preset.empty()) {
+            strategies.self().fail(fmt::format("must list at least one strategy (known: {})",
+                                               join(known_strategies())));
+        }
+        for (const auto& entry : strategies.entries()) {
+            const auto it = out.strategies.find(entry.key);
+            const StrategyConfig base = it != out.strategies.end() ? it->second : StrategyConfig{};
+            out.strategies[entry.key] = parse_strategy(MapView(entry.value), base);
+        }
     }
     return out;
 }
@@ -808,12 +1090,21 @@ Config parse_document(const Context& context, const YAML::Node& root) {
         config.logging = parse_logging(MapView(*field), config.data_dir);
     }
     if (auto field = top.find("market")) {
-        config.risk_free_rate = parse_market(MapView(*field), config.risk_free_rate);
+        config.risk_free_rate =
+            parse_market(MapView(*field), config.risk_free_rate, config, context.base_dir());
     }
     const Field no_providers(context, YAML::Node(), root.Mark(), "providers");
     const auto providers_field = top.find("providers");
     config.providers = parse_providers(MapView(providers_field ? *providers_field : no_providers),
                                        context.base_dir(), config.data_dir);
+
+    std::vector<std::string> sector_names;
+    for (const auto& [symbol, sector] : config.sectors) {
+        if (std::find(sector_names.begin(), sector_names.end(), sector) == sector_names.end()) {
+            sector_names.push_back(sector);
+        }
+    }
+    std::sort(sector_names.begin(), sector_names.end());
 
     const MapView profiles(top.require("profiles"));
     if (profiles.empty()) {
@@ -825,7 +1116,7 @@ Config parse_document(const Context& context, const YAML::Node& root) {
                          "profile names may hold only letters, digits, '_' and '-'");
         }
         config.profiles[entry.key] =
-            parse_profile(entry.key, MapView(entry.value), context.base_dir());
+            parse_profile(entry.key, MapView(entry.value), context.base_dir(), sector_names);
     }
     return config;
 }
@@ -867,8 +1158,65 @@ const ProfileConfig& Config::profile(const std::string& name) const {
 }
 
 const std::vector<std::string>& known_strategies() {
-    static const std::vector<std::string> k_names = {"cash_secured_put", "covered_call"};
+    static const std::vector<std::string> k_names = {
+        "cash_secured_put", "covered_call", "bull_put_spread", "bear_call_spread",
+        "iron_condor",      "long_call",    "long_put"};
     return k_names;
+}
+
+const std::vector<std::string>& known_presets() {
+    static const std::vector<std::string> k_names = {"wheel", "tasty45"};
+    return k_names;
+}
+
+// The preset table (docs/configuration.md, "Presets").
+ProfileConfig preset_defaults(std::string_view preset) {
+    ProfileConfig out;
+    out.preset = std::string(preset);
+    if (preset.empty()) {
+        return out;
+    }
+    if (preset == "wheel") {
+        out.earnings = EarningsPolicy::Exclude;
+        out.max_per_symbol = 1;
+        out.weights = ScoreWeights{0.5, 0.0, 0.0, 0.5};
+        StrategyConfig leg;
+        leg.dte_min = 7;
+        leg.dte_max = 45;
+        leg.delta_min = 0.20;
+        leg.delta_max = 0.30;
+        leg.min_open_interest = 100;
+        leg.max_spread_pct = 0.10;
+        leg.min_bid = 0.10;
+        leg.min_annualized_return = 0.10;
+        out.strategies["cash_secured_put"] = leg;
+        out.strategies["covered_call"] = leg;
+        return out;
+    }
+    if (preset == "tasty45") {
+        out.earnings = EarningsPolicy::Exclude;
+        out.iv_rank_min = 50;
+        out.weights = ScoreWeights{1.0, 0.0, 0.25, 0.0};
+        StrategyConfig csp;
+        csp.dte_min = 35;
+        csp.dte_max = 55;
+        csp.delta_min = 0.16;
+        csp.delta_max = 0.30;
+        csp.min_open_interest = 100;
+        csp.max_spread_pct = 0.15;
+        csp.min_bid = 0.10;
+        StrategyConfig spread = csp;
+        spread.width_min = 1;
+        spread.width_max = 10;
+        spread.min_pop = 0.50;
+        out.strategies["bull_put_spread"] = spread;
+        out.strategies["bear_call_spread"] = spread;
+        out.strategies["iron_condor"] = spread;
+        out.strategies["cash_secured_put"] = csp;
+        return out;
+    }
+    throw ConfigError(one_line(fmt::format("unknown preset {}{}", quote_text(preset),
+                                           did_you_mean(preset, known_presets()))));
 }
 
 std::optional<std::string> closest_match(std::string_view word,

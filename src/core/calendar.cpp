@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 
 namespace screener {
 
@@ -66,10 +67,20 @@ void add_fixed_holiday(std::vector<MarketHoliday>& out, Date date, const char* n
     }
 }
 
-// Holidays are only ever looked up by year; recomputing them per call is a few dozen integer
-// operations, cheap next to everything else, so there is no cache to keep thread-safe.
+// The year's holidays, cached per thread for the last year asked: time-to-expiry runs for every
+// contract of every chain, and rebuilding the list each time dominated a large scan's profile.
+const std::vector<MarketHoliday>& holidays_of(int y) {
+    thread_local int cached_year = std::numeric_limits<int>::min();
+    thread_local std::vector<MarketHoliday> cached;
+    if (y != cached_year) {
+        cached = nyse_holidays(y);
+        cached_year = y;
+    }
+    return cached;
+}
+
 std::optional<MarketHoliday> find_holiday(Date date) {
-    for (auto& holiday : nyse_holidays(static_cast<int>(date.year()))) {
+    for (const auto& holiday : holidays_of(static_cast<int>(date.year()))) {
         if (holiday.date == date) {
             return holiday;
         }
@@ -160,7 +171,12 @@ bool is_trading_day(Date date) {
 }
 
 bool is_early_close(Date date) {
-    const auto closes = nyse_early_closes(static_cast<int>(date.year()));
+    thread_local int cached_year = std::numeric_limits<int>::min();
+    thread_local std::vector<Date> closes;
+    if (const int y = static_cast<int>(date.year()); y != cached_year) {
+        closes = nyse_early_closes(y);
+        cached_year = y;
+    }
     return std::find(closes.begin(), closes.end(), date) != closes.end();
 }
 

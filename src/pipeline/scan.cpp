@@ -146,6 +146,76 @@ providers::ChainRequest chain_request(const config::ProfileConfig& profile, Date
     return request;
 }
 
+// Everything the strategy engine needs to know about a symbol besides its chain.
+strategy::SymbolContext symbol_context(const config::Config& config,
+                                       const config::ProfileConfig& profile,
+                                       const std::string& symbol, Date as_of,
+                                       const std::vector<Bar>& bars, const OptionChain& chain,
+                                       const std::vector<EarningsEvent>& earnings,
+                                       store::Store* db) {
+    std::vector<double> closes;
+    closes.reserve(bars.size());
+    for (const auto& bar : bars) {
+        closes.push_back(bar.close);
+    }
+    strategy::SymbolContext context;
+    context.symbol = symbol;
+    context.as_of = as_of;
+    context.risk_free_rate = config.risk_free_rate;
+    context.hv20 = pricing::historical_volatility(closes, 20);
+    context.hv60 = pricing::historical_volatility(closes, 60);
+    context.next_earnings = next_earnings_date(earnings, symbol, as_of);
+    context.spot = !chain.contracts.empty() && chain.contracts.front().underlying_price
+                       ? *chain.contracts.front().underlying_price
+                       : (closes.empty() ? 0.0 : closes.back());
+    if (!(context.spot > 0)) {
+        throw DataError(fmt::format("{}: no underlying price in chain or history", symbol));
+    }
+    if (const auto it = config.sectors.find(symbol); it != config.sectors.end()) {
+        context.sector = it->second;
+    }
+    for (const auto& lot : profile.holdings) {
+        if (lot.symbol == symbol) {
+            context.holding = lot;
+        }
+    }
+    // IV30 with its rank and percentile against the stored daily history (before today, so a
+    // rerun does not compare today with itself).
+    context.iv30 = pricing::atm_iv_30d(chain, context.spot, as_of);
+    if (context.iv30 && db) {
+        const auto history = db->iv_history(symbol, format_date(as_of), 252);
+        const auto min_obs = static_cast<std::size_t>(profile.iv_rank_min_observations);
+        context.iv_rank = pricing::iv_rank(history, *context.iv30, min_obs).value;
+        context.iv_percentile = pricing::iv_percentile(history, *context.iv30, min_obs).value;
+    }
+    return context;
+}
+
+store::ChainQualityRow quality_row(const std::string& symbol,
+                                   const strategy::ChainQuality& quality) {
+    store::ChainQualityRow row;
+    row.symbol = symbol;
+    row.contracts = quality.contracts;
+    row.usable = quality.usable;
+    row.grade = std::string(1, quality.grade);
+    row.rankable = quality.rankable;
+    row.rejections = quality.rejections;
+    row.repairs = quality.repairs;
+    return row;
+}
+
+// "chain mostly unusable: 312 of 400 contracts rejected (crossed 200, zero_bid 112), limit 50%"
+std::string quality_message(const strategy::ChainQuality& quality,
+                            const config::ProfileConfig& profile) {
+    std::vector<std::string> parts;
+    for (const auto& [reason, count] : quality.rejections) {
+        parts.push_back(fmt::format("{} {}", reason, count));
+    }
+    return fmt::format("chain mostly unusable: {} of {} contracts rejected ({}), limit {:.0f}%",
+                       quality.contracts - quality.usable, quality.contracts,
+                       fmt::join(parts, ", "), profile.max_rejected_fraction * 100);
+}
+
 // Records a per-symbol failure everywhere it belongs, right away, so a crash later loses it not.
 void record_error(ScanReport& report, store::Store* db, ops::Logger& logger, SymbolError error) {
     logger.error("error_occurred",
@@ -186,47 +256,59 @@ void screen_symbols(const config::Config& config, const config::ProfileConfig& p
         record_error(report, db, logger, {"*", "earnings", e.what()});
     }
 
+    if (!options.explain_symbol.empty() &&
+        std::find(symbols.begin(), symbols.end(), options.explain_symbol) == symbols.end()) {
+        report.explain_note = fmt::format("{} is not in the universe of profile {} after the "
+                                          "prefilter",
+                                          options.explain_symbol, profile.name);
+    }
     std::vector<Candidate> candidates;
     for (const auto& symbol : symbols) {
         std::string stage = "history";
         try {
             const Date from = add_days(report.as_of, -profile.history_days);
             const auto bars = providers.history->daily_history(symbol, from, report.as_of);
-            std::vector<double> closes;
-            closes.reserve(bars.size());
-            for (const auto& bar : bars) {
-                closes.push_back(bar.close);
-            }
             stage = "chain";
             const auto chain = providers.chains->option_chain(symbol, request);
             stage = "score";
-            strategy::SymbolContext context;
-            context.symbol = symbol;
-            context.as_of = report.as_of;
-            context.risk_free_rate = config.risk_free_rate;
-            context.hv20 = pricing::historical_volatility(closes, 20);
-            context.hv60 = pricing::historical_volatility(closes, 60);
-            context.next_earnings = next_earnings_date(earnings, symbol, report.as_of);
-            context.earnings_policy = profile.earnings;
-            context.spot = !chain.contracts.empty() && chain.contracts.front().underlying_price
-                               ? *chain.contracts.front().underlying_price
-                               : (closes.empty() ? 0.0 : closes.back());
-            if (!(context.spot > 0)) {
-                throw DataError(fmt::format("{}: no underlying price in chain or history", symbol));
-            }
-            auto scored = strategy::score_symbol(context, chain, profile);
+            const auto context =
+                symbol_context(config, profile, symbol, report.as_of, bars, chain, earnings, db);
+            strategy::ScoreOptions score_options;
+            score_options.keep_per_symbol = profile.max_per_symbol;
+            score_options.explain = symbol == options.explain_symbol;
+            auto scored = strategy::score_symbol(context, chain, profile, score_options);
             for (const auto& [reason, count] : scored.rejections) {
                 report.rejections[reason] += count;
             }
+            report.trades_measured += scored.enumerated;
+            report.trades_passed += scored.passed;
+            if (score_options.explain) {
+                report.explain = std::move(scored.explain);
+                if (scored.symbol_rejection) {
+                    report.explain_note =
+                        fmt::format("{} was not scored: {}", symbol, *scored.symbol_rejection);
+                }
+            }
             logger.debug("symbol_screened",
                          {{"symbol", symbol},
-                          {"contracts", scored.contracts_seen},
+                          {"contracts", scored.quality.contracts},
+                          {"usable", scored.quality.usable},
+                          {"trades", static_cast<std::int64_t>(scored.enumerated)},
                           {"candidates", static_cast<int>(scored.candidates.size())}});
             if (db) {
-                if (auto iv = pricing::atm_iv_30d(chain, context.spot, report.as_of)) {
-                    store::IvObservation obs{symbol, format_date(report.as_of), *iv, context.hv20};
+                db->add_chain_quality(report.run_id, quality_row(symbol, scored.quality));
+                if (context.iv30) {
+                    store::IvObservation obs{symbol, format_date(report.as_of), *context.iv30,
+                                             context.hv20};
                     db->record_iv(obs);
                 }
+            }
+            if (!scored.quality.rankable) {
+                // Reported, not ranked: the vendor's chain for this symbol is mostly unusable.
+                ++report.symbols_failed;
+                record_error(report, db, logger,
+                             {symbol, "quality", quality_message(scored.quality, profile)});
+                continue;
             }
             for (auto& c : scored.candidates) {
                 candidates.push_back(std::move(c));
@@ -242,8 +324,8 @@ void screen_symbols(const config::Config& config, const config::ProfileConfig& p
         }
     }
     const int top_n = options.limit > 0 ? options.limit : profile.top_n;
-    report.results =
-        strategy::rank_candidates(std::move(candidates), top_n, profile.max_per_symbol);
+    report.results = strategy::rank_candidates(std::move(candidates), top_n, profile.max_per_symbol,
+                                               profile.max_per_sector);
 }
 
 Outcome judge(const ScanReport& report, std::string& message) {

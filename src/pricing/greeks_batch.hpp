@@ -7,11 +7,12 @@
 // Every operation reproduces the scalar kernel's operation order exactly (black_scholes.cpp is
 // built with -ffp-contract=off, see the root CMakeLists.txt: GCC would otherwise fuse a*b+c into
 // FMAs in the AVX-512 code only), so the only differences from the scalar path are the vector
-// exp/sinh below, which are within ~0.5 ulp of the true value like glibc's: they agree but for
-// rare last-bit flips. ln(F/K) is taken from the scalar libm, because b is sensitive to it like
-// |x|/s^2. Lanes the kernel cannot handle exactly like the scalar path (invalid inputs, s = 0 or
-// inf, exponents in the partly-underflowing range, deep ITM |x| >= 2, non-finite or tiny results)
-// are flagged and recomputed by the scalar kernel.
+// exp/sinh below (measured against 113-bit references: vexp within 0.71 ulp and correctly
+// rounded in 98% of arguments, vsinh_small within 0.79 ulp), which may differ from glibc's in the
+// last bit. The stand-ins alone use explicit FMAs. ln(F/K) is taken from the scalar libm, because b
+// is sensitive to it like |x|/s^2. Lanes the kernel cannot handle exactly like the scalar path
+// (invalid inputs, s = 0 or inf, exponents in the partly-underflowing range, deep ITM |x| >= 2,
+// non-finite or tiny results) are flagged and recomputed by the scalar kernel.
 
 #include "black_normalised.hpp"
 #include "screener/pricing/black_scholes.hpp"
@@ -24,23 +25,13 @@
 namespace screener::pricing::detail::simd {
 
 inline constexpr int k_chunk = 128; // lanes per chunk (SoA temporaries stay in L1)
-inline constexpr int k_block = 8;   // lanes per early-exit block of the region I/II series
+inline constexpr int k_block = 8;   // lanes per block (erfcx range dispatch, region I/II series)
 
-// exp(a) for -708 < a < 709 (callers keep a in [-700, 700]): Cody-Waite reduction
-// a = k ln2 + r, |r| <= ln2/2, degree-15 Taylor tail and a fast-two-sum 1 + r so that the result
-// is within ~0.51 ulp (correctly rounded but for near-halfway cases).
-[[gnu::always_inline]] inline double vexp(double a) {
-    constexpr double inv_ln2 = 1.44269504088896338700e+00;
-    constexpr double ln2_hi = 6.93147180369123816490e-01; // 0x3fe62e42fee00000
-    constexpr double ln2_lo = 1.90821492927058770002e-10;
-    constexpr double shifter = 0x1.8p52;
-    const double kd_shifted = a * inv_ln2 + shifter;
-    const double kd = kd_shifted - shifter;
-    const std::uint64_t kbits = std::bit_cast<std::uint64_t>(kd_shifted);
-    const double r_hi = a - kd * ln2_hi; // exact
-    const double r_lo = -kd * ln2_lo;
-    const double r = r_hi + r_lo;
-    // T = r^2/2 + r^3/6 + ... + r^15/15!
+// The vector stand-ins below (vexp, vsinh_small) have no scalar counterpart, so they use explicit
+// FMAs (the kernel's target includes fma): half the polynomial work and a smaller rounding error.
+
+// exp(r) - 1 - r = r^2/2 + ... + r^15/15! for |r| <= ln2/2 (truncation < 1e-19 relative).
+[[gnu::always_inline]] inline double vexp_tail(double r) {
     constexpr double c[14] = {1.0 / 2,
                               1.0 / 6,
                               1.0 / 24,
@@ -58,16 +49,32 @@ inline constexpr int k_block = 8;   // lanes per early-exit block of the region 
     const double r2 = r * r;
     const double r4 = r2 * r2;
     const double r8 = r4 * r4;
-    const double q01 = c[0] + c[1] * r;
-    const double q23 = c[2] + c[3] * r;
-    const double q45 = c[4] + c[5] * r;
-    const double q67 = c[6] + c[7] * r;
-    const double q89 = c[8] + c[9] * r;
-    const double q1011 = c[10] + c[11] * r;
-    const double q1213 = c[12] + c[13] * r;
-    const double lowp = (q01 + q23 * r2) + (q45 + q67 * r2) * r4;
-    const double highp = (q89 + q1011 * r2) + q1213 * r4;
-    const double tail = r2 * (lowp + highp * r8);
+    const double q01 = std::fma(c[1], r, c[0]);
+    const double q23 = std::fma(c[3], r, c[2]);
+    const double q45 = std::fma(c[5], r, c[4]);
+    const double q67 = std::fma(c[7], r, c[6]);
+    const double q89 = std::fma(c[9], r, c[8]);
+    const double q1011 = std::fma(c[11], r, c[10]);
+    const double q1213 = std::fma(c[13], r, c[12]);
+    const double lowp = std::fma(std::fma(q67, r2, q45), r4, std::fma(q23, r2, q01));
+    const double highp = std::fma(q1213, r4, std::fma(q1011, r2, q89));
+    return r2 * std::fma(highp, r8, lowp);
+}
+
+// exp(a) for -708 < a < 709 (callers keep a in [-700, 700]): Cody-Waite reduction
+// a = k ln2 + r, |r| <= ln2/2, the Taylor tail above and a fast-two-sum 1 + r so that the result
+// is within 0.71 ulp (the rounding of the tail's sum costs up to ~0.2 ulp where m < 1).
+[[gnu::always_inline]] inline double vexp(double a) {
+    constexpr double inv_ln2 = 1.44269504088896338700e+00;
+    constexpr double ln2_hi = 6.93147180369123816490e-01; // 0x3fe62e42fee00000
+    constexpr double ln2_lo = 1.90821492927058770002e-10;
+    constexpr double shifter = 0x1.8p52;
+    const double kd_shifted = std::fma(a, inv_ln2, shifter);
+    const double kd = kd_shifted - shifter;
+    const std::uint64_t kbits = std::bit_cast<std::uint64_t>(kd_shifted);
+    const double r_hi = std::fma(-kd, ln2_hi, a); // exact
+    const double r_lo = -kd * ln2_lo;
+    const double tail = vexp_tail(r_hi + r_lo);
     const double hi = 1.0 + r_hi;
     const double lo = (1.0 - hi) + r_hi; // exact (fast two-sum, |r_hi| < 1)
     const double m = hi + (lo + (r_lo + tail));
@@ -75,7 +82,29 @@ inline constexpr int k_block = 8;   // lanes per early-exit block of the region 
     return m * two_k;
 }
 
-// sinh(a) for 0 <= a < 1: odd Taylor series to a^23 (truncation < 1e-23), ~0.5 ulp.
+// vexp(a) for 0 <= a <= 0.22 (Cody's small-range exp(y^2)): no reduction, and the Taylor tail
+// to a^12/12! (truncation < 5e-19).
+[[gnu::always_inline]] inline double vexp_small(double a) {
+    constexpr double c[11] = {1.0 / 2,       1.0 / 6,        1.0 / 24,       1.0 / 120,
+                              1.0 / 720,     1.0 / 5040,     1.0 / 40320,    1.0 / 362880,
+                              1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600};
+    const double a2 = a * a;
+    const double a4 = a2 * a2;
+    const double a8 = a4 * a4;
+    const double q01 = std::fma(c[1], a, c[0]);
+    const double q23 = std::fma(c[3], a, c[2]);
+    const double q45 = std::fma(c[5], a, c[4]);
+    const double q67 = std::fma(c[7], a, c[6]);
+    const double q89 = std::fma(c[9], a, c[8]);
+    const double lowp = std::fma(std::fma(q67, a2, q45), a4, std::fma(q23, a2, q01));
+    const double highp = std::fma(c[10], a2, q89);
+    const double tail = a2 * std::fma(highp, a8, lowp);
+    const double hi = 1.0 + a;
+    const double lo = (1.0 - hi) + a; // exact (fast two-sum)
+    return hi + (lo + tail);
+}
+
+// sinh(a) for 0 <= a < 1: odd Taylor series to a^23 (truncation < 1e-23), within 0.79 ulp.
 [[gnu::always_inline]] inline double vsinh_small(double a) {
     constexpr double c[11] = {1.0 / 6,
                               1.0 / 120,
@@ -90,17 +119,17 @@ inline constexpr int k_block = 8;   // lanes per early-exit block of the region 
                               1.0 / 25852016738884976640000.0};
     const double a2 = a * a;
     double p = c[10];
-    p = p * a2 + c[9];
-    p = p * a2 + c[8];
-    p = p * a2 + c[7];
-    p = p * a2 + c[6];
-    p = p * a2 + c[5];
-    p = p * a2 + c[4];
-    p = p * a2 + c[3];
-    p = p * a2 + c[2];
-    p = p * a2 + c[1];
-    p = p * a2 + c[0];
-    return a + a * (a2 * p);
+    p = std::fma(p, a2, c[9]);
+    p = std::fma(p, a2, c[8]);
+    p = std::fma(p, a2, c[7]);
+    p = std::fma(p, a2, c[6]);
+    p = std::fma(p, a2, c[5]);
+    p = std::fma(p, a2, c[4]);
+    p = std::fma(p, a2, c[3]);
+    p = std::fma(p, a2, c[2]);
+    p = std::fma(p, a2, c[1]);
+    p = std::fma(p, a2, c[0]);
+    return std::fma(a, a2 * p, a);
 }
 
 // Cody's first range as a fraction: erf(y) = y * num / den, from ysq = y^2.
@@ -119,47 +148,157 @@ struct CodySmall {
     return {num + k_cody_a[3], den + k_cody_b[3]};
 }
 
-// erfcx(y) for 0 <= y <= 0.46875 (Cody's first range, as in detail::erfcx).
-[[gnu::always_inline]] inline double verfcx_small(double y) {
-    const double ysq = y * y;
-    const CodySmall f = cody_small(ysq);
-    const double erf = y * f.num / f.den;
-    return vexp(ysq) * (1.0 - erf);
+// Cody's ranges of y as bits, so that a block of lanes can OR them and skip absent ranges.
+inline constexpr std::int64_t k_range_small = 1, k_range_mid = 2, k_range_tail = 4;
+[[gnu::always_inline]] inline std::int64_t cody_range(double y) {
+    const std::int64_t beyond = y > k_cody_mid ? k_range_tail : 0; // NaN: no range
+    return y <= k_cody_small ? k_range_small : (y <= k_cody_mid ? k_range_mid : beyond);
 }
 
-// erfcx(y) for y >= 0, branch-free with the same operations as detail::erfcx: every range's
-// numerator and denominator are formed on in-range stand-ins, the selected pair shares one
-// division (no overflow, no subnormals in the unselected ranges).
-[[gnu::always_inline]] inline double verfcx_pos(double y) {
-    const bool in_small = y <= k_cody_small;
-    const bool in_mid = y <= k_cody_mid;
-    const double y_small = in_small ? y : 0.25;
-    const double y_mid = in_small | !in_mid ? 1.0 : y;
-    const double y_tail = in_mid ? 5.0 : y;
-    // small range: erf = (y (num + a3)) / (den + b3)
-    const double ysq = y_small * y_small;
-    const CodySmall small = cody_small(ysq);
-    const double n_small = y_small * small.num;
-    const double d_small = small.den;
-    // middle range: num / den
-    const Powers p = powers(y_mid);
-    const double n_mid = cody_mid_num(p);
-    const double d_mid = cody_mid_den(p);
-    // tail: w = (ysq num) / den with ysq = 1/y^2 (cody_tail_w), then (1/sqrt(pi) - w) / y
-    const double tsq = 1.0 / (y_tail * y_tail);
+// Cody's tail fraction (num, den) from tsq = 1/y^2, as in cody_tail_w.
+struct CodyTail {
+    double num, den;
+};
+[[gnu::always_inline]] inline CodyTail cody_tail(double tsq) {
     const double t4 = tsq * tsq;
-    const double t_num = (k_cody_p[4] + k_cody_p[3] * tsq) +
-                         (k_cody_p[2] + k_cody_p[1] * tsq) * t4 +
-                         (k_cody_p[0] + k_cody_p[5] * tsq) * (t4 * t4);
-    const double t_den = (k_cody_q[4] + k_cody_q[3] * tsq) +
-                         (k_cody_q[2] + k_cody_q[1] * tsq) * t4 + (k_cody_q[0] + tsq) * (t4 * t4);
-    const double n_tail = tsq * t_num;
-    const double quot = (in_small ? n_small : (in_mid ? n_mid : n_tail)) /
-                        (in_small ? d_small : (in_mid ? d_mid : t_den));
-    const double r_small = vexp(ysq) * (1.0 - quot);
-    const double r_tail = (k_inv_sqrt_pi - quot) / y_tail;
-    return in_small ? r_small : (in_mid ? quot : r_tail);
+    const double num = (k_cody_p[4] + k_cody_p[3] * tsq) + (k_cody_p[2] + k_cody_p[1] * tsq) * t4 +
+                       (k_cody_p[0] + k_cody_p[5] * tsq) * (t4 * t4);
+    const double den = (k_cody_q[4] + k_cody_q[3] * tsq) + (k_cody_q[2] + k_cody_q[1] * tsq) * t4 +
+                       (k_cody_q[0] + tsq) * (t4 * t4);
+    return {num, den};
 }
+
+// erfcx(y) for y >= 0 over a block of k_block lanes whose Cody ranges are among Small/Mid/Tail,
+// branch-free with the same operations as detail::erfcx: every included range's numerator and
+// denominator are formed on in-range stand-ins, the selected pair shares one division. Ranges
+// absent from the block are not evaluated (the divisions dominate the kernel's cost).
+template <bool Small, bool Mid, bool Tail>
+[[gnu::always_inline]] inline void verfcx_block(const double* yv, double* out) {
+    for (int l = 0; l < k_block; ++l) {
+        const double y = yv[l];
+        const bool in_small = y <= k_cody_small;
+        const bool in_mid = y <= k_cody_mid;
+        double qn = 0.0, qd = 1.0, ysq = 0.0, y_tail = 5.0;
+        if constexpr (Tail) {
+            y_tail = in_mid ? 5.0 : y;
+            const double tsq = 1.0 / (y_tail * y_tail);
+            const CodyTail tail = cody_tail(tsq);
+            qn = tsq * tail.num; // w = (tsq num) / den
+            qd = tail.den;
+        }
+        if constexpr (Mid) {
+            const Powers p = powers(in_small | !in_mid ? 1.0 : y);
+            qn = in_mid ? cody_mid_num(p) : qn;
+            qd = in_mid ? cody_mid_den(p) : qd;
+        }
+        if constexpr (Small) {
+            const double y_small = in_small ? y : 0.25;
+            ysq = y_small * y_small;
+            const CodySmall small = cody_small(ysq); // erf = (y num) / den
+            qn = in_small ? y_small * small.num : qn;
+            qd = in_small ? small.den : qd;
+        }
+        const double quot = qn / qd;
+        double r = quot;
+        if constexpr (Small) {
+            r = in_small ? vexp_small(ysq) * (1.0 - quot) : r;
+        }
+        if constexpr (Tail) {
+            r = in_mid ? r : (k_inv_sqrt_pi - quot) / y_tail;
+        }
+        out[l] = r;
+    }
+}
+
+// mills_left(h) for h <= 0 over a block, like verfcx_block (the middle range's 1/den is the
+// shared quotient with numerator 1).
+template <bool Small, bool Mid, bool Tail>
+[[gnu::always_inline]] inline void vmills_block(const double* hv, double* m0, double* m1) {
+    for (int l = 0; l < k_block; ++l) {
+        const double h = hv[l];
+        const double y = -h * k_inv_sqrt2;
+        const bool in_small = y <= k_cody_small;
+        const bool in_mid = y <= k_cody_mid;
+        double qn = 0.0, qd = 1.0, ysq = 0.0, y_tail = 5.0;
+        Powers p{1.0, 1.0, 1.0, 1.0};
+        if constexpr (Tail) {
+            y_tail = in_mid ? 5.0 : y;
+            const double tsq = 1.0 / (y_tail * y_tail);
+            const CodyTail tail = cody_tail(tsq);
+            qn = tsq * tail.num;
+            qd = tail.den;
+        }
+        if constexpr (Mid) {
+            p = powers(in_small | !in_mid ? 1.0 : y);
+            qn = in_mid ? 1.0 : qn;
+            qd = in_mid ? cody_mid_den(p) : qd;
+        }
+        if constexpr (Small) {
+            const double y_small = in_small ? y : 0.25;
+            ysq = y_small * y_small;
+            const CodySmall small = cody_small(ysq);
+            qn = in_small ? y_small * small.num : qn;
+            qd = in_small ? small.den : qd;
+        }
+        const double quot = qn / qd;
+        double r0 = 0.0, r1 = 0.0;
+        if constexpr (Tail) {
+            r0 = k_sqrt_half_pi * (k_inv_sqrt_pi - quot) / y_tail;
+            r1 = k_sqrt_pi * quot;
+        }
+        if constexpr (Mid) {
+            r0 = in_mid ? k_sqrt_half_pi * cody_mid_num(p) * quot : r0;
+            r1 = in_mid ? estrin9(k_mills1_n_asc, p) * quot : r1;
+        }
+        if constexpr (Small) {
+            const double m0_small = k_sqrt_half_pi * (vexp_small(ysq) * (1.0 - quot));
+            r0 = in_small ? m0_small : r0;
+            r1 = in_small ? 1.0 + h * m0_small : r1;
+        }
+        m0[l] = r0;
+        m1[l] = r1;
+    }
+}
+
+// Calls F<Small, Mid, Tail> for the ranges present in mask (all three if none: NaN lanes).
+template <template <bool, bool, bool> class F, typename... A>
+[[gnu::always_inline]] inline void by_ranges(std::int64_t mask, A... args) {
+    switch (mask) {
+    case 1:
+        F<true, false, false>::run(args...);
+        break;
+    case 2:
+        F<false, true, false>::run(args...);
+        break;
+    case 3:
+        F<true, true, false>::run(args...);
+        break;
+    case 4:
+        F<false, false, true>::run(args...);
+        break;
+    case 5:
+        F<true, false, true>::run(args...);
+        break;
+    case 6:
+        F<false, true, true>::run(args...);
+        break;
+    default:
+        F<true, true, true>::run(args...);
+        break;
+    }
+}
+template <bool S, bool M, bool T>
+struct VerfcxBlock {
+    [[gnu::always_inline]] static void run(const double* y, double* out) {
+        verfcx_block<S, M, T>(y, out);
+    }
+};
+template <bool S, bool M, bool T>
+struct VmillsBlock {
+    [[gnu::always_inline]] static void run(const double* h, double* m0, double* m1) {
+        vmills_block<S, M, T>(h, m0, m1);
+    }
+};
 
 struct BatchIn {
     const OptionType* type;
@@ -177,61 +316,100 @@ struct BatchIn {
         df_q[k_chunk], intrinsic[k_chunk];
     alignas(64) double h[k_chunk], th[k_chunk], d1[k_chunk], d2[k_chunk], e[k_chunk], vega[k_chunk],
         hbm[k_chunk], mant[k_chunk];
-    alignas(64) double e1[k_chunk], e2[k_chunk];
+    alignas(64) double e1[k_chunk], e2[k_chunk], mills0[k_chunk], mills1[k_chunk], y1[k_chunk],
+        y2[k_chunk];
+    alignas(64) std::int64_t rg1[k_chunk], rg2[k_chunk], rgm[k_chunk]; // cody_range bits
     alignas(64) double g_price[k_chunk], g_delta[k_chunk], g_gamma[k_chunk], g_theta[k_chunk],
         g_vega[k_chunk], g_rho[k_chunk];
     // Flags as 64-bit integers so every loop works on one element width (full-width vectors).
     alignas(64) std::int64_t bad[k_chunk], dead[k_chunk];
     alignas(64) std::int64_t region[k_chunk]; // 0: dead lane, 1: I, 2: II, 3: III, 4: IV
 
-    // Pad to a whole number of blocks with a benign option (results discarded).
+    // Inputs, with harmless stand-ins for invalid options. Options and padding (to a whole number
+    // of blocks, results discarded) in separate loops, the option type in a third: each loop then
+    // works on one element width and vectorises.
     const int m = (n + k_block - 1) / k_block * k_block;
-    for (int j = 0; j < m; ++j) {
-        const bool real = j < n;
-        const double spot = real ? in.spot[j] : 1.0;
-        const double strike = real ? in.strike[j] : 1.0;
-        const double t = real ? in.t[j] : 1.0;
-        const double r = real ? in.r[j] : 0.0;
-        const double q = real ? in.q[j] : 0.0;
-        const double sigma = real ? in.sigma[j] : 0.2;
+    const auto load = [&](int j, double spot, double strike, double t, double r, double q,
+                          double sigma) {
         const bool valid =
             (spot > 0) & (strike > 0) & (t >= 0) & (sigma >= 0) & !std::isnan(r) & !std::isnan(q);
         bad[j] = !valid;
-        // Invalid lanes get harmless stand-ins.
         sp[j] = valid ? spot : 1.0;
         kk[j] = valid ? strike : 1.0;
         tt[j] = valid ? t : 1.0;
         rr[j] = valid ? r : 0.0;
         qq[j] = valid ? q : 0.0;
         sg[j] = valid ? sigma : 0.2;
-        ts[j] = real && in.type[j] == OptionType::Put ? -1.0 : 1.0;
         ratio[j] = sp[j] / kk[j];
+    };
+    for (int j = 0; j < n; ++j) {
+        load(j, in.spot[j], in.strike[j], in.t[j], in.r[j], in.q[j], in.sigma[j]);
+    }
+    // Padding keeps the last option's t, r, q so that a chain stays uniform (see below).
+    for (int j = n; j < m; ++j) {
+        load(j, 1.0, 1.0, in.t[n - 1], in.r[n - 1], in.q[n - 1], 0.2);
+    }
+    for (int j = 0; j < n; ++j) {
+        ts[j] = in.type[j] == OptionType::Put ? -1.0 : 1.0;
+    }
+    for (int j = n; j < m; ++j) {
+        ts[j] = 1.0;
     }
     // ln(F/K) from the scalar libm, exactly as detail::normalise.
     for (int j = 0; j < m; ++j) {
         const double rt = ratio[j];
         lm[j] = rt > 0.5 && rt < 2.0 ? std::log1p((sp[j] - kk[j]) / kk[j]) : std::log(rt);
     }
-    for (int j = 0; j < m; ++j) {
+    // x, scale, s and the discount factors e^{-rt}, e^{-qt} from the exponentials' arguments.
+    const auto normalise = [&](int j, bool args_ok, double e_scale, double e_r, double e_q,
+                               double st) {
         const double spot = sp[j], strike = kk[j], t = tt[j], r = rr[j], q = qq[j], sigma = sg[j];
-        const double a_scale = -0.5 * (r + q) * t;
-        const double a_r = -r * t;
-        const double a_q = -q * t;
-        const bool args_ok =
-            (std::fabs(a_scale) <= 700.0) & (std::fabs(a_r) <= 700.0) & (std::fabs(a_q) <= 700.0);
         const double xs = lm[j] + (r - q) * t;
-        const double sc = std::sqrt(spot) * std::sqrt(strike) * vexp(args_ok ? a_scale : 0.0);
-        const double st = std::sqrt(t);
+        const double sc = std::sqrt(spot) * std::sqrt(strike) * e_scale;
         const double sv = sigma * st;
         x[j] = xs;
         scale[j] = sc;
         sqrt_t[j] = st;
         s[j] = sv;
-        df_r[j] = vexp(args_ok ? a_r : 0.0);
-        df_q[j] = vexp(args_ok ? a_q : 0.0);
+        df_r[j] = e_r;
+        df_q[j] = e_q;
         const bool ok =
             args_ok & (sv > 0) & !std::isinf(sv) & std::isfinite(xs) & (sc > 0) & std::isfinite(sc);
         bad[j] = bad[j] | !ok;
+    };
+    // An option chain shares (t, r, q) across its strikes: then the three exponentials and sqrt(t)
+    // are evaluated once for the chunk (same arguments bit for bit, so the same results).
+    std::uint64_t differs = 0;
+    for (int j = 0; j < m; ++j) {
+        differs |= (std::bit_cast<std::uint64_t>(tt[j]) ^ std::bit_cast<std::uint64_t>(tt[0])) |
+                   (std::bit_cast<std::uint64_t>(rr[j]) ^ std::bit_cast<std::uint64_t>(rr[0])) |
+                   (std::bit_cast<std::uint64_t>(qq[j]) ^ std::bit_cast<std::uint64_t>(qq[0]));
+    }
+    if (differs == 0 && m > 0) {
+        const double t = tt[0], r = rr[0], q = qq[0];
+        const double a_scale = -0.5 * (r + q) * t;
+        const double a_r = -r * t;
+        const double a_q = -q * t;
+        const bool args_ok =
+            (std::fabs(a_scale) <= 700.0) & (std::fabs(a_r) <= 700.0) & (std::fabs(a_q) <= 700.0);
+        const double e_scale = vexp(args_ok ? a_scale : 0.0);
+        const double e_r = vexp(args_ok ? a_r : 0.0);
+        const double e_q = vexp(args_ok ? a_q : 0.0);
+        const double st = std::sqrt(t);
+        for (int j = 0; j < m; ++j) {
+            normalise(j, args_ok, e_scale, e_r, e_q, st);
+        }
+    } else {
+        for (int j = 0; j < m; ++j) {
+            const double t = tt[j], r = rr[j], q = qq[j];
+            const double a_scale = -0.5 * (r + q) * t;
+            const double a_r = -r * t;
+            const double a_q = -q * t;
+            const bool args_ok = (std::fabs(a_scale) <= 700.0) & (std::fabs(a_r) <= 700.0) &
+                                 (std::fabs(a_q) <= 700.0);
+            normalise(j, args_ok, vexp(args_ok ? a_scale : 0.0), vexp(args_ok ? a_r : 0.0),
+                      vexp(args_ok ? a_q : 0.0), std::sqrt(t));
+        }
     }
     for (int j = 0; j < m; ++j) {
         const double xs = x[j];
@@ -275,11 +453,27 @@ struct BatchIn {
         mant[j] = 0.0;
         bad[j] = bad[j] | !exp_ok;
     }
+    // erfcx at |d1|/sqrt2 and -d2/sqrt2, and region II's M(h), M'(h), block by block over the
+    // Cody ranges present (only region II lanes count for the latter).
     for (int j = 0; j < m; ++j) {
-        e1[j] = verfcx_pos(std::fabs(d1[j]) * k_inv_sqrt2);
+        y1[j] = std::fabs(d1[j]) * k_inv_sqrt2;
+        y2[j] = -d2[j] * k_inv_sqrt2;
+        rg1[j] = cody_range(y1[j]);
+        rg2[j] = cody_range(y2[j]);
+        rgm[j] = region[j] == 2 ? cody_range(-h[j] * k_inv_sqrt2) | 8 : 0; // 8: region II
     }
-    for (int j = 0; j < m; ++j) {
-        e2[j] = verfcx_pos(-d2[j] * k_inv_sqrt2);
+    for (int j0 = 0; j0 < m; j0 += k_block) {
+        std::int64_t mask1 = 0, mask2 = 0, maskm = 0;
+        for (int j = j0; j < j0 + k_block; ++j) {
+            mask1 |= rg1[j];
+            mask2 |= rg2[j];
+            maskm |= rgm[j];
+        }
+        by_ranges<VerfcxBlock>(mask1, y1 + j0, e1 + j0);
+        by_ranges<VerfcxBlock>(mask2, y2 + j0, e2 + j0);
+        if (maskm != 0) {
+            by_ranges<VmillsBlock>(maskm & 7, h + j0, mills0 + j0, mills1 + j0);
+        }
     }
 
     // Region I (d1 <= -10): asymptotic series, per-lane termination under masks.
@@ -312,14 +506,11 @@ struct BatchIn {
             P[l] = p;
             act[l] = use ? 1 : 0;
         }
-        for (int k = 1; k < 40; k += 2) {
-            bool any_active = false;
-            for (int l = 0; l < k_block; ++l) {
-                any_active |= act[l] != 0;
-            }
-            if (!any_active) {
-                break;
-            }
+        // The activity test is reduced in the update loop itself: a separate scalar pass over
+        // act[] right after its vector store was a tenth of the kernel's time.
+        std::int64_t any_active = 1;
+        for (int k = 1; k < 40 && any_active != 0; k += 2) {
+            any_active = 0;
             const double f1 = -(2.0 * k - 1.0);
             const double f2 = -(2.0 * k + 1.0);
             for (int l = 0; l < k_block; ++l) {
@@ -337,7 +528,9 @@ struct BatchIn {
                 RHON[l] = a ? rn2 : RHON[l];
                 COEF[l] = a ? c2 : COEF[l];
                 SUM[l] = a ? s2 : SUM[l];
-                act[l] = (a & !(std::fabs(term) <= 0.25 * k_eps * s2)) ? 1 : 0;
+                const std::int64_t next = (a & !(std::fabs(term) <= 0.25 * k_eps * s2)) ? 1 : 0;
+                act[l] = next;
+                any_active |= next;
             }
         }
         for (int l = 0; l < k_block; ++l) {
@@ -364,19 +557,8 @@ struct BatchIn {
             const bool use = region[j] == 2;
             const double hv = use ? h[j] : -1.0;
             const double t = use ? th[j] : 0.25;
-            // mills_left(hv), all three ranges evaluated
-            const double y = -hv * k_inv_sqrt2;
-            const double m0_small = k_sqrt_half_pi * verfcx_small(y <= k_cody_small ? y : 0.0);
-            const double m1_small = 1.0 + hv * m0_small;
-            const Powers pw = powers(y);
-            const double inv_den = 1.0 / cody_mid_den(pw);
-            const double m0_mid = k_sqrt_half_pi * cody_mid_num(pw) * inv_den;
-            const double m1_mid = estrin9(k_mills1_n_asc, pw) * inv_den;
-            const double w = cody_tail_w(y);
-            const double m0_tail = k_sqrt_half_pi * (k_inv_sqrt_pi - w) / y;
-            const double m1_tail = k_sqrt_pi * w;
-            const double m0 = y <= k_cody_small ? m0_small : (y <= k_cody_mid ? m0_mid : m0_tail);
-            const double m1 = y <= k_cody_small ? m1_small : (y <= k_cody_mid ? m1_mid : m1_tail);
+            const double m0 = mills0[j];
+            const double m1 = mills1[j];
             H[l] = hv;
             HH[l] = hv * hv;
             T2[l] = t * t;
@@ -387,14 +569,9 @@ struct BatchIn {
             SCALE[l] = 1.0;
             act[l] = use ? 1 : 0;
         }
-        for (int n1 = 1; n1 < 2 * k_taylor_terms; n1 += 4) {
-            bool any_active = false;
-            for (int l = 0; l < k_block; ++l) {
-                any_active |= act[l] != 0;
-            }
-            if (!any_active) {
-                break;
-            }
+        std::int64_t any_active = 1;
+        for (int n1 = 1; n1 < 2 * k_taylor_terms && any_active != 0; n1 += 4) {
+            any_active = 0;
             const double nd = n1;
             const double np1 = n1 + 1;
             const int n2 = n1 + 2;
@@ -420,7 +597,9 @@ struct BatchIn {
                 CUR[l] = a ? odd2 : cur;
                 SCALE[l] = a ? sc2 : SCALE[l];
                 SUM[l] = a ? s2 : SUM[l];
-                act[l] = (a & !(term <= 0.25 * k_eps * s2)) ? 1 : 0;
+                const std::int64_t next = (a & !(term <= 0.25 * k_eps * s2)) ? 1 : 0;
+                act[l] = next;
+                any_active |= next;
             }
         }
         for (int l = 0; l < k_block; ++l) {
@@ -480,8 +659,11 @@ struct BatchIn {
                           std::isfinite(g_rho[j]);
         bad[j] = bad[j] | !fine;
     }
+    // Separate loops: mixing the byte flags into the record stores kept both scalar.
     for (int j = 0; j < n; ++j) {
         out[j] = Greeks{g_price[j], g_delta[j], g_gamma[j], g_theta[j], g_vega[j], g_rho[j]};
+    }
+    for (int j = 0; j < n; ++j) {
         fallback[j] = bad[j] != 0;
     }
 }
@@ -491,14 +673,14 @@ struct BatchIn {
 // the scalar kernel (4 or 2 lanes against ~5 selected evaluations per lane), so CPUs without
 // AVX-512 keep the scalar loop. The choice is made once per process from the CPU features
 // (libgcc also checks that the OS saves the zmm state).
-[[gnu::target("avx512f,prefer-vector-width=512")]] inline void
+[[gnu::target("avx512f,fma,prefer-vector-width=512")]] inline void
 greeks_chunk_avx512(int n, BatchIn in, Greeks* out, unsigned char* fallback) {
     greeks_chunk_body(n, in, out, fallback);
 }
 inline bool have_vector_kernel() {
     static const bool available = [] {
         __builtin_cpu_init();
-        return __builtin_cpu_supports("avx512f") != 0;
+        return __builtin_cpu_supports("avx512f") != 0 && __builtin_cpu_supports("fma") != 0;
     }();
     return available;
 }

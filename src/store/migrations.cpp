@@ -122,9 +122,51 @@ CREATE TABLE iv_history (
 ) WITHOUT ROWID;
 )sql";
 
+// Multi-leg candidates (spreads, condors, long options) and per-symbol chain quality.
+// ALTER TABLE ADD COLUMN accepts a CHECK (SQLite >= 3.37 also tests it against existing rows,
+// which hold NULL there and pass), so no table rebuild is needed. The v1 columns stay for
+// existing databases and readers: premium = fill_price, mid = mid_price, breakeven = the first
+// breakeven, annualized_return = return_on_capital_annualized; bid and ask are NULL from v3 on
+// (the quotes are in each leg of `legs`). Rows written before v3 are backfilled from those
+// columns: they were single-leg credit trades (cash-secured put, covered call).
+constexpr std::string_view k_v3 = R"sql(
+ALTER TABLE results ADD COLUMN t_years REAL;
+ALTER TABLE results ADD COLUMN rate REAL;
+ALTER TABLE results ADD COLUMN dividend_yield REAL;
+ALTER TABLE results ADD COLUMN is_credit INTEGER CHECK (is_credit IN (0, 1));
+ALTER TABLE results ADD COLUMN fill_price REAL;
+ALTER TABLE results ADD COLUMN mid_price REAL;
+ALTER TABLE results ADD COLUMN breakevens TEXT CHECK (breakevens IS NULL OR json_valid(breakevens));
+ALTER TABLE results ADD COLUMN return_on_capital_annualized REAL;
+ALTER TABLE results ADD COLUMN return_on_risk REAL;
+ALTER TABLE results ADD COLUMN sector TEXT; -- NULL: unknown
+
+UPDATE results SET
+    is_credit = 1,
+    fill_price = premium,
+    mid_price = mid,
+    breakevens = CASE WHEN breakeven IS NULL THEN '[]' ELSE json_array(breakeven) END,
+    return_on_capital_annualized = annualized_return;
+
+CREATE TABLE chain_quality (
+    id         INTEGER PRIMARY KEY,
+    run_id     INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    symbol     TEXT    NOT NULL,
+    contracts  INTEGER NOT NULL, -- contracts in the chain as received
+    usable     INTEGER NOT NULL, -- contracts left after quote-quality rejections
+    grade      TEXT    NOT NULL,
+    rankable   INTEGER NOT NULL CHECK (rankable IN (0, 1)),
+    rejections TEXT    NOT NULL CHECK (json_valid(rejections)), -- {"reason": count, ...}
+    repairs    TEXT    NOT NULL CHECK (json_valid(repairs)),    -- {"repair": count, ...}
+    -- one row per symbol and run; also the index for the cascade
+    UNIQUE (run_id, symbol)
+);
+)sql";
+
 constexpr std::array k_migrations{
     Migration{1, k_v1},
     Migration{2, k_v2},
+    Migration{3, k_v3},
 };
 
 void check_table(std::span<const Migration> table) {

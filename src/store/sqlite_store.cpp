@@ -11,6 +11,8 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <limits>
+#include <map>
+#include <utility>
 
 namespace screener::store {
 
@@ -43,10 +45,47 @@ std::string legs_json(const std::vector<Leg>& legs) {
         append_json_number(out, leg.strike);
         out += ",\"expiration\":";
         append_json_string(out, date_text(leg.expiration));
-        out += fmt::format(",\"quantity\":{},\"is_stock\":{}}}", leg.quantity,
+        out += fmt::format(",\"quantity\":{},\"is_stock\":{}", leg.quantity,
                            leg.is_stock ? "true" : "false");
+        // The action is derived from the sign of quantity (stored for readers of the column).
+        out += leg.quantity < 0 ? ",\"action\":\"sell\"" : ",\"action\":\"buy\"";
+        const std::pair<const char*, double> quote[] = {{"bid", leg.bid},
+                                                        {"ask", leg.ask},
+                                                        {"mid", leg.mid},
+                                                        {"iv", leg.iv},
+                                                        {"delta", leg.delta}};
+        for (const auto& [key, value] : quote) {
+            out += fmt::format(",\"{}\":", key);
+            append_json_number(out, value); // NaN (a stock leg's quote) becomes null
+        }
+        out += '}';
     }
     out += ']';
+    return out;
+}
+
+std::string numbers_json(const std::vector<double>& numbers) {
+    std::string out = "[";
+    for (const double number : numbers) {
+        if (out.size() > 1) {
+            out += ',';
+        }
+        append_json_number(out, number);
+    }
+    out += ']';
+    return out;
+}
+
+std::string counts_json(const std::map<std::string, int>& counts) {
+    std::string out = "{";
+    for (const auto& [key, count] : counts) {
+        if (out.size() > 1) {
+            out += ',';
+        }
+        append_json_string(out, key);
+        out += fmt::format(":{}", count);
+    }
+    out += '}';
     return out;
 }
 
@@ -83,6 +122,10 @@ void bind_real(SQLite::Statement& statement, int index, std::optional<double> va
 
 double real_or_nan(const SQLite::Column& column) {
     return column.isNull() ? k_nan : column.getDouble();
+}
+
+std::optional<double> real_or_nullopt(const SQLite::Column& column) {
+    return column.isNull() ? std::nullopt : std::optional(column.getDouble());
 }
 
 Date date_or_throw(const std::string& text, std::string_view what) {
@@ -127,12 +170,16 @@ RunRow read_run(SQLite::Statement& query) {
     return row;
 }
 
-// The stored columns of a result, in bind/select order (run_id comes first on insert).
+// The columns a result is read from, in select order.
 constexpr std::string_view k_result_columns =
-    "rank, symbol, strategy, legs, expiration, dte, strike, underlying_price, bid, ask, mid, "
-    "premium, spread_pct, delta, iv, open_interest, collateral, breakeven, max_profit, max_loss, "
-    "pop, return_on_capital, annualized_return, score, flags, metrics";
-constexpr int k_result_column_count = 26;
+    "rank, symbol, strategy, legs, expiration, dte, t_years, underlying_price, rate, "
+    "dividend_yield, is_credit, fill_price, mid_price, breakevens, pop, max_profit, max_loss, "
+    "collateral, return_on_capital, return_on_capital_annualized, return_on_risk, strike, delta, "
+    "iv, spread_pct, open_interest, score, sector, flags, metrics";
+// Written too, for readers of the v1 columns: premium = fill_price, mid = mid_price, breakeven =
+// the first breakeven, annualized_return = return_on_capital_annualized (bid, ask stay NULL).
+constexpr std::string_view k_legacy_result_columns = "premium, mid, breakeven, annualized_return";
+constexpr int k_result_column_count = 30 + 4;
 
 void bind_result(SQLite::Statement& insert, std::int64_t run_id, const Candidate& c) {
     int i = 1;
@@ -143,17 +190,37 @@ void bind_result(SQLite::Statement& insert, std::int64_t run_id, const Candidate
     insert.bind(i++, legs_json(c.legs));
     insert.bind(i++, date_text(c.expiration));
     insert.bind(i++, c.dte);
-    for (const double figure :
-         {c.strike, c.underlying_price, c.bid, c.ask, c.mid, c.premium, c.spread_pct, c.delta, c.iv,
-          c.open_interest, c.collateral, c.breakeven, c.max_profit}) {
+    for (const double figure : {c.t_years, c.underlying_price, c.rate, c.dividend_yield}) {
         bind_real(insert, i++, figure);
     }
+    insert.bind(i++, c.is_credit ? 1 : 0);
+    bind_real(insert, i++, c.fill_price);
+    bind_real(insert, i++, c.mid_price);
+    insert.bind(i++, numbers_json(c.breakevens));
+    bind_real(insert, i++, c.pop);
+    bind_real(insert, i++, c.max_profit);
     bind_real(insert, i++, c.max_loss);
-    for (const double figure : {c.pop, c.return_on_capital, c.annualized_return, c.score}) {
+    bind_real(insert, i++, c.collateral);
+    bind_real(insert, i++, c.return_on_capital);
+    bind_real(insert, i++, c.return_on_capital_annualized);
+    bind_real(insert, i++, c.return_on_risk);
+    for (const double figure : {c.strike, c.delta, c.iv, c.spread_pct, c.open_interest, c.score}) {
         bind_real(insert, i++, figure);
+    }
+    if (c.sector.empty()) {
+        insert.bind(i++);
+    } else {
+        insert.bind(i++, c.sector);
     }
     insert.bind(i++, flags_json(c.flags));
     insert.bind(i++, c.metrics_json);
+    // legacy columns
+    bind_real(insert, i++, c.fill_price);
+    bind_real(insert, i++, c.mid_price);
+    bind_real(insert, i++,
+              c.breakevens.empty() ? std::optional<double>()
+                                   : std::optional<double>(c.breakevens.front()));
+    bind_real(insert, i++, c.return_on_capital_annualized);
 }
 
 std::vector<Leg> read_legs(SQLite::Database& db, const std::string& json, std::string_view what) {
@@ -161,7 +228,10 @@ std::vector<Leg> read_legs(SQLite::Database& db, const std::string& json, std::s
                                 "json_extract(value, '$.type'), json_extract(value, '$.strike'), "
                                 "json_extract(value, '$.expiration'), "
                                 "json_extract(value, '$.quantity'), "
-                                "json_extract(value, '$.is_stock') "
+                                "json_extract(value, '$.is_stock'), "
+                                "json_extract(value, '$.bid'), json_extract(value, '$.ask'), "
+                                "json_extract(value, '$.mid'), json_extract(value, '$.iv'), "
+                                "json_extract(value, '$.delta') "
                                 "FROM json_each(?1) ORDER BY key");
     query.bind(1, json);
     std::vector<Leg> legs;
@@ -177,9 +247,38 @@ std::vector<Leg> read_legs(SQLite::Database& db, const std::string& json, std::s
         leg.expiration = date_or_throw(query.getColumn(3).getString(), what);
         leg.quantity = query.getColumn(4).getInt();
         leg.is_stock = query.getColumn(5).getInt() != 0;
+        // Absent before schema v3, and null for a stock leg: NaN.
+        leg.bid = real_or_nan(query.getColumn(6));
+        leg.ask = real_or_nan(query.getColumn(7));
+        leg.mid = real_or_nan(query.getColumn(8));
+        leg.iv = real_or_nan(query.getColumn(9));
+        leg.delta = real_or_nan(query.getColumn(10));
         legs.push_back(std::move(leg));
     }
     return legs;
+}
+
+std::vector<double> read_numbers(SQLite::Database& db, const SQLite::Column& column) {
+    std::vector<double> numbers;
+    if (column.isNull()) {
+        return numbers;
+    }
+    SQLite::Statement query(db, "SELECT value FROM json_each(?1) ORDER BY key");
+    query.bind(1, column.getString());
+    while (query.executeStep()) {
+        numbers.push_back(real_or_nan(query.getColumn(0)));
+    }
+    return numbers;
+}
+
+std::map<std::string, int> read_counts(SQLite::Database& db, const std::string& json) {
+    SQLite::Statement query(db, "SELECT key, value FROM json_each(?1)");
+    query.bind(1, json);
+    std::map<std::string, int> counts;
+    while (query.executeStep()) {
+        counts[query.getColumn(0).getString()] = query.getColumn(1).getInt();
+    }
+    return counts;
 }
 
 std::vector<std::string> read_flags(SQLite::Database& db, const std::string& json) {
@@ -338,8 +437,9 @@ void SqliteStore::add_results(std::int64_t run_id, const std::vector<Candidate>&
         for (int i = 0; i < k_result_column_count; ++i) {
             placeholders += ", ?";
         }
-        SQLite::Statement insert(db, fmt::format("INSERT INTO results (run_id, {}) VALUES ({})",
-                                                 k_result_columns, placeholders));
+        SQLite::Statement insert(db, fmt::format("INSERT INTO results (run_id, {}, {}) VALUES ({})",
+                                                 k_result_columns, k_legacy_result_columns,
+                                                 placeholders));
         for (const Candidate& candidate : results) {
             bind_result(insert, run_id, candidate);
             insert.exec();
@@ -453,18 +553,27 @@ std::vector<Candidate> SqliteStore::results(std::int64_t run_id) {
             c.legs = read_legs(db, query.getColumn(i++).getString(), what);
             c.expiration = date_or_throw(query.getColumn(i++).getString(), what);
             c.dte = query.getColumn(i++).getInt();
+            for (double* figure : {&c.t_years, &c.underlying_price, &c.rate, &c.dividend_yield}) {
+                *figure = real_or_nan(query.getColumn(i++));
+            }
+            const SQLite::Column is_credit = query.getColumn(i++);
+            c.is_credit = is_credit.isNull() || is_credit.getInt() != 0;
+            c.fill_price = real_or_nan(query.getColumn(i++));
+            c.mid_price = real_or_nan(query.getColumn(i++));
+            c.breakevens = read_numbers(db, query.getColumn(i++));
+            c.pop = real_or_nan(query.getColumn(i++));
+            c.max_profit = real_or_nullopt(query.getColumn(i++));
+            c.max_loss = real_or_nullopt(query.getColumn(i++));
+            c.collateral = real_or_nan(query.getColumn(i++));
+            c.return_on_capital = real_or_nullopt(query.getColumn(i++));
+            c.return_on_capital_annualized = real_or_nullopt(query.getColumn(i++));
+            c.return_on_risk = real_or_nullopt(query.getColumn(i++));
             for (double* figure :
-                 {&c.strike, &c.underlying_price, &c.bid, &c.ask, &c.mid, &c.premium, &c.spread_pct,
-                  &c.delta, &c.iv, &c.open_interest, &c.collateral, &c.breakeven, &c.max_profit}) {
+                 {&c.strike, &c.delta, &c.iv, &c.spread_pct, &c.open_interest, &c.score}) {
                 *figure = real_or_nan(query.getColumn(i++));
             }
-            const SQLite::Column max_loss = query.getColumn(i++);
-            if (!max_loss.isNull()) {
-                c.max_loss = max_loss.getDouble();
-            }
-            for (double* figure : {&c.pop, &c.return_on_capital, &c.annualized_return, &c.score}) {
-                *figure = real_or_nan(query.getColumn(i++));
-            }
+            const SQLite::Column sector = query.getColumn(i++);
+            c.sector = sector.isNull() ? std::string() : sector.getString();
             c.flags = read_flags(db, query.getColumn(i++).getString());
             c.metrics_json = query.getColumn(i++).getString();
             out.push_back(std::move(c));
@@ -482,6 +591,76 @@ std::vector<SymbolError> SqliteStore::run_errors(std::int64_t run_id) {
         while (query.executeStep()) {
             out.push_back({query.getColumn(0).getString(), query.getColumn(1).getString(),
                            query.getColumn(2).getString()});
+        }
+        return out;
+    });
+}
+
+void SqliteStore::add_chain_quality(std::int64_t run_id, const ChainQualityRow& row) {
+    locked(fmt::format("add chain quality of {} to run {}", row.symbol, run_id),
+           [&](SQLite::Database& db) {
+               SQLite::Statement upsert(
+                   db, "INSERT INTO chain_quality (run_id, symbol, contracts, usable, grade, "
+                       "rankable, rejections, repairs) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                       "ON CONFLICT (run_id, symbol) DO UPDATE SET "
+                       "contracts = excluded.contracts, usable = excluded.usable, "
+                       "grade = excluded.grade, rankable = excluded.rankable, "
+                       "rejections = excluded.rejections, repairs = excluded.repairs");
+               upsert.bind(1, static_cast<std::int64_t>(run_id));
+               upsert.bind(2, row.symbol);
+               upsert.bind(3, row.contracts);
+               upsert.bind(4, row.usable);
+               upsert.bind(5, row.grade);
+               upsert.bind(6, row.rankable ? 1 : 0);
+               upsert.bind(7, counts_json(row.rejections));
+               upsert.bind(8, counts_json(row.repairs));
+               upsert.exec();
+           });
+}
+
+std::vector<ChainQualityRow> SqliteStore::chain_quality(std::int64_t run_id) {
+    return locked(fmt::format("read chain quality of run {}", run_id), [&](SQLite::Database& db) {
+        SQLite::Statement query(db, "SELECT symbol, contracts, usable, grade, rankable, "
+                                    "rejections, repairs FROM chain_quality "
+                                    "WHERE run_id = ? ORDER BY symbol");
+        query.bind(1, static_cast<std::int64_t>(run_id));
+        std::vector<ChainQualityRow> out;
+        while (query.executeStep()) {
+            ChainQualityRow row;
+            row.symbol = query.getColumn(0).getString();
+            row.contracts = query.getColumn(1).getInt();
+            row.usable = query.getColumn(2).getInt();
+            row.grade = query.getColumn(3).getString();
+            row.rankable = query.getColumn(4).getInt() != 0;
+            row.rejections = read_counts(db, query.getColumn(5).getString());
+            row.repairs = read_counts(db, query.getColumn(6).getString());
+            out.push_back(std::move(row));
+        }
+        return out;
+    });
+}
+
+std::vector<double> SqliteStore::iv_history(const std::string& symbol,
+                                            const std::string& before_date, int limit) {
+    const std::string what = fmt::format("read IV history of {} before {}", symbol, before_date);
+    if (!parse_date(before_date)) {
+        throw StoreError(fmt::format("cannot {} in database {}: the date is not YYYY-MM-DD", what,
+                                     m_path.string()));
+    }
+    if (limit <= 0) {
+        return {};
+    }
+    return locked(what, [&](SQLite::Database& db) {
+        // Dates are YYYY-MM-DD text, so text order is date order.
+        SQLite::Statement query(db, "SELECT atm_iv FROM (SELECT date, atm_iv FROM iv_history "
+                                    "WHERE symbol = ? AND date < ? ORDER BY date DESC LIMIT ?) "
+                                    "ORDER BY date");
+        query.bind(1, symbol);
+        query.bind(2, before_date);
+        query.bind(3, limit);
+        std::vector<double> out;
+        while (query.executeStep()) {
+            out.push_back(query.getColumn(0).getDouble());
         }
         return out;
     });

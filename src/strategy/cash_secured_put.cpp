@@ -1,31 +1,34 @@
-// Cash-secured put: sell one put, keep strike x 100 in cash until expiry.
-#include "short_option.hpp"
+// Cash-secured put: sell one put and hold strike x 100 in cash until expiry.
+//   credit c = the put's conservative sell fill; breakeven K - c; PoP = P(S_T > K - c);
+//   max profit c; max loss K - c (assigned, stock to zero); return on capital c / K.
+#include "single_option.hpp"
 
 namespace screener::strategy {
 namespace {
 
 class CashSecuredPut final : public Strategy {
 public:
-    std::string name() const override { return "cash_secured_put"; }
+    std::string_view name() const override { return "cash_secured_put"; }
 
-    void build(const SymbolContext& context, const OptionChain& chain,
-               const config::StrategyConfig& filters, SymbolScore& out) const override {
-        build_short_option(context, chain, filters, OptionType::Put, name(), terms, out);
-    }
-
-private:
-    static ShortOptionTerms terms(const SymbolContext&, const OptionContract& put) {
-        const double bid = *put.bid;
-        return {
-            "cash_secured_put",
-            put.strike,       // collateral: the cash that secures the put
-            put.strike - bid, // breakeven
-            true,
-            bid,              // max profit: keep the premium
-            put.strike - bid, // max loss: assigned and the stock goes to zero
-            "strike (cash securing the put)",
-            {Leg{put.option_symbol, OptionType::Put, put.strike, put.expiration, -1, false}},
-        };
+    void enumerate(const PreparedChain& chain, const config::StrategyConfig& f,
+                   Collector& out) const override {
+        enumerate_single(chain, f, out, name(), OptionType::Put,
+                         [&](const Expiry& e, const LegQuote& put, Trade& trade) {
+                             const double c = put.sell_fill;
+                             trade.legs[0] = {&put, OptionType::Put, Side::Sell};
+                             trade.leg_count = 1;
+                             trade.is_credit = true;
+                             trade.fill = c;
+                             trade.mid_price = put.mid;
+                             trade.breakevens[0] = put.strike - c;
+                             trade.breakeven_count = 1;
+                             trade.pop = prob_above(chain, put.strike - c, put.iv, e.t);
+                             trade.max_profit = c;
+                             trade.max_loss = put.strike - c;
+                             trade.collateral = put.strike;
+                             trade.collateral_basis = "strike (cash securing the put)";
+                             trade.roc = c / put.strike;
+                         });
     }
 };
 

@@ -1,87 +1,95 @@
-#include "screener/strategy/strategy.hpp"
-
-#include "screener/core/calendar.hpp"
-#include "screener/pricing/implied_vol.hpp"
+#include "engine.hpp"
 
 #include <algorithm>
-#include <cmath>
+#include <set>
 
 namespace screener::strategy {
 
-// Defined one per strategy file; adding a strategy is one file plus one line below.
+// Defined one per strategy file; adding a strategy is one file plus one line below (and its
+// name in config::known_strategies()).
 const Strategy& cash_secured_put_strategy();
 const Strategy& covered_call_strategy();
+const Strategy& bull_put_spread_strategy();
+const Strategy& bear_call_spread_strategy();
+const Strategy& iron_condor_strategy();
+const Strategy& long_call_strategy();
+const Strategy& long_put_strategy();
 
-const std::map<std::string, const Strategy*>& strategy_table() {
-    static const std::map<std::string, const Strategy*> table = {
-        {"cash_secured_put", &cash_secured_put_strategy()},
-        {"covered_call", &covered_call_strategy()},
+const std::vector<const Strategy*>& strategy_table() {
+    static const std::vector<const Strategy*> table = {
+        &cash_secured_put_strategy(), &covered_call_strategy(), &bull_put_spread_strategy(),
+        &bear_call_spread_strategy(), &iron_condor_strategy(),  &long_call_strategy(),
+        &long_put_strategy(),
     };
     return table;
 }
 
-std::optional<std::string> quote_rejection(const OptionContract& contract) {
-    if (!contract.bid || !contract.ask || !std::isfinite(*contract.bid) ||
-        !std::isfinite(*contract.ask)) {
-        return "missing_quote";
+std::vector<std::string> strategy_names() {
+    std::vector<std::string> names;
+    for (const Strategy* s : strategy_table()) {
+        names.emplace_back(s->name());
     }
-    if (*contract.ask < *contract.bid) {
-        return "crossed";
-    }
-    if (*contract.bid <= 0) {
-        return "zero_bid";
-    }
-    if (*contract.ask == *contract.bid) {
-        return "locked";
-    }
-    if (!contract.iv || !(*contract.iv > 0) || !(*contract.iv < 10)) {
-        return "missing_iv";
-    }
-    return std::nullopt;
+    return names;
 }
 
-OptionChain with_solved_iv(const SymbolContext& context, const OptionChain& vendor_chain) {
-    OptionChain chain = vendor_chain;
-    for (auto& c : chain.contracts) {
-        const bool vendor_iv_usable = c.iv && *c.iv > 0 && *c.iv < 10;
-        if (vendor_iv_usable || !c.bid || !c.ask || !(*c.bid > 0) || !(*c.ask > *c.bid)) {
-            continue;
-        }
-        const double t = years_to_expiry(market_close_unix(context.as_of), c.expiration);
-        const double iv = pricing::implied_vol(c.type, 0.5 * (*c.bid + *c.ask), context.spot,
-                                               c.strike, t, context.risk_free_rate, 0.0);
-        if (std::isfinite(iv) && iv > 0) {
-            c.iv = iv;
-            c.iv_solved = true;
+namespace {
+
+// Why the whole symbol is out before any trade is formed, or nullptr.
+const char* symbol_rejection(const SymbolContext& ctx, const config::ProfileConfig& profile) {
+    if (ctx.spot < profile.prefilter.min_price || ctx.spot > profile.prefilter.max_price) {
+        return "price";
+    }
+    const auto listed = [&](const std::vector<std::string>& sectors) {
+        return std::find(sectors.begin(), sectors.end(), ctx.sector) != sectors.end();
+    };
+    if ((!profile.sectors_include.empty() &&
+         (ctx.sector.empty() || !listed(profile.sectors_include))) ||
+        (!ctx.sector.empty() && listed(profile.sectors_exclude))) {
+        return "sector";
+    }
+    if (profile.iv_rank_min || profile.iv_rank_max) {
+        // An unknown IV rank cannot show that it is in range.
+        if (!ctx.iv_rank || *ctx.iv_rank < profile.iv_rank_min.value_or(0) ||
+            *ctx.iv_rank > profile.iv_rank_max.value_or(100)) {
+            return "iv_rank";
         }
     }
-    return chain;
+    return nullptr;
 }
+
+} // namespace
 
 SymbolScore score_symbol(const SymbolContext& context, const OptionChain& vendor_chain,
-                         const config::ProfileConfig& profile) {
-    const OptionChain chain = with_solved_iv(context, vendor_chain);
+                         const config::ProfileConfig& profile, const ScoreOptions& options) {
     SymbolScore out;
-    out.contracts_seen = static_cast<int>(chain.contracts.size());
-    for (const auto& contract : chain.contracts) {
-        if (auto reason = quote_rejection(contract)) {
-            ++out.rejections[*reason];
-        }
+    PreparedChain prepared = prepare_chain(context, profile, vendor_chain, out.quality);
+    for (const auto& [reason, count] : out.quality.rejections) {
+        out.rejections[reason] += count;
     }
-    for (const auto& [name, filters] : profile.strategies) {
-        if (!filters.enabled) {
+    if (!out.quality.rankable) {
+        out.symbol_rejection = "quality";
+        return out;
+    }
+    if (const char* reason = symbol_rejection(context, profile)) {
+        out.symbol_rejection = reason;
+        ++out.rejections[std::string("symbol:") + reason];
+        return out;
+    }
+    Collector collector(prepared, options, out);
+    for (const Strategy* strategy : strategy_table()) {
+        const auto it = profile.strategies.find(std::string(strategy->name()));
+        if (it == profile.strategies.end() || !it->second.enabled) {
             continue;
         }
-        const auto it = strategy_table().find(name);
-        if (it != strategy_table().end()) {
-            it->second->build(context, chain, filters, out);
-        }
+        mark_legs(prepared, it->second);
+        strategy->enumerate(prepared, it->second, collector);
     }
+    collector.finish();
     return out;
 }
 
 std::vector<Candidate> rank_candidates(std::vector<Candidate> candidates, int top_n,
-                                       int max_per_symbol) {
+                                       int max_per_symbol, int max_per_sector) {
     std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
         if (a.score != b.score) {
             return a.score > b.score;
@@ -92,16 +100,30 @@ std::vector<Candidate> rank_candidates(std::vector<Candidate> candidates, int to
         if (a.symbol != b.symbol) {
             return a.symbol < b.symbol;
         }
+        if (a.strategy != b.strategy) {
+            return a.strategy < b.strategy;
+        }
+        if (a.expiration != b.expiration) {
+            return a.expiration < b.expiration;
+        }
         return a.strike < b.strike;
     });
     std::vector<Candidate> ranked;
-    std::map<std::string, int> per_symbol;
+    std::map<std::string, int> per_symbol, per_sector;
     for (auto& candidate : candidates) {
         if (static_cast<int>(ranked.size()) >= top_n) {
             break;
         }
-        if (++per_symbol[candidate.symbol] > max_per_symbol) {
+        if (per_symbol[candidate.symbol] >= max_per_symbol) {
             continue;
+        }
+        if (max_per_sector > 0 && !candidate.sector.empty() &&
+            per_sector[candidate.sector] >= max_per_sector) {
+            continue;
+        }
+        ++per_symbol[candidate.symbol];
+        if (!candidate.sector.empty()) {
+            ++per_sector[candidate.sector];
         }
         candidate.rank = static_cast<int>(ranked.size()) + 1;
         ranked.push_back(std::move(candidate));

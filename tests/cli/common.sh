@@ -42,7 +42,7 @@ expect_sql() {
 # A copy of the shipped config and sample market the test may change freely.
 copy_config() {
   mkdir -p "$t/config"
-  cp "$src/config/screener.yaml" "$t/config/screener.yaml"
+  cp "$src/config/screener.yaml" "$src/config/sectors.csv" "$t/config/"
   export SCREENER_CONFIG=$t/config/screener.yaml
 }
 copy_sample() {

@@ -7,7 +7,7 @@ run_screener scan
 expect_rc 0
 expect_out '^screener scan \| profile daily \| as of 2026-11-20 \| data: sample market \(synthetic\)'
 expect_out 'SYNTHETIC SAMPLE MARKET'
-expect_out '^ +1  [A-Z]+ +(cash_secured_put|covered_call) '
+expect_out '^ +1  [A-Z]+ +(CSP|CC|BPS|BCS|IC|LC|LP) '
 expect_out '^ok: screened [0-9]+ of [0-9]+ symbols'
 expect_err '"event":"screening_started"'
 expect_err '"event":"screening_completed"'
@@ -22,10 +22,10 @@ expect_sql "select opportunities = $results from runs" 1
 expect_sql "select min(rank) = 1 and max(rank) = count(*) from results" 1
 expect_sql "select count(*) from results where json_valid(metrics) = 0 or pop <= 0 or pop >= 1" 0
 # The same ranking is printed and stored: first row of each.
-first_printed=$(grep -E '^ +1  ' "$t/out" | awk '{print $2, $3}')
-first_stored=$(sql "select symbol || ' ' || strategy from results where rank = 1")
+first_printed=$(grep -E '^ +1  ' "$t/out" | awk '{print $2}')
+first_stored=$(sql "select symbol from results where rank = 1")
 [ "$first_printed" = "$first_stored" ] || fail "printed '$first_printed' vs stored '$first_stored'"
-# Results are ordered by annualized return, best first.
+# Results are ordered by score, best first.
 expect_sql "select count(*) from results a join results b on a.run_id = b.run_id and b.rank = a.rank + 1 where b.score > a.score" 0
 # Every file read from the sample market is recorded like a vendor call: one bulk snapshot, one
 # earnings calendar, then history and chain per screened symbol.

@@ -9,7 +9,7 @@ expect_out 'dry run, nothing stored'
 
 run_screener scan --profile premarket --output json
 expect_rc 0
-jq -e '.profile == "premarket" and .counts.symbols_total == 8' "$t/out" >/dev/null ||
+jq -e '.run.profile == "premarket" and .run.counts.symbols_total == 8' "$t/out" >/dev/null ||
   fail "premarket should screen its 8-symbol watchlist"
 jq -e '[.results[].strategy] | unique == ["cash_secured_put"]' "$t/out" >/dev/null ||
   fail "premarket runs cash-secured puts only"

@@ -23,7 +23,7 @@ YAML
 
 run_screener scan --profile fromfile --output json
 expect_rc 0
-jq -e '.counts.symbols_total == 3 and .counts.symbols_screened == 3' "$t/out" >/dev/null ||
+jq -e '.run.counts.symbols_total == 3 and .run.counts.symbols_screened == 3' "$t/out" >/dev/null ||
   fail "expected the 3 symbols of the file"
 jq -e '[.results[].symbol] | unique | inside(["AAPL","KO","MSFT"])' "$t/out" >/dev/null ||
   fail "results outside the file's symbols"

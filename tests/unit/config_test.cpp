@@ -125,7 +125,28 @@ TEST_CASE("the shipped config/screener.yaml loads", "[config]") {
     CHECK(daily.earnings == EarningsPolicy::Flag);
     CHECK(daily.top_n == 20);
     CHECK(daily.max_per_symbol == 2);
-    REQUIRE(daily.strategies.size() == 2);
+    CHECK(daily.max_per_sector == 5);
+    CHECK(daily.fill_k == Approx(0.5));
+    CHECK(daily.holdings.empty());
+    REQUIRE(daily.strategies.size() == 5);
+    for (const char* name : {"cash_secured_put", "covered_call", "bull_put_spread",
+                             "bear_call_spread", "iron_condor"}) {
+        CHECK(daily.strategies.count(name) == 1);
+    }
+    for (const char* name : {"bull_put_spread", "bear_call_spread", "iron_condor"}) {
+        const StrategyConfig& s = daily.strategies.at(name);
+        CHECK(s.dte_min == 7);
+        CHECK(s.dte_max == 60);
+        CHECK(s.delta_min == Approx(0.15));
+        CHECK(s.delta_max == Approx(0.35));
+        CHECK(s.width_min == 1);
+        CHECK(s.width_max == 10);
+        CHECK(s.min_open_interest == 100);
+        CHECK(s.max_spread_pct == Approx(0.15));
+        CHECK(s.min_bid == Approx(0.10));
+        CHECK(s.min_credit == Approx(0.20));
+        CHECK(s.min_pop == Approx(0.5));
+    }
     const StrategyConfig& csp = daily.strategies.at("cash_secured_put");
     CHECK(csp.dte_min == 7);
     CHECK(csp.dte_max == 60);
@@ -146,8 +167,27 @@ TEST_CASE("the shipped config/screener.yaml loads", "[config]") {
 
     const ProfileConfig& weekly = config.profile("weekly");
     CHECK(weekly.top_n == 40);
-    CHECK(weekly.strategies.size() == 2);
+    CHECK(weekly.strategies.size() == 7);
     CHECK(weekly.strategies.at("covered_call").dte_max == 90);
+    CHECK(weekly.strategies.at("iron_condor").width_max == 10);
+    CHECK(weekly.strategies.at("long_call").dte_min == 30);
+    CHECK(weekly.strategies.at("long_put").dte_max == 90);
+    CHECK(weekly.strategies.at("long_put").delta_min == Approx(0.30));
+    CHECK(weekly.strategies.at("long_put").delta_max == Approx(0.60));
+
+    const ProfileConfig& tasty = config.profile("tasty45");
+    CHECK(tasty.preset == "tasty45");
+    CHECK(tasty.earnings == EarningsPolicy::Exclude);
+    REQUIRE(tasty.iv_rank_min.has_value());
+    CHECK(*tasty.iv_rank_min == 50);
+    CHECK(tasty.prefilter.min_market_cap == 2e9);
+    CHECK(tasty.strategies.size() == 4);
+    CHECK(tasty.strategies.at("iron_condor").dte_min == 35);
+
+    CHECK(config.sectors_file == root_clean / "config" / "sectors.csv");
+    CHECK(config.sectors.size() == 40);
+    CHECK(config.sectors.at("AAPL") == "Information Technology");
+    CHECK(config.sectors.at("SPY") == "ETF");
 
     // The vendor keys come from the environment.
     const Config with_keys =
@@ -256,7 +296,8 @@ TEST_CASE("missing required keys point at the parent mapping", "[config]") {
     CHECK(error_of("data_dir: x\nprofiles:\n  p:\n    top_n: 3\n") ==
           "test.yaml:4:5: profiles.p.universe: required key is missing");
     CHECK(error_of("data_dir: x\nprofiles:\n  p:\n    universe: {source: list, symbols: [A]}\n") ==
-          "test.yaml:4:5: profiles.p.strategies: required key is missing");
+          "test.yaml:4:5: profiles.p.strategies: required key is missing (or set a preset: "
+          "wheel, tasty45)");
     CHECK(error_of("data_dir: x\nprofiles:\n  p:\n    universe: {symbols: [A]}\n") ==
           "test.yaml:4:15: profiles.p.universe.source: required key is missing");
     // symbols is required with source: list; the universe mapping starts at line 5 column 7.

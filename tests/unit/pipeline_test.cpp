@@ -200,3 +200,113 @@ TEST_CASE("execution ids are version-4 UUIDs and differ", "[pipeline]") {
     CHECK(a[14] == '4');
     CHECK(std::string("89ab").find(a[19]) != std::string::npos);
 }
+
+TEST_CASE("every screened chain gets a quality row; a mostly unusable one is reported, not ranked",
+          "[pipeline][quality]") {
+    TempDir dir;
+    const auto sample = copy_sample(dir);
+    // KO's chain: every bid zeroed but the first few contracts.
+    const auto ko = sample / "marketdata" / "options" / "chain" / "KO.json";
+    std::ifstream in(ko);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto bid_at = text.find("\"bid\":[");
+    REQUIRE(bid_at != std::string::npos);
+    const auto bid_end = text.find(']', bid_at);
+    std::string bids = "\"bid\":[";
+    const auto count =
+        static_cast<int>(std::count(text.begin() + static_cast<std::ptrdiff_t>(bid_at),
+                                    text.begin() + static_cast<std::ptrdiff_t>(bid_end), ',') +
+                         1);
+    for (int i = 0; i < count; ++i) {
+        bids += i ? "," : "";
+        bids += i < 5 ? "1.0" : "0";
+    }
+    text.replace(bid_at, bid_end - bid_at, bids);
+    overwrite(ko, text);
+
+    auto config = make_config(dir.path(), sample);
+    config.profiles.at("daily").universe.source = config::UniverseSource::List;
+    config.profiles.at("daily").universe.symbols = {"AAPL", "KO", "MSFT"};
+    auto logger = quiet_logger();
+    const auto report = pipeline::run_scan(config, {}, logger);
+
+    CHECK(report.outcome == Outcome::Degraded);
+    REQUIRE(report.errors.size() == 1);
+    CHECK(report.errors[0].symbol == "KO");
+    CHECK(report.errors[0].stage == "quality");
+    CHECK_THAT(report.errors[0].message, Catch::Contains("zero_bid"));
+    for (const auto& c : report.results) {
+        CHECK(c.symbol != "KO");
+    }
+    auto db = store::open_sqlite_store(config.database);
+    const auto rows = db->chain_quality(report.run_id);
+    REQUIRE(rows.size() == 3);
+    for (const auto& row : rows) {
+        INFO(row.symbol);
+        CHECK(row.contracts > 0);
+        if (row.symbol == "KO") {
+            CHECK_FALSE(row.rankable);
+            CHECK(row.grade == "F");
+            CHECK(row.rejections.at("zero_bid") == row.contracts - 5);
+        } else {
+            CHECK(row.rankable);
+        }
+    }
+}
+
+TEST_CASE("IV rank comes from the stored IV30 history before the as-of date", "[pipeline]") {
+    TempDir dir;
+    auto config = make_config(dir.path(), k_sample);
+    config.profiles.at("daily").universe.source = config::UniverseSource::List;
+    config.profiles.at("daily").universe.symbols = {"AAPL"};
+    config.profiles.at("daily").iv_rank_min_observations = 10;
+    auto logger = quiet_logger();
+    {
+        // 20 earlier days of IV30 between 0.10 and 0.29: today's (about 0.3) ranks near 100.
+        std::filesystem::create_directories(config.data_dir);
+        auto db = store::open_sqlite_store(config.database);
+        for (int i = 0; i < 20; ++i) {
+            db->record_iv({"AAPL", format_date(add_days(parse_date("2026-10-01").value(), i)),
+                           0.10 + 0.01 * i, std::nullopt});
+        }
+    }
+    const auto report = pipeline::run_scan(config, {}, logger);
+    REQUIRE_FALSE(report.results.empty());
+    const auto& metrics = report.results[0].metrics_json;
+    CHECK_THAT(metrics, Catch::Contains("\"iv_rank\":"));
+    CHECK_THAT(metrics, !Catch::Contains("\"iv_rank\":null"));
+    CHECK_THAT(metrics, !Catch::Contains("\"iv_percentile\":null"));
+
+    // Without enough history the rank is unknown, and an IV-rank range then excludes the symbol.
+    TempDir fresh;
+    auto strict = make_config(fresh.path(), k_sample);
+    strict.profiles.at("daily").universe = config.profiles.at("daily").universe;
+    strict.profiles.at("daily").iv_rank_min = 10;
+    const auto none = pipeline::run_scan(strict, {}, logger);
+    CHECK(none.results.empty());
+    CHECK(none.rejections.at("symbol:iv_rank") == 1);
+}
+
+TEST_CASE("scan --explain: the verdicts of one symbol", "[pipeline]") {
+    TempDir dir;
+    const auto config = make_config(dir.path(), k_sample);
+    auto logger = quiet_logger();
+    pipeline::ScanOptions options;
+    options.dry_run = true;
+    options.explain_symbol = "AAPL";
+    const auto report = pipeline::run_scan(config, options, logger);
+    REQUIRE_FALSE(report.explain.empty());
+    bool dropped = false, passed = false;
+    for (const auto& line : report.explain) {
+        CHECK(line.strategy == "cash_secured_put");
+        dropped = dropped || line.verdict.rfind("dropped", 0) == 0;
+        passed = passed || line.verdict.rfind("passed", 0) == 0;
+    }
+    CHECK(dropped);
+    CHECK(passed);
+
+    options.explain_symbol = "ZZZZ";
+    const auto missing = pipeline::run_scan(config, options, logger);
+    CHECK(missing.explain.empty());
+    CHECK_THAT(missing.explain_note, Catch::Contains("not in the universe"));
+}

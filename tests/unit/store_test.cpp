@@ -97,33 +97,49 @@ RunStart run_start(const std::string& execution_id, const std::string& command =
     return RunStart{execution_id, command, "daily", "2026-11-27", "sample (synthetic)", 4242};
 }
 
+Leg option_leg(const std::string& symbol, OptionType type, double strike, Date expiration,
+               int quantity, double bid, double ask, double iv, double delta) {
+    Leg leg{symbol, type, strike, expiration, quantity, false};
+    leg.bid = bid;
+    leg.ask = ask;
+    leg.mid = (bid + ask) / 2;
+    leg.iv = iv;
+    leg.delta = delta;
+    return leg;
+}
+
 Candidate put_candidate(int rank) {
     using namespace std::chrono;
     Candidate c;
     c.symbol = "AAPL";
     c.strategy = "cash_secured_put";
-    c.legs = {Leg{"AAPL261218P00175000", OptionType::Put, 175.0, 2026y / December / 18, -1, false}};
+    c.legs = {option_leg("AAPL261218P00175000", OptionType::Put, 175.0, 2026y / December / 18, -1,
+                         2.15, 2.25, 0.284, -0.21)};
     c.expiration = 2026y / December / 18;
     c.dte = 20;
-    c.strike = 175.0;
+    c.t_years = 20.25 / 365.0;
     c.underlying_price = 182.37;
-    c.bid = 2.15;
-    c.ask = 2.25;
-    c.mid = 2.2;
-    c.premium = 2.15;
-    c.spread_pct = 0.1 / 2.2;
-    c.delta = -0.21;
-    c.iv = 0.284;
-    c.open_interest = 1532;
-    c.collateral = 175.0;
-    c.breakeven = 172.85;
+    c.rate = 0.0431;
+    c.dividend_yield = 0.0052;
+    c.is_credit = true;
+    c.fill_price = 2.15;
+    c.mid_price = 2.2;
+    c.breakevens = {172.85};
+    c.pop = 0.78;
     c.max_profit = 2.15;
     c.max_loss = 172.85;
-    c.pop = 0.78;
+    c.collateral = 175.0;
     c.return_on_capital = 2.15 / 175.0;
-    c.annualized_return = 2.15 / 175.0 * 365.0 / 20.0;
+    c.return_on_capital_annualized = 2.15 / 175.0 * 365.0 / 20.0;
+    c.return_on_risk = std::nullopt;
+    c.strike = 175.0;
+    c.delta = -0.21;
+    c.iv = 0.284;
+    c.spread_pct = 0.1 / 2.2;
+    c.open_interest = 1532;
     c.score = 0.8123456789012345;
     c.rank = rank;
+    c.sector = "Technology";
     c.metrics_json = R"({"pop":{"value":0.78,"convention":"N(d2) at the breakeven"}})";
     c.flags = {"earnings_before_expiry"};
     return c;
@@ -135,14 +151,110 @@ Candidate awkward_candidate(int rank) {
     Candidate c = put_candidate(rank);
     c.symbol = "BRK.B";
     c.strategy = "short_call";
-    c.legs = {Leg{"", OptionType::Call, 0.0, Date{}, 100, true},
-              Leg{"BRK \"B\"\\261218C\n\x01", OptionType::Call, 0.30000000000000004,
-                  2027y / January / 15, -1, false}};
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    Leg stock{"", OptionType::Call, 0.0, Date{}, 100, true};
+    stock.bid = stock.ask = stock.mid = stock.iv = stock.delta = nan;
+    c.legs = {stock,
+              option_leg("BRK \"B\"\\261218C\n\x01", OptionType::Call, 0.30000000000000004,
+                         2027y / January / 15, -1, 0.1, 0.30000000000000004, 1.0 / 3.0, 0.1 + 0.2)};
     c.max_loss = std::nullopt;
-    c.delta = std::numeric_limits<double>::quiet_NaN();
+    c.delta = nan;
+    c.sector = "";
     c.flags = {"wide_spread", "quote\" back\\slash\nnew\tline\x1f", "caf\xc3\xa9"};
     c.metrics_json = "{}";
     return c;
+}
+
+// A 4-leg iron condor: defined risk on both sides, two breakevens, return on risk.
+Candidate condor_candidate(int rank) {
+    using namespace std::chrono;
+    const Date expiry = 2027y / January / 15;
+    Candidate c;
+    c.symbol = "SPY";
+    c.strategy = "iron_condor";
+    c.legs = {
+        option_leg("SPY270115P00560000", OptionType::Put, 560, expiry, 1, 1.02, 1.08, 0.231, -0.08),
+        option_leg("SPY270115P00565000", OptionType::Put, 565, expiry, -1, 1.41, 1.47, 0.224,
+                   -0.11),
+        option_leg("SPY270115C00635000", OptionType::Call, 635, expiry, -1, 1.30, 1.36, 0.162,
+                   0.12),
+        option_leg("SPY270115C00640000", OptionType::Call, 640, expiry, 1, 0.88, 0.93, 0.158,
+                   0.09)};
+    c.expiration = expiry;
+    c.dte = 48;
+    c.t_years = 48.27083333333333 / 365.0;
+    c.underlying_price = 601.17;
+    c.rate = 0.0425;
+    c.dividend_yield = 0.0121;
+    c.is_credit = true;
+    c.fill_price = 0.71;
+    c.mid_price = 0.815;
+    c.breakevens = {564.29, 635.71};
+    c.pop = 0.6632148712;
+    c.max_profit = 0.71;
+    c.max_loss = 4.29;
+    c.collateral = 4.29;
+    c.return_on_capital = 0.71 / 4.29;
+    c.return_on_capital_annualized = 0.71 / 4.29 * 365.0 / 48.0;
+    c.return_on_risk = 0.71 / 4.29;
+    c.strike = 565;
+    c.delta = -0.11;
+    c.iv = 0.224;
+    c.spread_pct = 0.05 / 0.905;
+    c.open_interest = 812;
+    c.score = 1.25;
+    c.rank = rank;
+    c.sector = "ETF";
+    c.metrics_json = R"({"pop_convention":"each side at its own short leg's iv"})";
+    c.flags = {};
+    return c;
+}
+
+// A long call: a debit, unlimited profit (NULL max_profit), no return on capital.
+Candidate long_call_candidate(int rank) {
+    using namespace std::chrono;
+    const Date expiry = 2026y / December / 18;
+    Candidate c;
+    c.symbol = "NVDA";
+    c.strategy = "long_call";
+    c.legs = {option_leg("NVDA261218C00190000", OptionType::Call, 190, expiry, 1, 4.10, 4.25, 0.512,
+                         0.43)};
+    c.expiration = expiry;
+    c.dte = 20;
+    c.t_years = 20.27 / 365.0;
+    c.underlying_price = 186.4;
+    c.rate = 0.0431;
+    c.dividend_yield = 0.0;
+    c.is_credit = false;
+    c.fill_price = 4.25;
+    c.mid_price = 4.175;
+    c.breakevens = {194.25};
+    c.pop = 0.3511;
+    c.max_profit = std::nullopt;
+    c.max_loss = 4.25;
+    c.collateral = 4.25;
+    c.return_on_capital = std::nullopt;
+    c.return_on_capital_annualized = std::nullopt;
+    c.return_on_risk = std::nullopt;
+    c.strike = 190;
+    c.delta = 0.43;
+    c.iv = 0.512;
+    c.spread_pct = 0.15 / 4.175;
+    c.open_interest = 20311;
+    c.score = 0.2;
+    c.rank = rank;
+    c.sector = "Technology";
+    c.metrics_json = "{}";
+    c.flags = {"wide_spread"};
+    return c;
+}
+
+void check_same_double(double got, double want) {
+    if (std::isnan(want)) {
+        CHECK(std::isnan(got));
+    } else {
+        CHECK(got == want); // REAL columns keep the exact double
+    }
 }
 
 void require_same(const Candidate& got, const Candidate& want) {
@@ -151,40 +263,49 @@ void require_same(const Candidate& got, const Candidate& want) {
     CHECK(got.strategy == want.strategy);
     REQUIRE(got.legs.size() == want.legs.size());
     for (std::size_t i = 0; i < want.legs.size(); ++i) {
+        INFO("leg " << i);
         CHECK(got.legs[i].option_symbol == want.legs[i].option_symbol);
         CHECK(got.legs[i].type == want.legs[i].type);
         CHECK(got.legs[i].strike == want.legs[i].strike);
         CHECK(got.legs[i].expiration == want.legs[i].expiration);
         CHECK(got.legs[i].quantity == want.legs[i].quantity);
         CHECK(got.legs[i].is_stock == want.legs[i].is_stock);
+        check_same_double(got.legs[i].bid, want.legs[i].bid);
+        check_same_double(got.legs[i].ask, want.legs[i].ask);
+        check_same_double(got.legs[i].mid, want.legs[i].mid);
+        check_same_double(got.legs[i].iv, want.legs[i].iv);
+        check_same_double(got.legs[i].delta, want.legs[i].delta);
     }
     CHECK(got.expiration == want.expiration);
     CHECK(got.dte == want.dte);
-    const std::pair<double, double> figures[] = {{got.strike, want.strike},
+    CHECK(got.is_credit == want.is_credit);
+    const std::pair<double, double> figures[] = {{got.t_years, want.t_years},
                                                  {got.underlying_price, want.underlying_price},
-                                                 {got.bid, want.bid},
-                                                 {got.ask, want.ask},
-                                                 {got.mid, want.mid},
-                                                 {got.premium, want.premium},
-                                                 {got.spread_pct, want.spread_pct},
+                                                 {got.rate, want.rate},
+                                                 {got.dividend_yield, want.dividend_yield},
+                                                 {got.fill_price, want.fill_price},
+                                                 {got.mid_price, want.mid_price},
+                                                 {got.pop, want.pop},
+                                                 {got.collateral, want.collateral},
+                                                 {got.strike, want.strike},
                                                  {got.delta, want.delta},
                                                  {got.iv, want.iv},
+                                                 {got.spread_pct, want.spread_pct},
                                                  {got.open_interest, want.open_interest},
-                                                 {got.collateral, want.collateral},
-                                                 {got.breakeven, want.breakeven},
-                                                 {got.max_profit, want.max_profit},
-                                                 {got.pop, want.pop},
-                                                 {got.return_on_capital, want.return_on_capital},
-                                                 {got.annualized_return, want.annualized_return},
                                                  {got.score, want.score}};
     for (const auto& [g, w] : figures) {
-        if (std::isnan(w)) {
-            CHECK(std::isnan(g));
-        } else {
-            CHECK(g == w); // REAL columns keep the exact double
-        }
+        check_same_double(g, w);
     }
+    REQUIRE(got.breakevens.size() == want.breakevens.size());
+    for (std::size_t i = 0; i < want.breakevens.size(); ++i) {
+        check_same_double(got.breakevens[i], want.breakevens[i]);
+    }
+    CHECK(got.max_profit == want.max_profit);
     CHECK(got.max_loss == want.max_loss);
+    CHECK(got.return_on_capital == want.return_on_capital);
+    CHECK(got.return_on_capital_annualized == want.return_on_capital_annualized);
+    CHECK(got.return_on_risk == want.return_on_risk);
+    CHECK(got.sector == want.sector);
     CHECK(got.metrics_json == want.metrics_json);
     CHECK(got.flags == want.flags);
 }
@@ -290,7 +411,7 @@ TEST_CASE("migrations from an empty file reach the latest version", "[store]") {
         CHECK(table[i].version == static_cast<int>(i) + 1);
     }
     CHECK(latest_schema_version() == table.back().version);
-    CHECK(latest_schema_version() == 2);
+    CHECK(latest_schema_version() == 3);
 
     TempDir dir;
     const fs::path db = dir / "new.db";
@@ -300,7 +421,8 @@ TEST_CASE("migrations from an empty file reach the latest version", "[store]") {
 
     SQLite::Database check = raw(db);
     CHECK(query_int(check, "PRAGMA user_version") == latest_schema_version());
-    for (const char* table_name : {"runs", "results", "run_errors", "api_calls", "iv_history"}) {
+    for (const char* table_name :
+         {"runs", "results", "run_errors", "api_calls", "iv_history", "chain_quality"}) {
         INFO(table_name);
         CHECK(query_int(check, std::string("SELECT count(*) FROM sqlite_master WHERE type = "
                                            "'table' AND name = '") +
@@ -528,7 +650,8 @@ TEST_CASE("results round-trip with legs, flags, metrics and NULL max_loss", "[st
     CHECK(query_text(check, "SELECT legs FROM results WHERE rank = 1 AND run_id = " +
                                 std::to_string(id)) ==
           R"([{"option_symbol":"AAPL261218P00175000","type":"put","strike":175,)"
-          R"("expiration":"2026-12-18","quantity":-1,"is_stock":false}])");
+          R"("expiration":"2026-12-18","quantity":-1,"is_stock":false,"action":"sell",)"
+          R"("bid":2.15,"ask":2.25,"mid":2.2,"iv":0.284,"delta":-0.21}])");
     CHECK(query_int(check, "SELECT count(*) FROM results WHERE json_valid(legs) AND "
                            "json_valid(flags)") == 3);
     CHECK(query_int(check, "SELECT max_loss IS NULL FROM results WHERE rank = 2") == 1);
@@ -651,6 +774,7 @@ TEST_CASE("deleting a run cascades to its results, errors and API calls", "[stor
     const auto kept = store->begin_run(run_start("new"));
     for (const auto id : {doomed, kept}) {
         store->add_results(id, {put_candidate(1), awkward_candidate(2)});
+        store->add_chain_quality(id, {"TSLA", 10, 8, "B", true, {{"zero_bid", 2}}, {}});
         store->add_run_error(id, {"TSLA", "chain", "timeout"});
         store->record_api_call(id, api_call("eodhd", "/api/eod/{symbol}", "TSLA", 200));
     }
@@ -660,7 +784,7 @@ TEST_CASE("deleting a run cascades to its results, errors and API calls", "[stor
     conn.exec("PRAGMA foreign_keys = ON"); // cascades act on the deleting connection
     conn.exec("DELETE FROM runs WHERE id = " + std::to_string(doomed));
 
-    for (const char* table : {"results", "run_errors", "api_calls"}) {
+    for (const char* table : {"results", "run_errors", "api_calls", "chain_quality"}) {
         INFO(table);
         CHECK(query_int(conn, std::string("SELECT count(*) FROM ") + table +
                                   " WHERE run_id = " + std::to_string(doomed)) == 0);
@@ -762,4 +886,211 @@ TEST_CASE("unusable database locations raise StoreError naming the path", "[stor
         }
         set_mode(sub, fs::perms::owner_all); // so TempDir can clean up as a non-root user
     }
+}
+
+TEST_CASE("a v2 database with results migrates to v3 and keeps its rows", "[store]") {
+    TempDir dir;
+    const fs::path db = dir / "v2.db";
+    {
+        SQLite::Database old = raw(db);
+        migrate_to(old, 2);
+        REQUIRE(schema_version(old) == 2);
+        old.exec("INSERT INTO runs (execution_id, command, status, started_at) VALUES "
+                 "('v2-run', 'scan', 'ok', '2026-11-01T06:30:00.000Z')");
+        // A row as the v2 binary wrote it: single-leg, quote in bid/ask/mid, one breakeven.
+        old.exec(R"sql(INSERT INTO results (run_id, rank, symbol, strategy, legs, expiration, dte,
+            strike, underlying_price, bid, ask, mid, premium, spread_pct, delta, iv,
+            open_interest, collateral, breakeven, max_profit, max_loss, pop, return_on_capital,
+            annualized_return, score, flags, metrics, ai_analysis) VALUES (1, 1, 'AAPL',
+            'cash_secured_put', '[{"option_symbol":"AAPL261218P00175000","type":"put",
+            "strike":175,"expiration":"2026-12-18","quantity":-1,"is_stock":false}]',
+            '2026-12-18', 47, 175, 182.5, 2.15, 2.25, 2.2, 2.15, 0.045, -0.21, 0.284, 1532, 175,
+            172.85, 2.15, 172.85, 0.78, 0.0122857, 0.0954, 0.0954, '["earnings_before_expiry"]',
+            '{"a":1}', 'old analysis'))sql");
+        old.exec("INSERT INTO iv_history VALUES ('AAPL', '2026-10-31', 0.25, 0.2)");
+    }
+    auto store = open_store(db);
+    CHECK(store->connection_settings().user_version == 3);
+
+    const auto got = store->results(1);
+    REQUIRE(got.size() == 1);
+    const Candidate& c = got[0];
+    CHECK(c.symbol == "AAPL");
+    CHECK(c.strategy == "cash_secured_put");
+    CHECK(c.is_credit);
+    CHECK(c.fill_price == 2.15); // from premium
+    CHECK(c.mid_price == 2.2);   // from mid
+    CHECK(c.breakevens == std::vector<double>{172.85});
+    CHECK(c.max_profit == 2.15);
+    CHECK(c.max_loss == 172.85);
+    CHECK(c.return_on_capital == 0.0122857);
+    CHECK(c.return_on_capital_annualized == 0.0954);
+    CHECK(!c.return_on_risk);
+    CHECK(std::isnan(c.t_years)); // not known for old rows
+    CHECK(std::isnan(c.rate));
+    CHECK(c.sector.empty());
+    CHECK(c.flags == std::vector<std::string>{"earnings_before_expiry"});
+    REQUIRE(c.legs.size() == 1);
+    CHECK(c.legs[0].strike == 175);
+    CHECK(c.legs[0].quantity == -1);
+    CHECK(std::isnan(c.legs[0].bid)); // v2 legs carry no quotes
+    CHECK(std::isnan(c.legs[0].iv));
+
+    SQLite::Database check = raw(db);
+    CHECK(query_text(check, "SELECT ai_analysis FROM results") == "old analysis");
+    CHECK(query_int(check, "SELECT bid = 2.15 AND ask = 2.25 FROM results") == 1);
+    CHECK(query_int(check, "SELECT count(*) FROM iv_history") == 1);
+    CHECK(query_text(check, "PRAGMA integrity_check") == "ok");
+
+    // The migrated database takes v3 rows next to the old one.
+    const auto id = store->begin_run(run_start("v3-run"));
+    store->add_results(id, {condor_candidate(1)});
+    require_same(store->results(id).at(0), condor_candidate(1));
+    store->add_chain_quality(id, {"SPY", 120, 118, "A", true, {}, {}});
+    CHECK(store->chain_quality(id).size() == 1);
+}
+
+TEST_CASE("multi-leg results round-trip: iron condor and long call", "[store]") {
+    TempDir dir;
+    const fs::path db = dir / "multileg.db";
+    auto store = open_store(db);
+    const auto id = store->begin_run(run_start("m"));
+    const Candidate condor = condor_candidate(1);
+    const Candidate call = long_call_candidate(2);
+    store->add_results(id, {call, condor});
+
+    const auto got = store->results(id);
+    REQUIRE(got.size() == 2);
+    require_same(got[0], condor);
+    require_same(got[1], call);
+    CHECK(got[0].legs.size() == 4);
+    CHECK(!got[1].max_profit); // unlimited
+    CHECK(!got[1].return_on_capital);
+    CHECK(!got[1].is_credit);
+
+    SQLite::Database check = raw(db);
+    const std::string where = " FROM results WHERE run_id = " + std::to_string(id);
+    // Legs JSON: action from the quantity sign, and each leg's quote.
+    CHECK(query_int(check, "SELECT json_array_length(legs)" + where + " AND rank = 1") == 4);
+    CHECK(query_text(check, "SELECT group_concat(json_extract(value, '$.action'), ',') FROM "
+                            "results, json_each(results.legs) WHERE rank = 1 AND run_id = " +
+                                std::to_string(id)) == "buy,sell,sell,buy");
+    CHECK(query_text(check, "SELECT json_extract(legs, '$[1].type')" + where + " AND rank = 1") ==
+          "put");
+    CHECK(check.execAndGet("SELECT json_extract(legs, '$[1].bid')" + where + " AND rank = 1")
+              .getDouble() == 1.41);
+    CHECK(check.execAndGet("SELECT json_extract(legs, '$[2].iv')" + where + " AND rank = 1")
+              .getDouble() == 0.162);
+    CHECK(check.execAndGet("SELECT json_extract(legs, '$[3].delta')" + where + " AND rank = 1")
+              .getDouble() == 0.09);
+    CHECK(query_text(check, "SELECT json_extract(legs, '$[0].action')" + where + " AND rank = 2") ==
+          "buy");
+    // New columns as stored.
+    CHECK(query_text(check, "SELECT breakevens" + where + " AND rank = 1") == "[564.29,635.71]");
+    CHECK(query_int(check, "SELECT is_credit" + where + " AND rank = 1") == 1);
+    CHECK(query_int(check, "SELECT is_credit" + where + " AND rank = 2") == 0);
+    CHECK(query_int(check, "SELECT max_profit IS NULL AND return_on_capital IS NULL AND "
+                           "return_on_risk IS NULL" +
+                               where + " AND rank = 2") == 1);
+    CHECK(query_text(check, "SELECT sector" + where + " AND rank = 1") == "ETF");
+    // Legacy columns keep their meaning for old readers.
+    CHECK(query_int(check, "SELECT premium = fill_price AND mid = mid_price AND breakeven = "
+                           "564.29 AND annualized_return = return_on_capital_annualized AND "
+                           "bid IS NULL AND ask IS NULL" +
+                               where + " AND rank = 1") == 1);
+    CHECK(query_int(check, "SELECT annualized_return IS NULL" + where + " AND rank = 2") == 1);
+
+    SECTION("an empty sector is stored as NULL and no breakevens as []") {
+        Candidate odd = long_call_candidate(3);
+        odd.sector.clear();
+        odd.breakevens.clear();
+        store->add_results(id, {odd});
+        CHECK(query_int(check, "SELECT sector IS NULL AND breakevens = '[]' AND breakeven IS "
+                               "NULL" +
+                                   where + " AND rank = 3") == 1);
+        require_same(store->results(id).at(2), odd);
+    }
+}
+
+TEST_CASE("chain quality rows round-trip per run", "[store]") {
+    TempDir dir;
+    const fs::path db = dir / "quality.db";
+    auto store = open_store(db);
+    const auto id = store->begin_run(run_start("q"));
+    const auto other = store->begin_run(run_start("q2"));
+
+    const ChainQualityRow tsla{"TSLA",
+                               412,
+                               380,
+                               "A",
+                               true,
+                               {{"crossed", 2}, {"zero_bid", 30}},
+                               {{"iv_solved_from_mid", 17}}};
+    const ChainQualityRow gme{"GME", 60, 9, "D", false, {{"missing_quote", 51}}, {}};
+    const ChainQualityRow weird{"BRK.B", 0, 0, "F", false, {{"quote\"s\n", 1}}, {}};
+    store->add_chain_quality(id, tsla);
+    store->add_chain_quality(id, gme);
+    store->add_chain_quality(id, weird);
+    store->add_chain_quality(other, gme);
+
+    auto rows = store->chain_quality(id);
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[0] == weird); // ordered by symbol
+    CHECK(rows[1] == gme);
+    CHECK(rows[2] == tsla);
+    CHECK(store->chain_quality(other).size() == 1);
+    CHECK(store->chain_quality(other + 1).empty());
+
+    // A second row for the same symbol in the run replaces the first.
+    ChainQualityRow regraded = gme;
+    regraded.grade = "C";
+    regraded.usable = 20;
+    regraded.repairs = {{"strike_normalised", 3}};
+    store->add_chain_quality(id, regraded);
+    rows = store->chain_quality(id);
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[1] == regraded);
+
+    SQLite::Database check = raw(db);
+    CHECK(query_text(check, "SELECT rejections FROM chain_quality WHERE symbol = 'TSLA'") ==
+          R"({"crossed":2,"zero_bid":30})");
+    CHECK(query_text(check, "SELECT repairs FROM chain_quality WHERE symbol = 'TSLA'") ==
+          R"({"iv_solved_from_mid":17})");
+    CHECK(query_int(check, "SELECT count(*) FROM chain_quality WHERE json_valid(rejections) AND "
+                           "json_valid(repairs)") == 4);
+    CHECK_THROWS_AS(store->add_chain_quality(999, gme), StoreError); // foreign key
+}
+
+TEST_CASE("IV history reads the latest observations before a date, oldest first", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir / "ivh.db");
+    // Recorded out of order, with another symbol interleaved.
+    const std::pair<const char*, double> aapl[] = {{"2026-11-20", 0.30}, {"2026-11-17", 0.27},
+                                                   {"2026-11-19", 0.29}, {"2026-11-18", 0.28},
+                                                   {"2026-11-16", 0.26}, {"2026-11-21", 0.31}};
+    for (const auto& [date, iv] : aapl) {
+        store->record_iv({"AAPL", date, iv, std::nullopt});
+        store->record_iv({"MSFT", date, iv + 1.0, std::nullopt});
+    }
+
+    CHECK(store->iv_history("AAPL", "2026-11-20", 252) ==
+          std::vector<double>{0.26, 0.27, 0.28, 0.29}); // strictly before, oldest first
+    CHECK(store->iv_history("AAPL", "2026-11-20", 2) == std::vector<double>{0.28, 0.29});
+    CHECK(store->iv_history("AAPL", "2026-12-01", 3) == std::vector<double>{0.29, 0.30, 0.31});
+    CHECK(store->iv_history("AAPL", "2026-11-16", 252).empty());
+    CHECK(store->iv_history("AAPL", "2026-11-20", 0).empty());
+    CHECK(store->iv_history("MSFT", "2026-11-18", 252) == std::vector<double>{1.26, 1.27});
+    CHECK(store->iv_history("TSLA", "2026-11-20", 252).empty());
+    CHECK_THROWS_AS(store->iv_history("AAPL", "11/20/2026", 252), StoreError);
+
+    // 300 sessions: the limit keeps the most recent 252.
+    using namespace std::chrono;
+    const sys_days first = sys_days{2025y / January / 1};
+    for (int i = 0; i < 300; ++i) {
+        store->record_iv({"SPY", format_date(year_month_day{first + days{i}}), i / 1000.0, {}});
+    }
+    const auto spy = store->iv_history("SPY", "2030-01-01", 252);
+    REQUIRE(spy.size() == 252);
+    CHECK(spy.front() == 48 / 1000.0);
+    CHECK(spy.back() == 299 / 1000.0);
 }

@@ -53,30 +53,87 @@ struct PrefilterConfig {
     double min_market_cap = 0; // USD
 };
 
-// Filters of one strategy within a profile. Deltas are absolute values.
+// Filters of one strategy within a profile (docs/configuration.md). Money is USD per share (x100
+// per contract); deltas are absolute values; fractions are fractions (0.15 = 15%). A filter on a
+// "short leg" applies to every sold option (for long_call/long_put: to the bought option).
 struct StrategyConfig {
     bool enabled = true;
     int dte_min = 7;
     int dte_max = 60;
-    double delta_min = 0.10;
+    double delta_min = 0.10; // |delta| of the short leg(s)
     double delta_max = 0.40;
-    double min_open_interest = 100;
-    double max_spread_pct = 0.15; // (ask - bid) / mid
-    double min_bid = 0.05;
+    double otm_pct_min = 0.0;     // short strike out of the money by at least this fraction of spot
+    double otm_pct_max = 1.0;     //   and at most this (ITM strikes have a negative OTM %)
+    double min_bid = 0.05;        // short legs
+    double max_spread_pct = 0.15; // every leg: (ask - bid) / mid
+    double min_open_interest = 100; // every leg
+    double min_volume = 0;          // every leg, contracts traded on the as-of day
+    double width_min = 0.5;         // verticals and condor wings: |K_long - K_short|
+    double width_max = 10;
+    double min_credit = 0.0;            // credit trades: net credit at the conservative fill
+    double min_pop = 0.0;               // probability of profit, 0..1
+    double min_annualized_return = 0.0; // return_on_capital_annualized (credit trades)
+    std::optional<double> max_loss;     // per share; none = no cap
+    bool buy_write = true;              // covered_call: also as a buy-write on symbols not held
 };
 
 enum class EarningsPolicy { Exclude, Flag, Ignore };
 
+// Weights of the score's components (score = sum of weight x component). Every component is an
+// annual-return-like fraction or a 0..1 figure so the default is unit-consistent:
+//   excess_return   (EV_real_world - T-bill return on the capital) / max_loss x 365/dte
+//   pop             probability of profit, 0..1
+//   iv_rank         IV rank / 100 (0 when unknown)
+//   annualized_return  return_on_capital_annualized (0 for long options)
+struct ScoreWeights {
+    double excess_return = 1.0;
+    double pop = 0.0;
+    double iv_rank = 0.0;
+    double annualized_return = 0.0;
+};
+
+// Drift of the lognormal used for probabilities (PoP, ITM, touch).
+enum class PopDrift { RiskNeutral, Zero }; // r - q, or none
+
+// A held stock position covered calls may be written against.
+struct HoldingLot {
+    std::string symbol;
+    int shares = 0;
+    double cost_basis = 0; // per share; 0 = unknown
+};
+
 struct ProfileConfig {
     std::string name;
     std::string description;
+    std::string preset; // "" (default), "wheel" or "tasty45": defaults applied before the keys
     UniverseConfig universe;
     PrefilterConfig prefilter;
     EarningsPolicy earnings = EarningsPolicy::Flag; // earnings date before expiry
     int top_n = 20;
     int max_per_symbol = 3;
+    int max_per_sector = 0; // 0: no limit
     int history_days = 365; // calendar days of daily bars fetched per symbol
-    // Keyed by strategy name: "cash_secured_put", "covered_call".
+    // Conservative fill: a sold leg fills at mid - k x half-spread, a bought one at mid + k x
+    // half-spread (k = 1: the natural bid/ask; k = 0: the mid).
+    double fill_k = 0.5;
+    PopDrift pop_drift = PopDrift::RiskNeutral;
+    // Real-world lognormal for the expected value the score uses: volatility from history
+    // ("hv20" | "hv60"), drift (annual; none = r - q).
+    std::string real_world_vol = "hv60";
+    std::optional<double> real_world_drift;
+    std::optional<double> iv_rank_min, iv_rank_max; // 0..100; an unknown IV rank fails the range
+    std::vector<std::string> sectors_include;       // empty: all; unknown sectors fail a list
+    std::vector<std::string> sectors_exclude;
+    // Data-quality gate: a chain whose rejected share of contracts exceeds this is reported
+    // (run_errors, stage "quality") and not ranked; quotes older than max_quote_age_hours before
+    // the as-of close are stale.
+    double max_rejected_fraction = 0.5;
+    double max_quote_age_hours = 36;
+    // IV rank and percentile need at least this many stored daily IV30 values (else unknown).
+    int iv_rank_min_observations = 60;
+    ScoreWeights weights;
+    std::vector<HoldingLot> holdings; // covered calls on these lots
+    // Keyed by strategy name (known_strategies()).
     std::map<std::string, StrategyConfig> strategies;
 };
 
@@ -86,6 +143,10 @@ struct Config {
     std::filesystem::path database; // absolute after loading
     LoggingConfig logging;
     double risk_free_rate = 0.04; // continuous, annual
+    // Sector of each symbol (market.sectors_file: CSV "symbol,sector" lines, # comments), for
+    // the sector filters and diversity limits; symbols not listed have no known sector.
+    std::filesystem::path sectors_file;
+    std::map<std::string, std::string> sectors;
     ProvidersConfig providers;
     std::map<std::string, ProfileConfig> profiles;
 
@@ -110,6 +171,11 @@ Config parse_config(std::string_view yaml_text, const std::string& file_name,
 
 // Known strategy names, in display order.
 const std::vector<std::string>& known_strategies();
+
+// Preset names ("wheel", "tasty45") and the profile defaults each stands for (strategies
+// included); "" gives the plain defaults. ConfigError for an unknown name.
+const std::vector<std::string>& known_presets();
+ProfileConfig preset_defaults(std::string_view preset);
 
 // The candidate closest to `word` (case-insensitive edit distance) when it is near enough to be a
 // likely typo, for "did you mean" hints; nullopt otherwise. Also usable for CLI names.

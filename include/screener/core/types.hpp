@@ -61,7 +61,8 @@ struct EarningsEvent {
     std::string timing; // "BeforeMarket", "AfterMarket" or empty
 };
 
-// A leg of a candidate trade. quantity < 0 is short.
+// A leg of a candidate trade. quantity < 0 is short (sold). Quote fields are the option's quote
+// the candidate was measured from (NaN for a stock leg).
 struct Leg {
     std::string option_symbol; // empty for a stock leg
     OptionType type = OptionType::Put;
@@ -69,33 +70,44 @@ struct Leg {
     Date expiration{};
     int quantity = 0;
     bool is_stock = false;
+    double bid = 0, ask = 0, mid = 0;
+    double iv = 0, delta = 0;
 };
 
 // A scored trade. Money figures are per share of one contract (x100 for per-contract dollars).
+// fill_price, breakevens, max_profit, max_loss, pop and the returns are consistent with one
+// another: each can be recomputed from the legs, fill_price and the conventions in metrics_json.
 struct Candidate {
     std::string symbol;
-    std::string strategy; // "cash_secured_put", "covered_call", ...
+    std::string strategy; // "cash_secured_put", "covered_call", "bull_put_spread", ...
     std::vector<Leg> legs;
     Date expiration{};
     int dte = 0;
-    double strike = 0; // the short strike
+    double t_years = 0;
     double underlying_price = 0;
-    double bid = 0, ask = 0, mid = 0;
-    double premium = 0;    // credit assumed received (the bid: a seller's natural fill)
-    double spread_pct = 0; // (ask - bid) / mid
+    double rate = 0;           // risk-free rate used (continuous)
+    double dividend_yield = 0; // continuous
+    bool is_credit = true;     // fill_price is a credit received (else a debit paid)
+    double fill_price = 0;     // per share, > 0, at the conservative fill
+    double mid_price = 0;      // the same trade at the legs' mids
+    std::vector<double> breakevens;
+    double pop = 0;                          // P(profit at expiry), at the breakevens, N(d2) form
+    std::optional<double> max_profit;        // nullopt: unlimited
+    std::optional<double> max_loss;          // nullopt: unlimited
+    double collateral = 0;                   // capital basis of return_on_capital
+    std::optional<double> return_on_capital; // simple; nullopt for long options
+    std::optional<double> return_on_capital_annualized; // simple, x 365 / dte
+    std::optional<double> return_on_risk;               // fill_price / max_loss (defined risk)
+    // Summary of the (first) short leg, or the bought leg of a long option, for tables.
+    double strike = 0;
     double delta = 0;
     double iv = 0;
-    double open_interest = 0;
-    double collateral = 0; // capital tied up per share
-    double breakeven = 0;
-    double max_profit = 0;
-    std::optional<double> max_loss; // nullopt: undefined risk
-    double pop = 0;                 // probability of profit at the breakeven, N(d2) form
-    double return_on_capital = 0;   // premium / collateral, simple
-    double annualized_return = 0;   // simple, x 365 / dte
+    double spread_pct = 0;    // worst leg's (ask - bid) / mid
+    double open_interest = 0; // smallest leg open interest
     double score = 0;
     int rank = 0;
-    std::string metrics_json;       // every metric with its convention named
+    std::string sector;             // empty when unknown
+    std::string metrics_json;       // every other metric with its convention named
     std::vector<std::string> flags; // e.g. "earnings_before_expiry"
 };
 

@@ -7,6 +7,7 @@
 #include "screener/core/outcome.hpp"
 #include "screener/core/types.hpp"
 #include "screener/ops/log.hpp"
+#include "screener/strategy/strategy.hpp"
 
 #include <cstdint>
 #include <map>
@@ -23,6 +24,7 @@ struct ScanOptions {
     std::optional<Date> as_of;        // defaults to the data's snapshot date, else today
     bool dry_run = false;             // no lock, no database writes
     int limit = 0;                    // overrides the profile's top_n when > 0
+    std::string explain_symbol;       // record why each trade of this symbol was kept or dropped
 };
 
 struct ScanReport {
@@ -40,6 +42,11 @@ struct ScanReport {
     std::vector<SymbolError> errors;
     std::map<std::string, int> rejections; // quote-quality and filter rejections by reason
     std::vector<Candidate> results;        // ranked
+    std::int64_t trades_measured = 0;      // every trade enumerated and measured
+    std::int64_t trades_passed = 0;        // of those, passing every filter
+    // --explain: the symbol's verdicts (empty when it was not screened; explain_note says why).
+    std::vector<strategy::ExplainLine> explain;
+    std::string explain_note;
     double duration_s = 0;
     double cost_usd = 0;
     Outcome outcome = Outcome::Ok;

@@ -52,6 +52,7 @@ public:
     void finish_run(std::int64_t run_id, const RunFinish& finish) override;
     void add_results(std::int64_t run_id, const std::vector<Candidate>& results) override;
     void add_run_error(std::int64_t run_id, const SymbolError& error) override;
+    void add_chain_quality(std::int64_t run_id, const ChainQualityRow& row) override;
     void record_api_call(std::int64_t run_id, const ApiCallRecord& call) override;
     // A later observation of the same symbol and session replaces atm_iv; hv20 is kept when
     // the later one has none. StoreError for a non-finite atm_iv or a date not YYYY-MM-DD.
@@ -60,10 +61,16 @@ public:
 
     std::optional<RunRow> run(std::int64_t run_id) override;
     std::optional<RunRow> latest_run(const std::string& command) override;
-    // Ordered by rank. A figure stored as NULL (it was NaN) reads back as NaN; max_loss NULL
-    // reads back as nullopt.
+    // Ordered by rank. A figure stored as NULL (it was NaN) reads back as NaN; the optional
+    // figures (max_profit, max_loss, the returns) read NULL back as nullopt; sector NULL as "".
+    // Rows written before schema v3 read back from the v1 columns (fill_price = premium, ...)
+    // with NaN leg quotes.
     std::vector<Candidate> results(std::int64_t run_id) override;
     std::vector<SymbolError> run_errors(std::int64_t run_id) override;
+    std::vector<ChainQualityRow> chain_quality(std::int64_t run_id) override;
+    // StoreError for a before_date that is not YYYY-MM-DD.
+    std::vector<double> iv_history(const std::string& symbol, const std::string& before_date,
+                                   int limit) override;
     // StoreError when the run has no result with that rank.
     void set_ai_analysis(std::int64_t run_id, int rank, const std::string& analysis) override;
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,20 @@ struct IvObservation {
     std::optional<double> hv20; // 20-day close-to-close historical volatility
 };
 
+// How usable one symbol's option chain was in a run (one chain_quality row). A plain copy of
+// what the strategy module measures, so the store does not depend on it.
+struct ChainQualityRow {
+    std::string symbol;
+    int contracts = 0; // contracts in the chain as received
+    int usable = 0;    // contracts left after quote-quality rejections
+    std::string grade; // e.g. "A"
+    bool rankable = false;
+    std::map<std::string, int> rejections; // reason -> contracts rejected
+    std::map<std::string, int> repairs;    // repair -> contracts repaired
+
+    bool operator==(const ChainQualityRow&) const = default;
+};
+
 struct RunRow {
     std::int64_t id = 0;
     std::string execution_id, command, profile, as_of, data_source, status;
@@ -65,6 +80,8 @@ public:
     // Stores ranked candidates (rank taken from Candidate::rank) in one transaction.
     virtual void add_results(std::int64_t run_id, const std::vector<Candidate>& results) = 0;
     virtual void add_run_error(std::int64_t run_id, const SymbolError& error) = 0;
+    // One row per symbol and run; a second call for the same symbol in the run replaces it.
+    virtual void add_chain_quality(std::int64_t run_id, const ChainQualityRow& row) = 0;
     // run_id <= 0 records a call made outside any run (stored with a NULL run).
     virtual void record_api_call(std::int64_t run_id, const ApiCallRecord& call) = 0;
     // One row per symbol and session (upsert): the IV history IV rank/percentile build on.
@@ -77,6 +94,13 @@ public:
     virtual std::optional<RunRow> latest_run(const std::string& command) = 0;
     virtual std::vector<Candidate> results(std::int64_t run_id) = 0;
     virtual std::vector<SymbolError> run_errors(std::int64_t run_id) = 0;
+    // The chain quality rows of a run, ordered by symbol.
+    virtual std::vector<ChainQualityRow> chain_quality(std::int64_t run_id) = 0;
+    // The stored ATM IV (~30 days) of `symbol` on sessions strictly before `before_date`
+    // (YYYY-MM-DD): the most recent `limit` of them, oldest first. Empty when limit <= 0. The
+    // input of IV rank / IV percentile (e.g. limit 252, before the as-of session).
+    virtual std::vector<double> iv_history(const std::string& symbol,
+                                           const std::string& before_date, int limit) = 0;
 
     // Stores the AI's analysis of the result ranked `rank` in a run (Candidate carries none).
     virtual void set_ai_analysis(std::int64_t run_id, int rank, const std::string& analysis) = 0;

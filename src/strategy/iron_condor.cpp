@@ -1,0 +1,154 @@
+// Iron condor: a put credit vertical and a call credit vertical of the same expiry, short put
+// strike below short call strike.
+//   credit c = c_put + c_call; breakevens K_sp - c and K_sc + c;
+//   PoP = P(S_T > K_sp - c; iv of the short put) - P(S_T > K_sc + c; iv of the short call);
+//   max profit c; max loss max(w_put, w_call) - c (only one side can finish in the money);
+//   return on risk c / max loss.
+//
+// Enumeration: the verticals of each side (verticals.hpp), then every pair. Complexity per
+// expiry O(S x W) per side plus O(P x C) pairs. Pruning, each step provably safe:
+//   - a put vertical p is dropped when even the best call credit C_max cannot rescue it:
+//     c_p + C_max < min_credit, or w_p - c_p - C_max > max_loss (max loss >= w_p - c), or
+//     P(S_T > K_sp - c_p - C_max) < min_pop (PoP <= P(S_T > K_sp - c) and the breakeven is at
+//     least K_sp - c_p - C_max); the same for call verticals with P_max;
+//   - call verticals are visited by descending credit, so the pairs of p stop at the first
+//     call vertical with c_p + c_c < min_credit.
+#include "verticals.hpp"
+
+#include <algorithm>
+
+namespace screener::strategy {
+namespace {
+
+double best_credit(const std::vector<Vertical>& verticals) {
+    double best = 0;
+    for (const auto& v : verticals) {
+        best = std::max(best, v.credit);
+    }
+    return best;
+}
+
+class IronCondor final : public Strategy {
+public:
+    std::string_view name() const override { return "iron_condor"; }
+
+    void enumerate(const PreparedChain& chain, const config::StrategyConfig& f,
+                   Collector& out) const override {
+        std::vector<Vertical> puts, calls;
+        for (const Expiry& e : chain.expiries) {
+            if (const char* reason = expiry_rejection(chain, e, f)) {
+                out.reject(name(), reason);
+                if (out.explaining()) {
+                    out.explain(name(), format_date(e.expiration),
+                                std::string("dropped: ") + reason);
+                }
+                continue;
+            }
+            puts.clear();
+            calls.clear();
+            // Without pruning the sides are built with an unbounded other-side credit, which
+            // disables the credit and max-loss bounds there too.
+            const double unbounded = 1e300;
+            credit_verticals(chain, e, OptionType::Put, f, unbounded, name(), out, puts);
+            credit_verticals(chain, e, OptionType::Call, f, unbounded, name(), out, calls);
+            if (out.pruning()) {
+                prune_sides(chain, e, f, out, puts, calls);
+            }
+            for (const Vertical& p : puts) {
+                for (const Vertical& c : calls) {
+                    if (out.pruning() && p.credit + c.credit < f.min_credit) {
+                        // Descending call credits: every later pair fails too.
+                        const auto rest = &calls.back() - &c + 1;
+                        out.reject(name(), "min_credit", static_cast<int>(rest));
+                        break;
+                    }
+                    measure(chain, e, f, p, c, out);
+                }
+            }
+        }
+    }
+
+private:
+    void prune_sides(const PreparedChain& chain, const Expiry& e, const config::StrategyConfig& f,
+                     Collector& out, std::vector<Vertical>& puts,
+                     std::vector<Vertical>& calls) const {
+        const double put_max = best_credit(puts);
+        const double call_max = best_credit(calls);
+        const auto drop = [&](std::vector<Vertical>& side, double other_max, bool put_side) {
+            std::erase_if(side, [&](const Vertical& v) {
+                const double c = v.credit + other_max; // the most this side's condors can take
+                const char* reason = nullptr;
+                if (c < f.min_credit) {
+                    reason = "min_credit";
+                } else if (f.max_loss && v.width - c > *f.max_loss) {
+                    reason = "max_loss";
+                } else if (f.min_pop > 0) {
+                    const double k = v.short_leg->strike;
+                    const double bound = put_side
+                                             ? prob_above(chain, k - c, v.short_leg->iv, e.t)
+                                             : 1.0 - prob_above(chain, k + c, v.short_leg->iv, e.t);
+                    reason = bound < f.min_pop ? "min_pop" : nullptr;
+                }
+                if (reason) {
+                    out.reject(name(), reason);
+                }
+                return reason != nullptr;
+            });
+        };
+        drop(puts, call_max, true);
+        drop(calls, put_max, false);
+        std::sort(calls.begin(), calls.end(),
+                  [](const Vertical& a, const Vertical& b) { return a.credit > b.credit; });
+    }
+
+    void measure(const PreparedChain& chain, const Expiry& e, const config::StrategyConfig& f,
+                 const Vertical& p, const Vertical& c, Collector& out) const {
+        Trade trade;
+        trade.strategy = name();
+        trade.expiry = &e;
+        trade.legs[0] = {p.long_leg, OptionType::Put, Side::Buy};
+        trade.legs[1] = {p.short_leg, OptionType::Put, Side::Sell};
+        trade.legs[2] = {c.short_leg, OptionType::Call, Side::Sell};
+        trade.legs[3] = {c.long_leg, OptionType::Call, Side::Buy};
+        trade.leg_count = 4;
+        if (!(p.short_leg->strike < c.short_leg->strike)) {
+            out.reject(name(), "strikes_overlap");
+            return;
+        }
+        const double credit = p.credit + c.credit;
+        trade.is_credit = true;
+        trade.fill = credit;
+        trade.mid_price = p.mid_credit + c.mid_credit;
+        trade.max_profit = credit;
+        trade.max_loss = std::max(p.width, c.width) - credit;
+        if (!(trade.max_loss > 0)) {
+            out.reject(name(), "credit_exceeds_width");
+            return;
+        }
+        trade.collateral = trade.max_loss;
+        trade.collateral_basis = "max loss (wider wing - credit: the margin net of the credit)";
+        trade.roc = credit / trade.max_loss;
+        trade.ror = trade.roc;
+        set_annualised_return(trade);
+        if (!out.precheck(trade, f)) {
+            return;
+        }
+        const double low = p.short_leg->strike - credit;
+        const double high = c.short_leg->strike + credit;
+        trade.breakevens = {low, high};
+        trade.breakeven_count = 2;
+        trade.pop = std::max(0.0, prob_above(chain, low, p.short_leg->iv, e.t) -
+                                      prob_above(chain, high, c.short_leg->iv, e.t));
+        finish_trade(chain, trade);
+        out.offer(trade, f);
+    }
+};
+
+} // namespace
+
+const Strategy& iron_condor_strategy() {
+    static const IronCondor strategy;
+    return strategy;
+}
+
+} // namespace screener::strategy
