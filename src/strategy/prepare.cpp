@@ -260,9 +260,11 @@ PreparedChain prepare_chain(const SymbolContext& context, const config::ProfileC
     }
     const double usable_share =
         quality.contracts > 0 ? static_cast<double>(quality.usable) / quality.contracts : 0.0;
-    quality.grade = grade_for(usable_share);
+    // An empty chain (nothing listed in the DTE window) is not a bad one: grade '-'.
+    quality.grade = quality.contracts > 0 ? grade_for(usable_share) : '-';
     out.quality_grade = quality.grade;
-    quality.rankable = quality.contracts > 0 && 1.0 - usable_share <= profile.max_rejected_fraction;
+    quality.rankable =
+        quality.contracts == 0 || 1.0 - usable_share <= profile.max_rejected_fraction;
     return out;
 }
 

@@ -93,7 +93,8 @@ TEST_CASE("pop_drift: risk-neutral uses r - q, zero uses none", "[strategy]") {
     const double t = years(exp);
     const double breakeven = 95 - 1.10;
     const auto pop_for = [&](double mu) {
-        return ncdf((std::log(100 / breakeven) + (mu - 0.25 * 0.25 / 2) * t) / (0.25 * std::sqrt(t)));
+        return ncdf((std::log(100 / breakeven) + (mu - 0.25 * 0.25 / 2) * t) /
+                    (0.25 * std::sqrt(t)));
     };
     auto p = csp_profile();
     auto c = context();
@@ -175,4 +176,13 @@ TEST_CASE("ranking ties break on PoP, then symbol", "[strategy]") {
     CHECK(ranked[0].symbol == "CCC");
     CHECK(ranked[1].symbol == "AAA");
     CHECK(ranked[2].symbol == "BBB");
+}
+
+TEST_CASE("an empty chain is not a bad chain", "[strategy]") {
+    const auto s = score(csp_profile(), OptionChain{"TEST", {}});
+    CHECK(s.quality.contracts == 0);
+    CHECK(s.quality.grade == '-');
+    CHECK(s.quality.rankable);
+    CHECK_FALSE(s.symbol_rejection);
+    CHECK(s.candidates.empty());
 }

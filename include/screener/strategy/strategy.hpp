@@ -48,7 +48,7 @@ struct ChainQuality {
     int usable = 0;
     std::map<std::string, int> rejections; // reason -> contracts not scored
     std::map<std::string, int> repairs;    // reason -> contracts scored with own figures
-    char grade = 'A';                      // A >= 95% usable, B >= 85%, C >= 70%, D >= 50%, F below
+    char grade = 'A';     // A >= 95% usable, B >= 85%, C >= 70%, D >= 50%, F below; - empty chain
     bool rankable = true; // false when the rejected share exceeds the profile's limit
 };
 
