@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkgconf
   libcli11-dev libcurl4-openssl-dev rapidjson-dev libfmt-dev
-  libsqlitecpp-dev libsqlite3-dev libyaml-cpp-dev catch2
+  libsqlitecpp-dev libsqlite3-dev libyaml-cpp-dev catch2 libcpp-httplib-dev
   sqlite3 jq util-linux
 )
 
