@@ -163,10 +163,24 @@ CREATE TABLE chain_quality (
 );
 )sql";
 
+// Vendor response cache (net/ VendorChannel through pipeline's adapter): a same-day rerun spends
+// no credits. Keys name vendor, endpoint and parameters, never a credential.
+constexpr std::string_view k_v4 = R"sql(
+CREATE TABLE http_cache (
+    key     TEXT NOT NULL PRIMARY KEY,
+    fetched TEXT NOT NULL, -- RFC 3339 UTC
+    expires TEXT NOT NULL, -- RFC 3339 UTC; a row past it is never served
+    body    BLOB NOT NULL
+);
+CREATE INDEX http_cache_expires ON http_cache (expires);
+CREATE INDEX api_calls_provider_ts ON api_calls (provider, ts);
+)sql";
+
 constexpr std::array k_migrations{
     Migration{1, k_v1},
     Migration{2, k_v2},
     Migration{3, k_v3},
+    Migration{4, k_v4},
 };
 
 void check_table(std::span<const Migration> table) {

@@ -666,6 +666,50 @@ std::vector<double> SqliteStore::iv_history(const std::string& symbol,
     });
 }
 
+std::optional<std::string> SqliteStore::cached_response(const std::string& key,
+                                                        std::chrono::system_clock::time_point now) {
+    return locked("read http_cache", [&](SQLite::Database& db) -> std::optional<std::string> {
+        SQLite::Statement query(db, "SELECT body FROM http_cache WHERE key = ? AND expires > ?");
+        query.bind(1, key);
+        query.bind(2, format_utc_timestamp(now));
+        if (!query.executeStep()) {
+            return std::nullopt;
+        }
+        const auto column = query.getColumn(0);
+        return std::string(static_cast<const char*>(column.getBlob()),
+                           static_cast<std::size_t>(column.getBytes()));
+    });
+}
+
+void SqliteStore::cache_response(const std::string& key, const std::string& body,
+                                 std::chrono::system_clock::time_point fetched,
+                                 std::chrono::system_clock::time_point expires) {
+    locked("write http_cache", [&](SQLite::Database& db) {
+        SQLite::Statement upsert(db, "INSERT INTO http_cache (key, fetched, expires, body) "
+                                     "VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+                                     "fetched = excluded.fetched, expires = excluded.expires, "
+                                     "body = excluded.body");
+        upsert.bind(1, key);
+        upsert.bind(2, format_utc_timestamp(fetched));
+        upsert.bind(3, format_utc_timestamp(expires));
+        upsert.bind(4, body.data(), static_cast<int>(body.size()));
+        upsert.exec();
+    });
+}
+
+double SqliteStore::credits_spent(const std::string& provider,
+                                  std::chrono::system_clock::time_point since) {
+    return locked("sum credits of " + provider, [&](SQLite::Database& db) {
+        // ts is fixed-width RFC 3339 UTC text, so text order is time order.
+        SQLite::Statement query(db, "SELECT COALESCE(SUM(credits), 0) FROM api_calls "
+                                    "WHERE provider = ? AND ts >= ?");
+        query.bind(1, provider);
+        query.bind(2, format_utc_timestamp(since));
+        query.executeStep();
+        return query.getColumn(0).getDouble();
+    });
+}
+
 void SqliteStore::set_ai_analysis(std::int64_t run_id, int rank, const std::string& analysis) {
     const std::string what = fmt::format("store AI analysis of run {} rank {}", run_id, rank);
     const int changed = locked(what, [&](SQLite::Database& db) {

@@ -411,7 +411,7 @@ TEST_CASE("migrations from an empty file reach the latest version", "[store]") {
         CHECK(table[i].version == static_cast<int>(i) + 1);
     }
     CHECK(latest_schema_version() == table.back().version);
-    CHECK(latest_schema_version() == 3);
+    CHECK(latest_schema_version() == 4);
 
     TempDir dir;
     const fs::path db = dir / "new.db";
@@ -888,7 +888,8 @@ TEST_CASE("unusable database locations raise StoreError naming the path", "[stor
     }
 }
 
-TEST_CASE("a v2 database with results migrates to v3 and keeps its rows", "[store]") {
+TEST_CASE("a v2 database with results migrates to the latest version and keeps its rows",
+          "[store]") {
     TempDir dir;
     const fs::path db = dir / "v2.db";
     {
@@ -910,7 +911,7 @@ TEST_CASE("a v2 database with results migrates to v3 and keeps its rows", "[stor
         old.exec("INSERT INTO iv_history VALUES ('AAPL', '2026-10-31', 0.25, 0.2)");
     }
     auto store = open_store(db);
-    CHECK(store->connection_settings().user_version == 3);
+    CHECK(store->connection_settings().user_version == latest_schema_version());
 
     const auto got = store->results(1);
     REQUIRE(got.size() == 1);
@@ -1093,4 +1094,41 @@ TEST_CASE("IV history reads the latest observations before a date, oldest first"
     REQUIRE(spy.size() == 252);
     CHECK(spy.front() == 48 / 1000.0);
     CHECK(spy.back() == 299 / 1000.0);
+}
+
+TEST_CASE("the HTTP cache serves a body until it expires and a later put replaces it", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir / "cache.db");
+    using namespace std::chrono;
+    const auto t0 = sys_days{2026y / November / 27} + 21h;
+    std::string body = std::string("[{\"close\":1.5}]") + '\0' + "tail"; // bodies are bytes
+    store->cache_response("eodhd /eod/AAPL.US from=2026-01-01", body, t0, t0 + 12h);
+    CHECK(store->cached_response("eodhd /eod/AAPL.US from=2026-01-01", t0 + 1h) == body);
+    CHECK(store->cached_response("eodhd /eod/AAPL.US from=2026-01-01", t0 + 12h) == std::nullopt);
+    CHECK(store->cached_response("eodhd /eod/MSFT.US from=2026-01-01", t0) == std::nullopt);
+    store->cache_response("eodhd /eod/AAPL.US from=2026-01-01", "[]", t0 + 13h, t0 + 30h);
+    CHECK(store->cached_response("eodhd /eod/AAPL.US from=2026-01-01", t0 + 14h) == "[]");
+}
+
+TEST_CASE("credits spent sum a provider's calls since a time, across runs", "[store]") {
+    TempDir dir;
+    using namespace std::chrono;
+    auto now = sys_days{2026y / November / 27} + 14h;
+    SqliteStoreOptions options;
+    options.now = [&] { return now; };
+    auto store = open_sqlite_store(dir / "credits.db", options);
+    const auto first = store->begin_run(run_start("a"));
+    store->record_api_call(
+        first, {"marketdata", "/v1/options/chain/{symbol}/", "AAPL", 200, 10, 100, 3, false, 0});
+    now += 1h;
+    const auto second = store->begin_run(run_start("b"));
+    ApiCall chain{"marketdata", "/v1/options/chain/{symbol}/", "MSFT", 200, 10, 100, 92, false, 0};
+    store->record_api_call(second, chain);
+    store->record_api_call(
+        second, {"eodhd", "/eod-bulk-last-day/{exchange}", "", 200, 10, 100, 100, false, 0});
+    const double before = store->credits_spent("marketdata", sys_days{2026y / November / 27});
+    CHECK(before == 95);
+    CHECK(store->credits_spent("marketdata", sys_days{2026y / November / 27} + 14h + 30min) == 92);
+    CHECK(store->credits_spent("eodhd", sys_days{2026y / November / 27}) == 100);
+    CHECK(store->credits_spent("anthropic", sys_days{2026y / November / 27}) == 0);
 }

@@ -71,6 +71,13 @@ public:
     // StoreError for a before_date that is not YYYY-MM-DD.
     std::vector<double> iv_history(const std::string& symbol, const std::string& before_date,
                                    int limit) override;
+    std::optional<std::string> cached_response(const std::string& key,
+                                               std::chrono::system_clock::time_point now) override;
+    void cache_response(const std::string& key, const std::string& body,
+                        std::chrono::system_clock::time_point fetched,
+                        std::chrono::system_clock::time_point expires) override;
+    double credits_spent(const std::string& provider,
+                         std::chrono::system_clock::time_point since) override;
     // StoreError when the run has no result with that rank.
     void set_ai_analysis(std::int64_t run_id, int rank, const std::string& analysis) override;
 

@@ -4,6 +4,7 @@
 #include "screener/core/error.hpp"
 #include "screener/core/types.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -102,6 +103,17 @@ public:
     virtual std::vector<double> iv_history(const std::string& symbol,
                                            const std::string& before_date, int limit) = 0;
 
+    // The vendor response cache (http_cache): the body stored under `key` unless it expired at
+    // `now`. put replaces any earlier body of the key.
+    virtual std::optional<std::string>
+    cached_response(const std::string& key, std::chrono::system_clock::time_point now) = 0;
+    virtual void cache_response(const std::string& key, const std::string& body,
+                                std::chrono::system_clock::time_point fetched,
+                                std::chrono::system_clock::time_point expires) = 0;
+    // Credits recorded in api_calls for `provider` at or after `since`, over every run: the
+    // day's spend a run compares with its daily budget.
+    virtual double credits_spent(const std::string& provider,
+                                 std::chrono::system_clock::time_point since) = 0;
     // Stores the AI's analysis of the result ranked `rank` in a run (Candidate carries none).
     virtual void set_ai_analysis(std::int64_t run_id, int rank, const std::string& analysis) = 0;
 };
