@@ -28,11 +28,32 @@ const std::vector<std::string> k_top_keys = {"data_dir", "database",  "logging",
                                              "market",   "providers", "profiles"};
 const std::vector<std::string> k_logging_keys = {"level", "format", "file"};
 const std::vector<std::string> k_market_keys = {"risk_free_rate", "sectors_file"};
-const std::vector<std::string> k_providers_keys = {"routing", "sample", "eodhd", "marketdata"};
+const std::vector<std::string> k_providers_keys = {
+    "routing", "sample",  "eodhd",     "marketdata",
+    "cache",   "workers", "reconcile", "reconcile_tolerance"};
+const std::vector<std::string> k_cache_keys = {"chains_hours", "history"};
 const std::vector<std::string> k_routing_keys = {"universe", "history", "chains", "earnings"};
 const std::vector<std::string> k_sample_keys = {"path"};
-const std::vector<std::string> k_eodhd_keys = {"base_url", "api_key", "api_key_file", "exchange"};
-const std::vector<std::string> k_marketdata_keys = {"base_url", "api_key", "api_key_file"};
+const std::vector<std::string> k_marketdata_keys = {"base_url",
+                                                    "api_key",
+                                                    "api_key_file",
+                                                    "requests_per_minute",
+                                                    "burst",
+                                                    "max_in_flight",
+                                                    "max_attempts",
+                                                    "retry_base_ms",
+                                                    "retry_max_ms",
+                                                    "max_retry_after_s",
+                                                    "connect_timeout_s",
+                                                    "timeout_s",
+                                                    "breaker_failures",
+                                                    "breaker_cooldown_s",
+                                                    "daily_credit_budget"};
+const std::vector<std::string> k_eodhd_keys = [] {
+    auto keys = k_marketdata_keys;
+    keys.push_back("exchange");
+    return keys;
+}();
 const std::vector<std::string> k_profile_keys = {"description",
                                                  "preset",
                                                  "universe",
@@ -685,6 +706,59 @@ VendorConfig parse_vendor(const MapView& map, const std::vector<std::string>& ke
     if (key_file) {
         out.api_key = read_key_file(*key_file, resolve(base_dir, key_file->path_value()));
     }
+    read(map, "requests_per_minute", out.requests_per_minute);
+    check_at_least(map, "requests_per_minute", out.requests_per_minute, 0.0);
+    read(map, "burst", out.burst);
+    check_at_least(map, "burst", out.burst, 1);
+    read(map, "max_in_flight", out.max_in_flight);
+    check_at_least(map, "max_in_flight", out.max_in_flight, 1);
+    read(map, "max_attempts", out.max_attempts);
+    check_at_least(map, "max_attempts", out.max_attempts, 1);
+    read(map, "retry_base_ms", out.retry_base_ms);
+    check_at_least(map, "retry_base_ms", out.retry_base_ms, 0.0);
+    read(map, "retry_max_ms", out.retry_max_ms);
+    check_order(map, "retry_base_ms", out.retry_base_ms, "retry_max_ms", out.retry_max_ms);
+    read(map, "max_retry_after_s", out.max_retry_after_s);
+    check_at_least(map, "max_retry_after_s", out.max_retry_after_s, 0.0);
+    read(map, "connect_timeout_s", out.connect_timeout_s);
+    check_between(map, "connect_timeout_s", out.connect_timeout_s, 0.1, 600);
+    read(map, "timeout_s", out.timeout_s);
+    check_between(map, "timeout_s", out.timeout_s, 0.1, 3600);
+    read(map, "breaker_failures", out.breaker_failures);
+    check_at_least(map, "breaker_failures", out.breaker_failures, 1);
+    read(map, "breaker_cooldown_s", out.breaker_cooldown_s);
+    check_at_least(map, "breaker_cooldown_s", out.breaker_cooldown_s, 0.0);
+    read(map, "daily_credit_budget", out.daily_credit_budget);
+    check_at_least(map, "daily_credit_budget", out.daily_credit_budget, 0.0);
+    return out;
+}
+
+// One provider name or a list of them, first = primary: `chains: marketdata` or
+// `chains: [eodhd, marketdata]`.
+std::vector<std::string> read_route(const MapView& map, std::string_view key,
+                                    std::vector<std::string> fallback) {
+    auto field = map.find(key);
+    if (!field) {
+        return fallback;
+    }
+    std::vector<std::string> out;
+    if (field->node().IsSequence()) {
+        std::size_t index = 0;
+        for (const auto& item : field->node()) {
+            const Field element(field->context(), item, item.IsNull() ? field->mark() : item.Mark(),
+                                fmt::format("{}[{}]", field->path(), index++));
+            std::string name = element.choice(k_provider_names);
+            if (std::find(out.begin(), out.end(), name) != out.end()) {
+                element.fail(fmt::format("provider '{}' is listed twice", name));
+            }
+            out.push_back(std::move(name));
+        }
+        if (out.empty()) {
+            field->fail("must name at least one provider");
+        }
+    } else {
+        out.push_back(field->choice(k_provider_names));
+    }
     return out;
 }
 
@@ -698,11 +772,28 @@ ProvidersConfig parse_providers(const MapView& map, const fs::path& base_dir,
     if (auto field = map.find("routing")) {
         const MapView routing(*field);
         routing.allow_only(k_routing_keys);
-        read_choice(routing, "universe", k_provider_names, out.universe);
-        read_choice(routing, "history", k_provider_names, out.history);
-        read_choice(routing, "chains", k_provider_names, out.chains);
-        read_choice(routing, "earnings", k_provider_names, out.earnings);
+        out.universe = read_route(routing, "universe", out.universe);
+        out.history = read_route(routing, "history", out.history);
+        out.chains = read_route(routing, "chains", out.chains);
+        out.earnings = read_route(routing, "earnings", out.earnings);
+        if (out.universe.front() == "marketdata") {
+            // MarketData.app has no exchange-wide snapshot; only a backup may be named there.
+            routing.fail_at("universe", "marketdata has no exchange-wide end-of-day snapshot; "
+                                        "use eodhd or sample first");
+        }
     }
+    if (auto field = map.find("cache")) {
+        const MapView cache(*field);
+        cache.allow_only(k_cache_keys);
+        read(cache, "chains_hours", out.chain_cache_hours);
+        check_between(cache, "chains_hours", out.chain_cache_hours, 0, 24);
+        read(cache, "history", out.cache_history);
+    }
+    read(map, "workers", out.workers);
+    check_between(map, "workers", out.workers, 1, 256);
+    read(map, "reconcile", out.reconcile);
+    read(map, "reconcile_tolerance", out.reconcile_tolerance);
+    check_between(map, "reconcile_tolerance", out.reconcile_tolerance, 0, 1);
     if (auto field = map.find("sample")) {
         const MapView sample(*field);
         sample.allow_only(k_sample_keys);

@@ -3,45 +3,102 @@
 #include "screener/core/calendar.hpp"
 #include "screener/core/error.hpp"
 #include "screener/core/symbol.hpp"
+#include "screener/net/http_client.hpp"
+#include "screener/net/vendor_channel.hpp"
 #include "screener/ops/run_lock.hpp"
 #include "screener/pricing/volatility.hpp"
+#include "screener/providers/failover_provider.hpp"
 #include "screener/providers/provider.hpp"
 #include "screener/store/store.hpp"
 #include "screener/strategy/strategy.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <fmt/format.h>
 #include <fstream>
+#include <mutex>
 #include <random>
+#include <thread>
 #include <unistd.h>
 
 namespace screener::pipeline {
 namespace {
 
-// The providers named by the routing config, each built once even when it serves several roles.
-struct ProviderSet {
-    std::map<std::string, std::unique_ptr<providers::Provider>> owned;
-    providers::Provider* universe = nullptr;
-    providers::Provider* history = nullptr;
-    providers::Provider* chains = nullptr;
-    providers::Provider* earnings = nullptr;
+// The store's http_cache as the vendors' response cache. The store is opened after the
+// providers are built (a dry run has none), so it is attached later.
+class StoreResponseCache final : public net::ResponseCache {
+public:
+    void attach(store::Store* db) { m_db = db; }
+    store::Store* store() const { return m_db; }
+    std::optional<std::string> get(const std::string& key, net::WallTime now) override {
+        return m_db ? m_db->cached_response(key, now) : std::nullopt;
+    }
+    void put(const std::string& key, const std::string& body, net::WallTime fetched,
+             net::WallTime expires) override {
+        if (m_db) {
+            m_db->cache_response(key, body, fetched, expires);
+        }
+    }
+
+private:
+    store::Store* m_db = nullptr;
 };
 
-ProviderSet build_providers(const config::Config& config) {
-    ProviderSet set;
-    auto get = [&](const std::string& name) {
-        auto& slot = set.owned[name];
-        if (!slot) {
-            slot = providers::make_provider(name, config);
+// The providers named by the routing config, each built once even when it serves several roles,
+// behind one failover chain per kind of data.
+struct ProviderSet {
+    std::unique_ptr<net::HttpClient> http; // only when a live vendor is routed
+    StoreResponseCache cache;
+    std::map<std::string, std::unique_ptr<providers::Provider>> owned;
+    std::unique_ptr<providers::FailoverProvider> universe, history, chains, earnings;
+    // Failovers that happened, for the report (the callback may run on any worker).
+    std::mutex mutex;
+    std::vector<providers::Failover> failovers;
+};
+
+bool is_live(const std::string& name) {
+    return name != "sample";
+}
+
+std::unique_ptr<ProviderSet> build_providers(const config::Config& config) {
+    auto set = std::make_unique<ProviderSet>();
+    const auto& routes = config.providers;
+    bool live = false;
+    for (const auto* route :
+         {&routes.universe, &routes.history, &routes.chains, &routes.earnings}) {
+        live = live || std::any_of(route->begin(), route->end(), is_live);
+    }
+    providers::ProviderServices services;
+    if (live) {
+        set->http = net::make_curl_client();
+        services.http = set->http.get();
+        services.cache = &set->cache;
+        services.spent_since = [cache = &set->cache](const std::string& vendor,
+                                                     std::chrono::system_clock::time_point since) {
+            return cache->store() ? cache->store()->credits_spent(vendor, since) : 0.0;
+        };
+    }
+    auto chain_of = [&](const std::string& role, const std::vector<std::string>& names) {
+        std::vector<providers::Provider*> chain;
+        for (const auto& name : names) {
+            auto& slot = set->owned[name];
+            if (!slot) {
+                slot = providers::make_provider(name, config, services);
+            }
+            chain.push_back(slot.get());
         }
-        return slot.get();
+        return std::make_unique<providers::FailoverProvider>(
+            role, std::move(chain), [raw = set.get()](const providers::Failover& failover) {
+                std::lock_guard lock(raw->mutex);
+                raw->failovers.push_back(failover);
+            });
     };
-    set.universe = get(config.providers.universe);
-    set.history = get(config.providers.history);
-    set.chains = get(config.providers.chains);
-    set.earnings = get(config.providers.earnings);
+    set->universe = chain_of("universe", routes.universe);
+    set->history = chain_of("history", routes.history);
+    set->chains = chain_of("chains", routes.chains);
+    set->earnings = chain_of("earnings", routes.earnings);
     return set;
 }
 
@@ -133,13 +190,31 @@ std::optional<Date> next_earnings_date(const std::vector<EarningsEvent>& events,
 
 // The DTE range covering every enabled strategy of the profile: one chain request per symbol.
 providers::ChainRequest chain_request(const config::ProfileConfig& profile, Date as_of) {
-    providers::ChainRequest request{as_of, 1 << 20, 0};
+    providers::ChainRequest request;
+    request.as_of = as_of;
+    request.dte_min = 1 << 20;
+    request.dte_max = 0;
+    bool calls = false, puts = false;
+    bool otm_only = true;
     for (const auto& [name, s] : profile.strategies) {
         if (s.enabled) {
             request.dte_min = std::min(request.dte_min, s.dte_min);
             request.dte_max = std::max(request.dte_max, s.dte_max);
+            const bool put_side = name == "cash_secured_put" || name == "bull_put_spread" ||
+                                  name == "long_put" || name == "iron_condor";
+            const bool call_side = name == "covered_call" || name == "bear_call_spread" ||
+                                   name == "long_call" || name == "iron_condor";
+            puts = puts || put_side || !(put_side || call_side);
+            calls = calls || call_side || !(put_side || call_side);
+            // |delta| <= 0.40 keeps a strike out of the money except at extreme IV x sqrt(t)
+            // (docs/vendors.md); above that, in-the-money contracts are needed too.
+            otm_only = otm_only && s.delta_max <= 0.40;
         }
     }
+    if (calls != puts) {
+        request.side = calls ? OptionType::Call : OptionType::Put;
+    }
+    request.otm_only = otm_only && (calls || puts);
     if (request.dte_min > request.dte_max) {
         request.dte_min = request.dte_max = 0;
     }
@@ -226,6 +301,105 @@ void record_error(ScanReport& report, store::Store* db, ops::Logger& logger, Sym
     report.errors.push_back(std::move(error));
 }
 
+// What screening one symbol produced; merged into the report in universe order so the ranking
+// does not depend on which worker finished first.
+struct SymbolOutcome {
+    bool screened = false;
+    bool failed = false;
+    std::vector<Candidate> candidates;
+    std::map<std::string, int> rejections;
+    std::int64_t measured = 0, passed = 0;
+    std::optional<std::vector<strategy::ExplainLine>> explain;
+    std::string explain_note;
+};
+
+// Shared by the workers of one run: the report's error list and the stop flag.
+struct ScreenState {
+    std::mutex mutex;
+    std::atomic<bool> stop{false};
+    std::string stop_reason;
+    int skipped = 0;
+};
+
+SymbolOutcome screen_symbol(const config::Config& config, const config::ProfileConfig& profile,
+                            const ScanOptions& options, const std::string& symbol,
+                            const providers::ChainRequest& request,
+                            const std::vector<EarningsEvent>& earnings, ProviderSet& providers,
+                            store::Store* db, ops::Logger& logger, ScanReport& report,
+                            ScreenState& state) {
+    SymbolOutcome out;
+    std::string stage = "history";
+    auto fail = [&](std::string message) {
+        out.failed = true;
+        std::lock_guard lock(state.mutex);
+        record_error(report, db, logger, {symbol, stage, std::move(message)});
+    };
+    try {
+        const Date from = add_days(report.as_of, -profile.history_days);
+        const auto bars = providers.history->daily_history(symbol, from, report.as_of);
+        stage = "chain";
+        const auto chain = providers.chains->option_chain(symbol, request);
+        stage = "score";
+        const auto context =
+            symbol_context(config, profile, symbol, report.as_of, bars, chain, earnings, db);
+        strategy::ScoreOptions score_options;
+        score_options.keep_per_symbol = profile.max_per_symbol;
+        score_options.explain = symbol == options.explain_symbol;
+        auto scored = strategy::score_symbol(context, chain, profile, score_options);
+        out.rejections = scored.rejections;
+        out.measured = scored.enumerated;
+        out.passed = scored.passed;
+        if (score_options.explain) {
+            out.explain = std::move(scored.explain);
+            if (scored.symbol_rejection) {
+                out.explain_note =
+                    fmt::format("{} was not scored: {}", symbol, *scored.symbol_rejection);
+            }
+        }
+        logger.debug("symbol_screened",
+                     {{"symbol", symbol},
+                      {"contracts", scored.quality.contracts},
+                      {"usable", scored.quality.usable},
+                      {"trades", static_cast<std::int64_t>(scored.enumerated)},
+                      {"candidates", static_cast<int>(scored.candidates.size())}});
+        if (db) {
+            db->add_chain_quality(report.run_id, quality_row(symbol, scored.quality));
+            if (context.iv30) {
+                db->record_iv({symbol, format_date(report.as_of), *context.iv30, context.hv20});
+            }
+        }
+        if (!scored.quality.rankable) {
+            // Reported, not ranked: the vendor's chain for this symbol is mostly unusable.
+            stage = "quality";
+            fail(quality_message(scored.quality, profile));
+            return out;
+        }
+        out.candidates = std::move(scored.candidates);
+        out.screened = true;
+    } catch (const StoreError&) {
+        throw; // the database is failing: no later symbol could be stored either
+    } catch (const providers::BudgetExhausted& e) {
+        // Stop fetching; what was fetched is still screened. This symbol was not fetched.
+        std::lock_guard lock(state.mutex);
+        if (!state.stop.exchange(true)) {
+            state.stop_reason = e.what();
+        }
+        ++state.skipped;
+    } catch (const net::VendorUnavailable& e) {
+        // Every vendor of this kind of data is out (no backup left): stop asking.
+        fail(e.what());
+        std::lock_guard lock(state.mutex);
+        if (!state.stop.exchange(true)) {
+            state.stop_reason = e.what();
+        }
+    } catch (const std::exception& e) {
+        // Bad vendor data (DataError) or a bug met by this symbol's data alone: either way
+        // one symbol must not cost the run its other results.
+        fail(e.what());
+    }
+    return out;
+}
+
 void screen_symbols(const config::Config& config, const config::ProfileConfig& profile,
                     const ScanOptions& options,
                     const std::optional<std::vector<std::string>>& fixed, ProviderSet& providers,
@@ -237,7 +411,10 @@ void screen_symbols(const config::Config& config, const config::ProfileConfig& p
     } else {
         try {
             symbols = prefiltered_exchange(profile, *providers.universe, report.as_of, report);
-        } catch (const DataError& e) {
+        } catch (const std::exception& e) {
+            if (dynamic_cast<const StoreError*>(&e) != nullptr) {
+                throw;
+            }
             record_error(report, db, logger, {"*", "universe", e.what()});
             report.outcome = Outcome::Failed;
             report.message = "the universe could not be loaded";
@@ -251,7 +428,9 @@ void screen_symbols(const config::Config& config, const config::ProfileConfig& p
     try {
         earnings = providers.earnings->earnings_calendar(report.as_of,
                                                          add_days(report.as_of, request.dte_max));
-    } catch (const DataError& e) {
+    } catch (const StoreError&) {
+        throw;
+    } catch (const std::exception& e) {
         // Without the calendar the run goes on, but an earnings surprise is no longer flagged.
         record_error(report, db, logger, {"*", "earnings", e.what()});
     }
@@ -262,65 +441,89 @@ void screen_symbols(const config::Config& config, const config::ProfileConfig& p
                                           "prefilter",
                                           options.explain_symbol, profile.name);
     }
-    std::vector<Candidate> candidates;
-    for (const auto& symbol : symbols) {
-        std::string stage = "history";
-        try {
-            const Date from = add_days(report.as_of, -profile.history_days);
-            const auto bars = providers.history->daily_history(symbol, from, report.as_of);
-            stage = "chain";
-            const auto chain = providers.chains->option_chain(symbol, request);
-            stage = "score";
-            const auto context =
-                symbol_context(config, profile, symbol, report.as_of, bars, chain, earnings, db);
-            strategy::ScoreOptions score_options;
-            score_options.keep_per_symbol = profile.max_per_symbol;
-            score_options.explain = symbol == options.explain_symbol;
-            auto scored = strategy::score_symbol(context, chain, profile, score_options);
-            for (const auto& [reason, count] : scored.rejections) {
-                report.rejections[reason] += count;
+
+    // Workers take symbols in order; each vendor's channel caps what is in flight and the rate,
+    // so more workers than the vendors allow only wait.
+    std::vector<SymbolOutcome> outcomes(symbols.size());
+    ScreenState state;
+    std::atomic<std::size_t> next{0};
+    std::exception_ptr fatal;
+    auto work = [&] {
+        for (;;) {
+            const std::size_t i = next.fetch_add(1);
+            if (i >= symbols.size()) {
+                return;
             }
-            report.trades_measured += scored.enumerated;
-            report.trades_passed += scored.passed;
-            if (score_options.explain) {
-                report.explain = std::move(scored.explain);
-                if (scored.symbol_rejection) {
-                    report.explain_note =
-                        fmt::format("{} was not scored: {}", symbol, *scored.symbol_rejection);
-                }
-            }
-            logger.debug("symbol_screened",
-                         {{"symbol", symbol},
-                          {"contracts", scored.quality.contracts},
-                          {"usable", scored.quality.usable},
-                          {"trades", static_cast<std::int64_t>(scored.enumerated)},
-                          {"candidates", static_cast<int>(scored.candidates.size())}});
-            if (db) {
-                db->add_chain_quality(report.run_id, quality_row(symbol, scored.quality));
-                if (context.iv30) {
-                    store::IvObservation obs{symbol, format_date(report.as_of), *context.iv30,
-                                             context.hv20};
-                    db->record_iv(obs);
-                }
-            }
-            if (!scored.quality.rankable) {
-                // Reported, not ranked: the vendor's chain for this symbol is mostly unusable.
-                ++report.symbols_failed;
-                record_error(report, db, logger,
-                             {symbol, "quality", quality_message(scored.quality, profile)});
+            if (state.stop.load()) {
+                std::lock_guard lock(state.mutex);
+                ++state.skipped;
                 continue;
             }
-            for (auto& c : scored.candidates) {
-                candidates.push_back(std::move(c));
+            try {
+                outcomes[i] = screen_symbol(config, profile, options, symbols[i], request, earnings,
+                                            providers, db, logger, report, state);
+            } catch (...) {
+                std::lock_guard lock(state.mutex);
+                if (!fatal) {
+                    fatal = std::current_exception();
+                }
+                state.stop = true;
             }
-            ++report.symbols_screened;
-        } catch (const StoreError&) {
-            throw; // the database is failing: no later symbol could be stored either
-        } catch (const std::exception& e) {
-            // Bad vendor data (DataError) or a bug met by this symbol's data alone: either way
-            // one symbol must not cost the run its other results.
-            ++report.symbols_failed;
-            record_error(report, db, logger, {symbol, stage, e.what()});
+        }
+    };
+    const int workers = std::clamp<int>(config.providers.workers, 1,
+                                        std::max<int>(1, static_cast<int>(symbols.size())));
+    std::vector<std::thread> threads;
+    for (int w = 1; w < workers; ++w) {
+        threads.emplace_back(work);
+    }
+    work();
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    if (fatal) {
+        std::rethrow_exception(fatal);
+    }
+
+    std::vector<Candidate> candidates;
+    for (auto& outcome : outcomes) {
+        for (const auto& [reason, count] : outcome.rejections) {
+            report.rejections[reason] += count;
+        }
+        report.trades_measured += outcome.measured;
+        report.trades_passed += outcome.passed;
+        if (outcome.explain) {
+            report.explain = std::move(*outcome.explain);
+            if (!outcome.explain_note.empty()) {
+                report.explain_note = outcome.explain_note;
+            }
+        }
+        report.symbols_screened += outcome.screened ? 1 : 0;
+        report.symbols_failed += outcome.failed ? 1 : 0;
+        for (auto& c : outcome.candidates) {
+            candidates.push_back(std::move(c));
+        }
+    }
+    report.symbols_skipped = state.skipped;
+    if (state.stop && !fatal) {
+        report.stop_reason = state.stop_reason;
+        record_error(report, db, logger,
+                     {"*", "stopped",
+                      fmt::format("stopped fetching after {} of {} symbols ({} skipped): {}",
+                                  symbols.size() - static_cast<std::size_t>(state.skipped),
+                                  symbols.size(), state.skipped, state.stop_reason)});
+    }
+    {
+        std::lock_guard lock(providers.mutex);
+        for (const auto& failover : providers.failovers) {
+            std::string message = fmt::format("{}: {} -> {}: {}", failover.role, failover.from,
+                                              failover.to, failover.reason);
+            logger.warn("vendor_failover", {{"role", failover.role},
+                                            {"from", failover.from},
+                                            {"to", failover.to},
+                                            {"reason", failover.reason}});
+            report.failovers.push_back(message);
+            record_error(report, db, logger, {"*", "failover", message});
         }
     }
     const int top_n = options.limit > 0 ? options.limit : profile.top_n;
@@ -333,8 +536,18 @@ Outcome judge(const ScanReport& report, std::string& message) {
         return Outcome::Failed;
     }
     if (report.symbols_total > 0 && report.symbols_screened == 0) {
-        message = fmt::format("no symbol could be screened ({} failed)", report.symbols_failed);
+        message = fmt::format("no symbol could be screened ({} failed{})", report.symbols_failed,
+                              report.stop_reason.empty() ? "" : "; " + report.stop_reason);
         return Outcome::Failed;
+    }
+    if (!report.stop_reason.empty()) {
+        message = fmt::format("stopped early, {} symbol(s) skipped: {}", report.symbols_skipped,
+                              report.stop_reason);
+        return Outcome::Degraded;
+    }
+    if (!report.failovers.empty()) {
+        message = fmt::format("vendor failover: {}", report.failovers.front());
+        return Outcome::Degraded;
     }
     if (!report.errors.empty()) {
         message = fmt::format("{} symbol(s) failed, {} error(s) recorded", report.symbols_failed,
@@ -364,7 +577,8 @@ std::string new_execution_id() {
 ScanReport run_scan(const config::Config& config, const ScanOptions& options, ops::Logger& logger) {
     const auto started = std::chrono::steady_clock::now();
     const auto& profile = config.profile(options.profile);
-    auto providers = build_providers(config);
+    auto provider_set = build_providers(config);
+    auto& providers = *provider_set;
 
     ScanReport report;
     report.execution_id = new_execution_id();
@@ -399,21 +613,25 @@ ScanReport run_scan(const config::Config& config, const ScanOptions& options, op
                                        format_date(report.as_of), report.data_source,
                                        static_cast<int>(::getpid())});
     }
+    providers.cache.attach(db.get());
+    auto cost_mutex = std::make_shared<std::mutex>();
     for (auto& [name, provider] : providers.owned) {
-        provider->set_call_observer([&logger, &report, store = db.get()](const ApiCall& call) {
-            logger.debug("api_call", {{"provider", call.provider},
-                                      {"endpoint", call.endpoint},
-                                      {"symbol", call.symbol},
-                                      {"status", call.status},
-                                      {"duration_ms", call.duration_ms},
-                                      {"bytes", call.bytes},
-                                      {"credits", call.credits},
-                                      {"cache_hit", call.cache_hit}});
-            if (store) {
-                store->record_api_call(report.run_id, call);
-            }
-            report.cost_usd += call.cost_usd;
-        });
+        provider->set_call_observer(
+            [&logger, &report, cost_mutex, store = db.get()](const ApiCall& call) {
+                logger.debug("api_call", {{"provider", call.provider},
+                                          {"endpoint", call.endpoint},
+                                          {"symbol", call.symbol},
+                                          {"status", call.status},
+                                          {"duration_ms", call.duration_ms},
+                                          {"bytes", call.bytes},
+                                          {"credits", call.credits},
+                                          {"cache_hit", call.cache_hit}});
+                if (store) {
+                    store->record_api_call(report.run_id, call);
+                }
+                std::lock_guard lock(*cost_mutex);
+                report.cost_usd += call.cost_usd;
+            });
     }
     logger.info("screening_started", {{"command", options.command},
                                       {"profile", profile.name},

@@ -3,6 +3,7 @@
 #include "screener/providers/vendor_json.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <fmt/format.h>
 
 namespace screener::providers {
@@ -140,6 +141,119 @@ std::vector<EarningsEvent> parse_eodhd_earnings(std::string_view json, std::stri
         e.report_date = r.date("report_date");
         e.timing = r.opt_string("before_after_market");
         out.push_back(std::move(e));
+    }
+    return out;
+}
+
+namespace {
+
+// "YYYY-MM-DD HH:MM:SS" (UTC) -> unix seconds; 0 when absent or malformed (quote age unknown).
+std::int64_t parse_utc_datetime(const std::string& text) {
+    if (text.size() != 19 || text[10] != ' ') {
+        return 0;
+    }
+    const auto date = parse_date(std::string_view(text).substr(0, 10));
+    int h = 0, m = 0, s = 0;
+    if (!date || std::sscanf(text.c_str() + 11, "%2d:%2d:%2d", &h, &m, &s) != 3 || h > 23 ||
+        m > 59 || s > 60) {
+        return 0;
+    }
+    return unix_from_date(*date) + h * 3600 + m * 60 + s;
+}
+
+} // namespace
+
+EodhdOptionsPage parse_eodhd_options(std::string_view json, std::string_view context) {
+    const auto doc = vj::parse_body(json, context);
+    if (!doc.IsObject()) {
+        vj::fail(context,
+                 fmt::format("expected a JSON:API object with 'data', got {}", vj::kind_of(doc)));
+    }
+    const auto* data = vj::member(doc, "data");
+    if (data == nullptr || !data->IsArray()) {
+        for (const char* key : {"message", "error"}) {
+            const auto* text = vj::member(doc, key);
+            if (text != nullptr && text->IsString()) {
+                vj::fail(context, fmt::format("no 'data' array; vendor {} '{}'", key,
+                                              vj::sanitize(text->GetString(), 160)));
+            }
+        }
+        vj::fail(context, data == nullptr
+                              ? std::string("no 'data' array")
+                              : fmt::format("'data' is {}, expected an array", vj::kind_of(*data)));
+    }
+    EodhdOptionsPage page;
+    if (const auto* meta = vj::member(doc, "meta")) {
+        page.total =
+            vj::read_integer(vj::member(*meta, "total"), {context, "meta.total", {}}).value_or(0);
+    }
+    if (const auto* links = vj::member(doc, "links")) {
+        page.next = vj::read_string(vj::member(*links, "next"), {context, "links.next", {}});
+        if (page.next && page.next->empty()) {
+            page.next.reset();
+        }
+    }
+    page.contracts.reserve(data->Size());
+    for (rapidjson::SizeType i = 0; i < data->Size(); ++i) {
+        const auto& row = expect_row_object((*data)[i], i, context);
+        const auto* attributes = vj::member(row, "attributes");
+        if (attributes == nullptr || !attributes->IsObject()) {
+            vj::fail(context, fmt::format("row {}: no 'attributes' object", i));
+        }
+        const RowReader r{*attributes, context, i};
+        OptionContract c;
+        c.option_symbol = r.string("contract");
+        c.underlying = r.string("underlying_symbol");
+        c.expiration = r.date("exp_date");
+        const std::string type = r.string("type");
+        if (type == "call") {
+            c.type = OptionType::Call;
+        } else if (type == "put") {
+            c.type = OptionType::Put;
+        } else {
+            vj::fail_field(r.ref("type"),
+                           fmt::format("is '{}', expected call or put", vj::sanitize(type, 20)));
+        }
+        c.strike = r.number("strike");
+        c.dte = static_cast<int>(vj::read_integer(r.get("dte"), r.ref("dte")).value_or(0));
+        c.updated = parse_utc_datetime(r.opt_string("bid_date"));
+        c.bid = r.opt_number("bid");
+        c.ask = r.opt_number("ask");
+        c.mid = r.opt_number("midpoint");
+        c.last = r.opt_number("last");
+        c.open_interest = r.opt_number("open_interest");
+        c.volume = r.opt_number("volume");
+        c.iv = r.opt_number("volatility");
+        c.delta = r.opt_number("delta");
+        c.gamma = r.opt_number("gamma");
+        c.theta = r.opt_number("theta");
+        c.vega = r.opt_number("vega");
+        c.rho = r.opt_number("rho");
+        page.contracts.push_back(std::move(c));
+    }
+    return page;
+}
+
+std::vector<EodhdQuote> parse_eodhd_real_time(std::string_view json, std::string_view context) {
+    const auto doc = vj::parse_body(json, context);
+    std::vector<EodhdQuote> out;
+    auto read_row = [&](const rapidjson::Value& value, std::size_t index) {
+        const RowReader r{expect_row_object(value, index, context), context, index};
+        EodhdQuote q;
+        q.code = r.string("code");
+        q.timestamp = vj::read_integer(r.get("timestamp"), r.ref("timestamp")).value_or(0);
+        q.close = r.opt_number("close");
+        q.previous_close = r.opt_number("previousClose");
+        q.volume = r.opt_number("volume");
+        out.push_back(std::move(q));
+    };
+    if (doc.IsObject()) {
+        read_row(doc, 0);
+        return out;
+    }
+    const auto& rows = expect_rows_array(doc, context);
+    for (rapidjson::SizeType i = 0; i < rows.Size(); ++i) {
+        read_row(rows[i], i);
     }
     return out;
 }

@@ -1,6 +1,8 @@
 // The one place that maps a provider name to its implementation. A live vendor client is one new
 // file implementing Provider plus one line here.
 
+#include "eodhd_provider.hpp"
+#include "marketdata_provider.hpp"
 #include "screener/config/config.hpp"
 #include "screener/core/error.hpp"
 #include "screener/providers/provider.hpp"
@@ -11,7 +13,8 @@
 
 namespace screener::providers {
 
-std::unique_ptr<Provider> make_provider(const std::string& name, const config::Config& config) {
+std::unique_ptr<Provider> make_provider(const std::string& name, const config::Config& config,
+                                        const ProviderServices& services) {
     if (name == "sample") {
         const auto& dir = config.providers.sample_path;
         if (dir.empty()) {
@@ -26,10 +29,11 @@ std::unique_ptr<Provider> make_provider(const std::string& name, const config::C
         }
         return std::make_unique<SampleProvider>(dir);
     }
-    if (name == "eodhd" || name == "marketdata") {
-        throw ConfigError(fmt::format("provider '{}' has no live client in this build yet; route "
-                                      "providers.routing.* to 'sample'",
-                                      name));
+    if (name == "eodhd") {
+        return std::make_unique<EodhdProvider>(config, services);
+    }
+    if (name == "marketdata") {
+        return std::make_unique<MarketDataProvider>(config, services);
     }
     throw ConfigError(
         fmt::format("unknown provider '{}'; known providers: sample, eodhd, marketdata", name));

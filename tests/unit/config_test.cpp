@@ -110,8 +110,8 @@ TEST_CASE("the shipped config/screener.yaml loads", "[config]") {
     CHECK(config.logging.format == "auto");
     CHECK(config.logging.file.empty());
     CHECK(config.risk_free_rate == Approx(0.045));
-    CHECK(config.providers.universe == "sample");
-    CHECK(config.providers.chains == "sample");
+    CHECK(config.providers.universe == std::vector<std::string>{"sample"});
+    CHECK(config.providers.chains == std::vector<std::string>{"sample"});
     CHECK(config.providers.eodhd.base_url == "https://eodhd.com/api");
     CHECK(config.providers.marketdata.base_url == "https://api.marketdata.app");
     CHECK(config.providers.eodhd.api_key.empty());

@@ -3,6 +3,7 @@
 
 #include "screener/config/config.hpp"
 #include "screener/core/error.hpp"
+#include "screener/net/http_client.hpp"
 #include "screener/providers/eodhd_format.hpp"
 #include "screener/providers/marketdata_format.hpp"
 #include "screener/providers/sample_provider.hpp"
@@ -23,6 +24,14 @@ using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 
 namespace {
+
+ChainRequest window(Date as_of, int dte_min, int dte_max) {
+    ChainRequest request;
+    request.as_of = as_of;
+    request.dte_min = dte_min;
+    request.dte_max = dte_max;
+    return request;
+}
 
 const fs::path k_fixtures = fs::path(SCREENER_FIXTURES_DIR) / "vendors";
 const fs::path k_sample = fs::path(SCREENER_SOURCE_DIR) / "data" / "sample";
@@ -473,7 +482,7 @@ TEST_CASE("sample: every optionable symbol has history, expirations and chains",
         CHECK(expirations.front() == ymd(2026, 11, 27));
         CHECK(expirations.back() == ymd(2027, 2, 19));
 
-        const auto chain = sample.option_chain(symbol, {as_of, 7, 60});
+        const auto chain = sample.option_chain(symbol, window(as_of, 7, 60));
         CHECK(chain.underlying == symbol);
         REQUIRE(chain.contracts.size() >= 150);
         bool call = false, put = false;
@@ -492,7 +501,7 @@ TEST_CASE("sample: every optionable symbol has history, expirations and chains",
 TEST_CASE("sample: DTE window filtering", "[sample]") {
     SampleProvider sample(k_sample);
     const Date as_of = ymd(2026, 11, 20);
-    const auto chain = sample.option_chain("AAPL", {as_of, 20, 30});
+    const auto chain = sample.option_chain("AAPL", window(as_of, 20, 30));
     REQUIRE_FALSE(chain.contracts.empty());
     std::set<int> dtes;
     for (const auto& c : chain.contracts) {
@@ -500,10 +509,10 @@ TEST_CASE("sample: DTE window filtering", "[sample]") {
         CHECK(c.dte == days_between(as_of, c.expiration));
     }
     CHECK(dtes == std::set<int>{21, 28});
-    CHECK(sample.option_chain("AAPL", {as_of, 0, 6}).contracts.empty());
-    CHECK(sample.option_chain("AAPL", {as_of, 91, 91}).contracts.size() > 0);
+    CHECK(sample.option_chain("AAPL", window(as_of, 0, 6)).contracts.empty());
+    CHECK(sample.option_chain("AAPL", window(as_of, 91, 91)).contracts.size() > 0);
     // The window counts from the request's date: a day later, every DTE is one less.
-    const auto later = sample.option_chain("AAPL", {add_days(as_of, 1), 6, 6});
+    const auto later = sample.option_chain("AAPL", window(add_days(as_of, 1), 6, 6));
     REQUIRE_FALSE(later.contracts.empty());
     CHECK(later.contracts.front().expiration == ymd(2026, 11, 27));
 }
@@ -537,15 +546,13 @@ TEST_CASE("sample: missing and invalid symbols", "[sample]") {
     SampleProvider sample(k_sample);
     const Date as_of = ymd(2026, 11, 20);
     // PNYM is in the bulk snapshot only: no options listed.
-    const auto m = data_error([&] { sample.option_chain("PNYM", {as_of, 0, 90}); });
+    const auto m = data_error([&] { sample.option_chain("PNYM", window(as_of, 0, 90)); });
     CHECK_THAT(m, StartsWith("PNYM: no option chain in the sample market (") &&
                       Contains("chain/PNYM.json"));
     CHECK_THAT(data_error([&] { sample.daily_history("PNYM", as_of, as_of); }),
                StartsWith("PNYM: no daily history"));
     CHECK_THAT(data_error([&] { sample.expirations("PNYM"); }), StartsWith("PNYM:"));
-    CHECK_THAT(data_error([&] {
-                   sample.option_chain("../../etc/passwd", {as_of, 0, 90});
-               }),
+    CHECK_THAT(data_error([&] { sample.option_chain("../../etc/passwd", window(as_of, 0, 90)); }),
                Contains("not a valid ticker symbol"));
 }
 
@@ -561,11 +568,11 @@ TEST_CASE("sample: a corrupted chain file fails that symbol only", "[sample]") {
     }
     SampleProvider sample(tmp.path);
     const Date as_of = *sample.snapshot_date();
-    const auto m = data_error([&] { sample.option_chain("MSFT", {as_of, 7, 60}); });
+    const auto m = data_error([&] { sample.option_chain("MSFT", window(as_of, 7, 60)); });
     CHECK_THAT(m, StartsWith("MSFT: marketdata /v1/options/chain/{symbol}/ (") &&
                       Contains(broken.string()) && Contains("not valid JSON"));
-    CHECK_FALSE(sample.option_chain("AAPL", {as_of, 7, 60}).contracts.empty());
-    CHECK_FALSE(sample.option_chain("NVDA", {as_of, 7, 60}).contracts.empty());
+    CHECK_FALSE(sample.option_chain("AAPL", window(as_of, 7, 60)).contracts.empty());
+    CHECK_FALSE(sample.option_chain("NVDA", window(as_of, 7, 60)).contracts.empty());
 }
 
 TEST_CASE("sample: a directory without manifest is refused", "[sample]") {
@@ -577,7 +584,7 @@ TEST_CASE("sample: a directory without manifest is refused", "[sample]") {
 // ---------------------------------------------------------------------------------------------
 // Registry
 
-TEST_CASE("make_provider: sample, not-yet-live vendors, unknown names", "[registry]") {
+TEST_CASE("make_provider: sample, live vendors' prerequisites, unknown names", "[registry]") {
     config::Config config;
     config.providers.sample_path = k_sample;
     const auto sample = make_provider("sample", config);
@@ -585,15 +592,26 @@ TEST_CASE("make_provider: sample, not-yet-live vendors, unknown names", "[regist
     CHECK(sample->name() == "sample");
     CHECK(*sample->snapshot_date() == ymd(2026, 11, 20));
 
+    // A live vendor needs the run's HTTP client and a key.
     try {
         make_provider("eodhd", config);
         FAIL("expected ConfigError");
     } catch (const ConfigError& e) {
-        CHECK_THAT(std::string(e.what()),
-                   Contains("provider 'eodhd' has no live client in this build yet") &&
-                       Contains("'sample'"));
+        CHECK_THAT(std::string(e.what()), Contains("'eodhd' needs network access"));
     }
-    CHECK_THROWS_AS(make_provider("marketdata", config), ConfigError);
+    auto http = net::make_curl_client();
+    ProviderServices services;
+    services.http = http.get();
+    try {
+        make_provider("marketdata", config, services);
+        FAIL("expected ConfigError");
+    } catch (const ConfigError& e) {
+        CHECK_THAT(std::string(e.what()), Contains("providers.marketdata: no API key"));
+    }
+    config.providers.eodhd.api_key = "k";
+    config.providers.marketdata.api_key = "k";
+    CHECK(make_provider("eodhd", config, services)->name() == "eodhd");
+    CHECK(make_provider("marketdata", config, services)->name() == "marketdata");
     try {
         make_provider("yahoo", config);
         FAIL("expected ConfigError");

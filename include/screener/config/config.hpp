@@ -21,21 +21,41 @@ struct LoggingConfig {
     std::filesystem::path file;  // empty: stderr; otherwise absolute after loading
 };
 
+// How to reach one vendor and how hard to push it.
 struct VendorConfig {
     std::string base_url;
-    std::string api_key; // secret: resolved from ${ENV} or api_key_file; never logged
+    std::string api_key;              // secret: resolved from ${ENV} or api_key_file; never logged
+    double requests_per_minute = 600; // token bucket rate; 0: no limit
+    int burst = 5;                    // requests that may go at once before the rate applies
+    int max_in_flight = 8;            // concurrent requests
+    int max_attempts = 4;             // per request, first try included
+    double retry_base_ms = 500;       // backoff: base x 2^(n-1), jittered, capped at retry_max_ms
+    double retry_max_ms = 30000;
+    double max_retry_after_s = 120; // a longer Retry-After fails the request instead of waiting
+    double connect_timeout_s = 5;
+    double timeout_s = 30;
+    int breaker_failures = 5;       // consecutive failures that open the circuit
+    double breaker_cooldown_s = 60; // before the half-open probe
+    double daily_credit_budget = 0; // credits per vendor day; 0: no budget
 };
 
-// Which provider serves which kind of data, and how to reach each.
+// Which providers serve which kind of data (first = primary, the rest back it up in order),
+// and how to reach each.
 struct ProvidersConfig {
-    std::string universe = "sample";   // exchange snapshot / universe
-    std::string history = "sample";    // daily bars
-    std::string chains = "sample";     // expirations and option chains
-    std::string earnings = "sample";   // earnings calendar
-    std::filesystem::path sample_path; // absolute after loading
+    std::vector<std::string> universe{"sample"}; // exchange snapshot / universe
+    std::vector<std::string> history{"sample"};  // daily bars
+    std::vector<std::string> chains{"sample"};   // expirations and option chains
+    std::vector<std::string> earnings{"sample"}; // earnings calendar
+    std::filesystem::path sample_path;           // absolute after loading
     VendorConfig eodhd;
     std::string eodhd_exchange = "US";
     VendorConfig marketdata;
+    double chain_cache_hours = 4; // a fetched chain is reused this long (0: never cached)
+    bool cache_history = true;    // end-of-day data is reused until the next close
+    int workers = 16;             // symbols fetched and scored concurrently
+    // With two vendors configured: compare a sample of each symbol's contracts across them.
+    bool reconcile = false;
+    double reconcile_tolerance = 0.05; // relative difference beyond which vendors disagree
 };
 
 enum class UniverseSource { Exchange, List, File };

@@ -38,7 +38,11 @@ struct ScanReport {
     int symbols_total = 0; // symbols screened after the prefilter
     int symbols_screened = 0;
     int symbols_failed = 0;
+    int symbols_skipped = 0; // not fetched: the run stopped early (budget, vendors down)
     int interrupted_runs_marked = 0;
+    std::string stop_reason;            // why the run stopped fetching early ("" when it did not)
+    std::vector<std::string> failovers; // "chains: eodhd -> marketdata: <reason>"
+
     std::vector<SymbolError> errors;
     std::map<std::string, int> rejections; // quote-quality and filter rejections by reason
     std::vector<Candidate> results;        // ranked

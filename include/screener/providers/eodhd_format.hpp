@@ -10,6 +10,8 @@
 
 #include "screener/core/types.hpp"
 
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -28,5 +30,25 @@ std::vector<Bar> parse_eodhd_eod(std::string_view json, std::string_view context
 // suffixes are kept, so foreign listings never match a US symbol). before_after_market may be
 // null -> empty timing.
 std::vector<EarningsEvent> parse_eodhd_earnings(std::string_view json, std::string_view context);
+
+// One page of GET /mp/unicornbay/options/contracts (JSON:API envelope). Required per row:
+// attributes.contract, underlying_symbol, exp_date, type ("call"/"put"), strike; every other
+// attribute may be null. volatility is the IV as a fraction; bid_date ("YYYY-MM-DD HH:MM:SS",
+// UTC) dates the quote. The contracts carry no underlying price (the history's close stands in).
+struct EodhdOptionsPage {
+    std::vector<OptionContract> contracts;
+    std::optional<std::string> next; // links.next: the next page's full URL, none on the last
+    long long total = 0;             // meta.total: rows matching the filters over all pages
+};
+EodhdOptionsPage parse_eodhd_options(std::string_view json, std::string_view context);
+
+// GET /real-time/{TICKER}: one object, or an array with s=. An unknown ticker comes back as 200
+// with every field "NA": such a row is returned with close missing (nullopt), not an error.
+struct EodhdQuote {
+    std::string code; // as sent, e.g. "AAPL.US"
+    std::int64_t timestamp = 0;
+    std::optional<double> close, previous_close, volume;
+};
+std::vector<EodhdQuote> parse_eodhd_real_time(std::string_view json, std::string_view context);
 
 } // namespace screener::providers

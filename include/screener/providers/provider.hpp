@@ -7,22 +7,39 @@
 
 #include "screener/core/types.hpp"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace screener::config {
 struct Config;
 }
+namespace screener::net {
+class HttpClient;
+class ResponseCache;
+} // namespace screener::net
 
 namespace screener::providers {
 
+// What the profile can use of a chain, so a vendor that filters server-side (and bills per
+// contract) sends only that.
 struct ChainRequest {
     Date as_of{};
     int dte_min = 0; // expirations between as_of + dte_min and as_of + dte_max, inclusive
     int dte_max = 60;
+    std::optional<OptionType> side; // only calls or only puts; none: both
+    bool otm_only = false;          // every enabled strategy trades out-of-the-money legs only
+};
+
+// Thrown when the next request would take a vendor past its daily credit budget: the run
+// stops fetching from that vendor and finishes with what it has.
+class BudgetExhausted : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
 };
 
 // Receives every request a provider makes; the pipeline logs it and stores it in api_calls.
@@ -45,6 +62,15 @@ public:
     // Earnings announcements between from and to inclusive, for every symbol the vendor knows.
     virtual std::vector<EarningsEvent> earnings_calendar(Date from, Date to) = 0;
 
+    // Accounting of a live vendor over this run (the sample spends nothing).
+    virtual double credits_spent() const { return 0; }
+    // Credits this vendor may still spend today (daily budget minus what the store recorded
+    // before the run and what this run spent); nullopt when it has no budget.
+    virtual std::optional<double> credits_left() const { return std::nullopt; }
+    // Why the vendor cannot be asked any more ("" while it can): circuit open, key refused,
+    // allowance spent.
+    virtual std::string unavailable_reason() const { return {}; }
+
 protected:
     void report_call(const ApiCall& call) const {
         if (m_observer) {
@@ -56,7 +82,20 @@ private:
     CallObserver m_observer;
 };
 
-// Builds the provider registered under `name` ("sample", ...); ConfigError for unknown names.
-std::unique_ptr<Provider> make_provider(const std::string& name, const config::Config& config);
+// What live vendors share in a run: one HTTP client (one connection pool), the response cache
+// (the store's http_cache), the clock, and the credits each vendor already spent today.
+struct ProviderServices {
+    net::HttpClient* http = nullptr;
+    net::ResponseCache* cache = nullptr;
+    std::function<std::chrono::system_clock::time_point()> now; // empty: system clock
+    // Credits recorded for a vendor since a time (the store's api_calls), for the daily budget.
+    std::function<double(const std::string& vendor, std::chrono::system_clock::time_point since)>
+        spent_since;
+};
+
+// Builds the provider registered under `name` ("sample", "eodhd", "marketdata"); ConfigError
+// for unknown names, a missing API key or a live vendor without an HTTP client.
+std::unique_ptr<Provider> make_provider(const std::string& name, const config::Config& config,
+                                        const ProviderServices& services = {});
 
 } // namespace screener::providers

@@ -1,0 +1,37 @@
+#pragma once
+// The EODHD client (see eodhd_provider.cpp).
+
+#include "live_vendor.hpp"
+#include "screener/core/calendar.hpp"
+
+namespace screener::providers {
+
+class EodhdProvider final : public Provider {
+public:
+    EodhdProvider(const config::Config& config, const ProviderServices& services);
+
+    std::string name() const override { return "eodhd"; }
+    std::vector<StockSnapshot> exchange_snapshot(Date as_of) override;
+    std::vector<Bar> daily_history(const std::string& symbol, Date from, Date to) override;
+    std::vector<Date> expirations(const std::string& symbol) override;
+    OptionChain option_chain(const std::string& symbol, const ChainRequest& request) override;
+    std::vector<EarningsEvent> earnings_calendar(Date from, Date to) override;
+
+    double credits_spent() const override { return m_vendor.credits_spent(); }
+    std::optional<double> credits_left() const override { return m_vendor.credits_left(); }
+    std::string unavailable_reason() const override { return m_vendor.unavailable_reason(); }
+
+private:
+    // Every page of the marketplace contracts of `symbol` expiring in [from, to].
+    std::vector<OptionContract> contracts(const std::string& symbol, Date from, Date to,
+                                          std::optional<OptionType> side,
+                                          const std::string& fields);
+    Date new_york_today() const;
+
+    std::string m_exchange;
+    std::chrono::system_clock::duration m_chain_ttl;
+    bool m_cache_history;
+    LiveVendor m_vendor;
+};
+
+} // namespace screener::providers

@@ -1,0 +1,33 @@
+#pragma once
+// The MarketData.app client (see marketdata_provider.cpp).
+
+#include "live_vendor.hpp"
+
+namespace screener::providers {
+
+class MarketDataProvider final : public Provider {
+public:
+    MarketDataProvider(const config::Config& config, const ProviderServices& services);
+
+    std::string name() const override { return "marketdata"; }
+    // MarketData.app has no exchange-wide snapshot: DataError (config keeps it off that route).
+    std::vector<StockSnapshot> exchange_snapshot(Date as_of) override;
+    std::vector<Bar> daily_history(const std::string& symbol, Date from, Date to) override;
+    std::vector<Date> expirations(const std::string& symbol) override;
+    OptionChain option_chain(const std::string& symbol, const ChainRequest& request) override;
+    // Per-symbol only at this vendor (a premium endpoint): DataError for the whole calendar.
+    std::vector<EarningsEvent> earnings_calendar(Date from, Date to) override;
+
+    double credits_spent() const override { return m_vendor.credits_spent(); }
+    std::optional<double> credits_left() const override { return m_vendor.credits_left(); }
+    std::string unavailable_reason() const override { return m_vendor.unavailable_reason(); }
+
+private:
+    std::chrono::system_clock::duration m_chain_ttl;
+    bool m_cache_history;
+    double m_chain_credits_seen = 0; // largest chain bill so far: the estimate for the next one
+    std::mutex m_mutex;
+    LiveVendor m_vendor;
+};
+
+} // namespace screener::providers
