@@ -4,7 +4,7 @@
 
 secret_a=eodhd-SECRET-5f0c1d2e3a4b
 secret_b=mdapp-SECRET-9a8b7c6d5e4f
-EODHD_API_KEY=$secret_a MARKETDATA_API_KEY=$secret_b "$bin" scan -v --output json >"$t/out" 2>"$t/err"
+EODHD_API_KEY=$secret_a MARKETDATA_TOKEN=$secret_b "$bin" scan -v --output json >"$t/out" 2>"$t/err"
 rc=$?
 expect_rc 0
 for s in "$secret_a" "$secret_b"; do

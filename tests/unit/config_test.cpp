@@ -192,7 +192,7 @@ TEST_CASE("the shipped config/screener.yaml loads", "[config]") {
     // The vendor keys come from the environment.
     const Config with_keys =
         load_config(source / "config" / "screener.yaml",
-                    env_of({{"EODHD_API_KEY", "eod-key"}, {"MARKETDATA_API_KEY", "md-key"}}));
+                    env_of({{"EODHD_API_KEY", "eod-key"}, {"MARKETDATA_TOKEN", "md-key"}}));
     CHECK(with_keys.providers.eodhd.api_key == "eod-key");
     CHECK(with_keys.providers.marketdata.api_key == "md-key");
 }
