@@ -132,6 +132,34 @@ std::string origin_of(const std::string& url) {
     return url.substr(0, path);
 }
 
+// The URL without the query parameters named in `names` (a vendor's next-page link may echo
+// the token back; it must not reach the cache key, and add_credentials adds it again).
+std::string without_params(const std::string& url, std::initializer_list<std::string_view> names) {
+    const auto question = url.find('?');
+    if (question == std::string::npos) {
+        return url;
+    }
+    std::string out = url.substr(0, question);
+    std::string_view query(url);
+    query.remove_prefix(question + 1);
+    char separator = '?';
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const std::string_view item = query.substr(0, amp);
+        const std::string_view key = item.substr(0, item.find('='));
+        if (!item.empty() && std::find(names.begin(), names.end(), key) == names.end()) {
+            out.push_back(separator);
+            out.append(item);
+            separator = '&';
+        }
+        if (amp == std::string_view::npos) {
+            break;
+        }
+        query.remove_prefix(amp + 1);
+    }
+    return out;
+}
+
 } // namespace
 
 std::string LiveVendor::get(const VendorRequest& request, double expected_credits) {
@@ -154,7 +182,7 @@ std::string LiveVendor::get(const VendorRequest& request, double expected_credit
                             "({}); not followed",
                             context, vendor_json::sanitize(origin_of(request.absolute_url), 80)));
         }
-        cache_url = request.absolute_url;
+        cache_url = without_params(request.absolute_url, {"api_token", "fmt"});
     } else {
         cache_url = m_base_url + request.path;
         const std::string query = query_string(request.query);
