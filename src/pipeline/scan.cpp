@@ -9,6 +9,7 @@
 #include "screener/pricing/volatility.hpp"
 #include "screener/providers/failover_provider.hpp"
 #include "screener/providers/provider.hpp"
+#include "screener/providers/reconcile.hpp"
 #include "screener/store/store.hpp"
 #include "screener/strategy/strategy.hpp"
 
@@ -60,6 +61,69 @@ struct ProviderSet {
 
 bool is_live(const std::string& name) {
     return name != "sample";
+}
+
+// The vendor to reconcile the chain vendor with: the next live vendor of the chains route, else
+// any other live vendor built for the run; nullptr when there is none.
+providers::Provider* second_vendor(const config::Config& config, ProviderSet& set,
+                                   const std::string& serving) {
+    for (const auto& name : config.providers.chains) {
+        if (name != serving && is_live(name) && set.owned.count(name) != 0) {
+            return set.owned.at(name).get();
+        }
+    }
+    for (auto& [name, provider] : set.owned) {
+        if (name != serving && is_live(name)) {
+            return provider.get();
+        }
+    }
+    return nullptr;
+}
+
+// Asks a second vendor for a sample of the symbol's contracts and compares. A failure of the
+// second vendor is recorded as grade '?', never as a failure of the symbol.
+std::optional<providers::Reconciliation>
+reconcile_symbol(const config::Config& config, ProviderSet& set, const std::string& symbol,
+                 const OptionChain& chain, double spot, Date as_of) {
+    const std::string serving = set.chains->active().name();
+    providers::Provider* other = second_vendor(config, set, serving);
+    const auto sample = providers::reconcile_sample(chain, spot);
+    if (other == nullptr || !sample) {
+        return std::nullopt;
+    }
+    try {
+        providers::ChainRequest request;
+        request.as_of = as_of;
+        request.expiration = sample->expiration;
+        request.strike_min = sample->strike_min;
+        request.strike_max = sample->strike_max;
+        const OptionChain theirs = other->option_chain(symbol, request);
+        std::optional<double> their_spot;
+        for (const auto& c : theirs.contracts) {
+            if (c.underlying_price) {
+                their_spot = c.underlying_price;
+                break;
+            }
+        }
+        if (!their_spot) {
+            const auto bars = other->daily_history(symbol, add_days(as_of, -7), as_of);
+            if (!bars.empty()) {
+                their_spot = bars.back().close;
+            }
+        }
+        return providers::reconcile_chains(symbol, serving, chain, spot, other->name(), theirs,
+                                           their_spot, config.providers.reconcile_tolerance);
+    } catch (const StoreError&) {
+        throw;
+    } catch (const std::exception& e) {
+        providers::Reconciliation failed;
+        failed.symbol = symbol;
+        failed.primary = serving;
+        failed.secondary = other->name();
+        failed.grade = '?';
+        failed.details.push_back(e.what());
+        return failed;
+    }
 }
 
 std::unique_ptr<ProviderSet> build_providers(const config::Config& config) {
@@ -311,6 +375,7 @@ struct SymbolOutcome {
     std::int64_t measured = 0, passed = 0;
     std::optional<std::vector<strategy::ExplainLine>> explain;
     std::string explain_note;
+    bool vendor_disagreement = false;
 };
 
 // Shared by the workers of one run: the report's error list and the stop flag.
@@ -346,6 +411,31 @@ SymbolOutcome screen_symbol(const config::Config& config, const config::ProfileC
         score_options.keep_per_symbol = profile.max_per_symbol;
         score_options.explain = symbol == options.explain_symbol;
         auto scored = strategy::score_symbol(context, chain, profile, score_options);
+        if (config.providers.reconcile) {
+            stage = "reconcile";
+            if (auto agreement = reconcile_symbol(config, providers, symbol, chain, context.spot,
+                                                  report.as_of)) {
+                if (db) {
+                    store::ReconciliationRow row;
+                    row.symbol = symbol;
+                    row.primary_vendor = agreement->primary;
+                    row.secondary_vendor = agreement->secondary;
+                    row.contracts_compared = agreement->contracts_compared;
+                    row.values_compared = agreement->values_compared;
+                    row.disagreements = agreement->disagreements;
+                    row.grade = std::string(1, agreement->grade);
+                    row.details = agreement->details;
+                    db->add_reconciliation(report.run_id, row);
+                }
+                if (agreement->flagged()) {
+                    out.vendor_disagreement = true;
+                    for (auto& c : scored.candidates) {
+                        c.flags.push_back("vendor_disagreement");
+                    }
+                }
+            }
+            stage = "score";
+        }
         out.rejections = scored.rejections;
         out.measured = scored.enumerated;
         out.passed = scored.passed;
@@ -499,6 +589,10 @@ void screen_symbols(const config::Config& config, const config::ProfileConfig& p
             }
         }
         report.symbols_screened += outcome.screened ? 1 : 0;
+        if (outcome.vendor_disagreement) {
+            report.vendor_disagreements.push_back(
+                symbols[static_cast<std::size_t>(&outcome - outcomes.data())]);
+        }
         report.symbols_failed += outcome.failed ? 1 : 0;
         for (auto& c : outcome.candidates) {
             candidates.push_back(std::move(c));

@@ -65,13 +65,17 @@ std::vector<Bar> EodhdProvider::daily_history(const std::string& symbol, Date fr
 }
 
 std::vector<OptionContract> EodhdProvider::contracts(const std::string& symbol, Date from, Date to,
-                                                     std::optional<OptionType> side,
+                                                     const ChainRequest* narrow,
                                                      const std::string& fields) {
     QueryParams query = {{"filter[underlying_symbol]", symbol},
                          {"filter[exp_date_from]", format_date(from)},
                          {"filter[exp_date_to]", format_date(to)}};
-    if (side) {
-        query.emplace_back("filter[type]", *side == OptionType::Call ? "call" : "put");
+    if (narrow && narrow->side) {
+        query.emplace_back("filter[type]", *narrow->side == OptionType::Call ? "call" : "put");
+    }
+    if (narrow && narrow->strike_min && narrow->strike_max) {
+        query.emplace_back("filter[strike_from]", fmt::format("{}", *narrow->strike_min));
+        query.emplace_back("filter[strike_to]", fmt::format("{}", *narrow->strike_max));
     }
     query.emplace_back("sort", "exp_date");
     query.emplace_back("page[limit]", std::to_string(k_page_limit));
@@ -115,7 +119,7 @@ std::vector<OptionContract> EodhdProvider::contracts(const std::string& symbol, 
 std::vector<Date> EodhdProvider::expirations(const std::string& symbol) {
     const Date today = new_york_today();
     std::set<Date> dates;
-    for (const auto& contract : contracts(symbol, today, add_days(today, 730), std::nullopt,
+    for (const auto& contract : contracts(symbol, today, add_days(today, 730), nullptr,
                                           "contract,underlying_symbol,exp_date,type,strike")) {
         dates.insert(contract.expiration);
     }
@@ -125,8 +129,11 @@ std::vector<Date> EodhdProvider::expirations(const std::string& symbol) {
 OptionChain EodhdProvider::option_chain(const std::string& symbol, const ChainRequest& request) {
     OptionChain chain;
     chain.underlying = symbol;
-    chain.contracts = contracts(symbol, add_days(request.as_of, request.dte_min),
-                                add_days(request.as_of, request.dte_max), request.side, "");
+    const Date from =
+        request.expiration ? *request.expiration : add_days(request.as_of, request.dte_min);
+    const Date to =
+        request.expiration ? *request.expiration : add_days(request.as_of, request.dte_max);
+    chain.contracts = contracts(symbol, from, to, &request, "");
     for (auto& contract : chain.contracts) {
         contract.dte = days_between(request.as_of, contract.expiration);
     }

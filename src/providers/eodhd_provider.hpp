@@ -24,8 +24,7 @@ public:
 private:
     // Every page of the marketplace contracts of `symbol` expiring in [from, to].
     std::vector<OptionContract> contracts(const std::string& symbol, Date from, Date to,
-                                          std::optional<OptionType> side,
-                                          const std::string& fields);
+                                          const ChainRequest* narrow, const std::string& fields);
     Date new_york_today() const;
 
     std::string m_exchange;

@@ -74,8 +74,17 @@ OptionChain MarketDataProvider::option_chain(const std::string& symbol,
     request.path = "/v1/options/chain/" + symbol + "/";
     // from/to: every expiration in the window (without them the vendor sends the next monthly
     // expiration only).
-    request.query = {{"from", format_date(add_days(chain_request.as_of, chain_request.dte_min))},
-                     {"to", format_date(add_days(chain_request.as_of, chain_request.dte_max))}};
+    if (chain_request.expiration) {
+        request.query = {{"expiration", format_date(*chain_request.expiration)}};
+    } else {
+        request.query = {
+            {"from", format_date(add_days(chain_request.as_of, chain_request.dte_min))},
+            {"to", format_date(add_days(chain_request.as_of, chain_request.dte_max))}};
+    }
+    if (chain_request.strike_min && chain_request.strike_max) {
+        request.query.emplace_back(
+            "strike", fmt::format("{}-{}", *chain_request.strike_min, *chain_request.strike_max));
+    }
     if (chain_request.side) {
         request.query.emplace_back("side",
                                    *chain_request.side == OptionType::Call ? "call" : "put");

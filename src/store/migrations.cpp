@@ -176,11 +176,26 @@ CREATE INDEX http_cache_expires ON http_cache (expires);
 CREATE INDEX api_calls_provider_ts ON api_calls (provider, ts);
 )sql";
 
+// Vendor reconciliation: how far two vendors agreed on a sample of each symbol's contracts.
+constexpr std::string_view k_v5 = R"sql(
+CREATE TABLE reconciliation (
+    id                 INTEGER PRIMARY KEY,
+    run_id             INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    symbol             TEXT    NOT NULL,
+    primary_vendor     TEXT    NOT NULL,
+    secondary_vendor   TEXT    NOT NULL,
+    contracts_compared INTEGER NOT NULL,
+    values_compared    INTEGER NOT NULL,
+    disagreements      INTEGER NOT NULL,
+    grade              TEXT    NOT NULL, -- A B C D F, or ? when the second vendor failed
+    details            TEXT    NOT NULL CHECK (json_valid(details)), -- ["AAPL... bid 2.15 vs 2.6"]
+    UNIQUE (run_id, symbol)
+);
+)sql";
+
 constexpr std::array k_migrations{
-    Migration{1, k_v1},
-    Migration{2, k_v2},
-    Migration{3, k_v3},
-    Migration{4, k_v4},
+    Migration{1, k_v1}, Migration{2, k_v2}, Migration{3, k_v3},
+    Migration{4, k_v4}, Migration{5, k_v5},
 };
 
 void check_table(std::span<const Migration> table) {

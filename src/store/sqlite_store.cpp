@@ -640,6 +640,56 @@ std::vector<ChainQualityRow> SqliteStore::chain_quality(std::int64_t run_id) {
     });
 }
 
+void SqliteStore::add_reconciliation(std::int64_t run_id, const ReconciliationRow& row) {
+    locked(fmt::format("add reconciliation of {} to run {}", row.symbol, run_id),
+           [&](SQLite::Database& db) {
+               SQLite::Statement upsert(
+                   db, "INSERT INTO reconciliation (run_id, symbol, primary_vendor, "
+                       "secondary_vendor, contracts_compared, values_compared, disagreements, "
+                       "grade, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                       "ON CONFLICT (run_id, symbol) DO UPDATE SET "
+                       "primary_vendor = excluded.primary_vendor, "
+                       "secondary_vendor = excluded.secondary_vendor, "
+                       "contracts_compared = excluded.contracts_compared, "
+                       "values_compared = excluded.values_compared, "
+                       "disagreements = excluded.disagreements, grade = excluded.grade, "
+                       "details = excluded.details");
+               upsert.bind(1, static_cast<std::int64_t>(run_id));
+               upsert.bind(2, row.symbol);
+               upsert.bind(3, row.primary_vendor);
+               upsert.bind(4, row.secondary_vendor);
+               upsert.bind(5, row.contracts_compared);
+               upsert.bind(6, row.values_compared);
+               upsert.bind(7, row.disagreements);
+               upsert.bind(8, row.grade);
+               upsert.bind(9, flags_json(row.details));
+               upsert.exec();
+           });
+}
+
+std::vector<ReconciliationRow> SqliteStore::reconciliations(std::int64_t run_id) {
+    return locked(fmt::format("read reconciliation of run {}", run_id), [&](SQLite::Database& db) {
+        SQLite::Statement query(db, "SELECT symbol, primary_vendor, secondary_vendor, "
+                                    "contracts_compared, values_compared, disagreements, grade, "
+                                    "details FROM reconciliation WHERE run_id = ? ORDER BY symbol");
+        query.bind(1, static_cast<std::int64_t>(run_id));
+        std::vector<ReconciliationRow> out;
+        while (query.executeStep()) {
+            ReconciliationRow row;
+            row.symbol = query.getColumn(0).getString();
+            row.primary_vendor = query.getColumn(1).getString();
+            row.secondary_vendor = query.getColumn(2).getString();
+            row.contracts_compared = query.getColumn(3).getInt();
+            row.values_compared = query.getColumn(4).getInt();
+            row.disagreements = query.getColumn(5).getInt();
+            row.grade = query.getColumn(6).getString();
+            row.details = read_flags(db, query.getColumn(7).getString());
+            out.push_back(std::move(row));
+        }
+        return out;
+    });
+}
+
 std::vector<double> SqliteStore::iv_history(const std::string& symbol,
                                             const std::string& before_date, int limit) {
     const std::string what = fmt::format("read IV history of {} before {}", symbol, before_date);

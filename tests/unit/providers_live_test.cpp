@@ -6,9 +6,11 @@
 #include "screener/core/error.hpp"
 #include "screener/net/vendor_channel.hpp"
 #include "screener/providers/failover_provider.hpp"
+#include "screener/providers/reconcile.hpp"
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <thread>
 
 using namespace screener;
@@ -153,4 +155,75 @@ TEST_CASE("failover: concurrent workers switch once", "[live]") {
     CHECK(switches == 1);
     CHECK(backup.calls == 160);
     CHECK(primary.calls <= 8); // only calls already on their way when it switched
+}
+
+namespace {
+
+OptionContract quote(OptionType type, double strike, double bid, double ask, double oi, double iv) {
+    OptionContract c;
+    c.option_symbol = fmt::format("AAPL261218{}{:08d}", type == OptionType::Call ? 'C' : 'P',
+                                  static_cast<int>(strike * 1000));
+    c.underlying = "AAPL";
+    c.expiration = Date{year{2026}, month{12}, day{18}};
+    c.type = type;
+    c.strike = strike;
+    c.bid = bid;
+    c.ask = ask;
+    c.open_interest = oi;
+    c.iv = iv;
+    return c;
+}
+
+} // namespace
+
+TEST_CASE("reconciliation: matching contracts compared field by field with floors", "[live]") {
+    OptionChain ours{"AAPL",
+                     {quote(OptionType::Put, 175, 2.15, 2.25, 1500, 0.284),
+                      quote(OptionType::Put, 180, 3.40, 3.55, 900, 0.270),
+                      quote(OptionType::Call, 185, 0.03, 0.05, 40, 0.250),
+                      quote(OptionType::Call, 200, 0.50, 0.60, 100, 0.300)}};
+    OptionChain theirs{"AAPL",
+                       {quote(OptionType::Put, 175, 2.16, 2.24, 1510, 0.286), // agrees
+                        quote(OptionType::Put, 180, 3.90, 4.20, 900, 0.270),  // bid, ask off
+                        quote(OptionType::Call, 185, 0.04, 0.06, 45, 0.255),  // within floors
+                        quote(OptionType::Call, 190, 1.0, 1.1, 10, 0.3)}};    // not in ours
+    for (auto& c : theirs.contracts) {
+        c.option_symbol.clear(); // matched by type, expiration and strike, not by name
+    }
+    const auto r =
+        reconcile_chains("AAPL", "marketdata", ours, 182.50, "eodhd", theirs, 182.60, 0.05);
+    CHECK(r.contracts_compared == 3);
+    CHECK(r.values_compared == 1 + 3 * 4);
+    CHECK(r.disagreements == 2);
+    // 2 of 13 values: 15% -> C, flagged.
+    CHECK(r.grade == 'C');
+    CHECK(r.flagged());
+    REQUIRE(r.details.size() == 2);
+    CHECK(r.details[0] == "AAPL261218P00180000 bid 3.4 vs 3.9");
+    CHECK(r.details[1] == "AAPL261218P00180000 ask 3.55 vs 4.2");
+
+    const auto same = reconcile_chains("AAPL", "a", ours, 182.5, "b", ours, 182.5, 0.05);
+    CHECK(same.grade == 'A');
+    CHECK_FALSE(same.flagged());
+    const auto spot_off = reconcile_chains("AAPL", "a", ours, 182.5, "b", ours, 195.0, 0.05);
+    CHECK(spot_off.disagreements == 1);
+    CHECK(spot_off.grade == 'B'); // 1 of 17
+    CHECK(spot_off.details[0] == "underlying price 182.5 vs 195");
+    const auto disjoint =
+        reconcile_chains("AAPL", "a", ours, 182.5, "b", OptionChain{}, 182.5, 0.05);
+    CHECK(disjoint.grade == 'F');
+    CHECK(disjoint.flagged());
+}
+
+TEST_CASE("reconciliation sample: nearest expiration with a strike near the money", "[live]") {
+    OptionChain chain{"AAPL",
+                      {quote(OptionType::Put, 175, 2, 2.1, 1, 0.3),
+                       quote(OptionType::Put, 120, 0.1, 0.2, 1, 0.5)}};
+    chain.contracts[1].expiration = Date{year{2026}, month{12}, day{4}}; // earlier but far OTM
+    const auto sample = reconcile_sample(chain, 180.0);
+    REQUIRE(sample);
+    CHECK(sample->expiration == Date{year{2026}, month{12}, day{18}});
+    CHECK(sample->strike_min == 171);
+    CHECK(sample->strike_max == 189);
+    CHECK_FALSE(reconcile_sample(chain, 400.0));
 }

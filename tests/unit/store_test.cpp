@@ -411,7 +411,7 @@ TEST_CASE("migrations from an empty file reach the latest version", "[store]") {
         CHECK(table[i].version == static_cast<int>(i) + 1);
     }
     CHECK(latest_schema_version() == table.back().version);
-    CHECK(latest_schema_version() == 4);
+    CHECK(latest_schema_version() == 5);
 
     TempDir dir;
     const fs::path db = dir / "new.db";
@@ -1131,4 +1131,26 @@ TEST_CASE("credits spent sum a provider's calls since a time, across runs", "[st
     CHECK(store->credits_spent("marketdata", sys_days{2026y / November / 27} + 14h + 30min) == 92);
     CHECK(store->credits_spent("eodhd", sys_days{2026y / November / 27}) == 100);
     CHECK(store->credits_spent("anthropic", sys_days{2026y / November / 27}) == 0);
+}
+
+TEST_CASE("reconciliation rows round-trip per run, one per symbol", "[store]") {
+    TempDir dir;
+    auto store = open_store(dir / "reconcile.db");
+    const auto id = store->begin_run(run_start("r"));
+    ReconciliationRow row{
+        "AAPL",  "marketdata",
+        "eodhd", 8,
+        33,      5,
+        "C",     {"AAPL261218P00175000 bid 2.15 vs 2.6", "underlying price 182.5 vs 181"}};
+    store->add_reconciliation(id, row);
+    store->add_reconciliation(
+        id, {"KO", "marketdata", "eodhd", 0, 1, 0, "F", {"no contract in common"}});
+    row.grade = "D"; // a second measurement of the symbol replaces the first
+    store->add_reconciliation(id, row);
+    const auto rows = store->reconciliations(id);
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0] == row);
+    CHECK(rows[1].symbol == "KO");
+    CHECK(rows[1].details == std::vector<std::string>{"no contract in common"});
+    CHECK(store->reconciliations(id + 1).empty());
 }

@@ -42,6 +42,8 @@ struct ScanReport {
     int interrupted_runs_marked = 0;
     std::string stop_reason;            // why the run stopped fetching early ("" when it did not)
     std::vector<std::string> failovers; // "chains: eodhd -> marketdata: <reason>"
+    // providers.reconcile: symbols whose two vendors disagreed (grade C or worse).
+    std::vector<std::string> vendor_disagreements;
 
     std::vector<SymbolError> errors;
     std::map<std::string, int> rejections; // quote-quality and filter rejections by reason

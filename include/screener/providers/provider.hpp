@@ -33,6 +33,9 @@ struct ChainRequest {
     int dte_max = 60;
     std::optional<OptionType> side; // only calls or only puts; none: both
     bool otm_only = false;          // every enabled strategy trades out-of-the-money legs only
+    // A narrow sample (vendor reconciliation): one expiration and a strike range.
+    std::optional<Date> expiration;
+    std::optional<double> strike_min, strike_max;
 };
 
 // Thrown when the next request would take a vendor past its daily credit budget: the run

@@ -71,6 +71,8 @@ public:
     // StoreError for a before_date that is not YYYY-MM-DD.
     std::vector<double> iv_history(const std::string& symbol, const std::string& before_date,
                                    int limit) override;
+    void add_reconciliation(std::int64_t run_id, const ReconciliationRow& row) override;
+    std::vector<ReconciliationRow> reconciliations(std::int64_t run_id) override;
     std::optional<std::string> cached_response(const std::string& key,
                                                std::chrono::system_clock::time_point now) override;
     void cache_response(const std::string& key, const std::string& body,

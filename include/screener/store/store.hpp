@@ -60,6 +60,16 @@ struct ChainQualityRow {
     bool operator==(const ChainQualityRow&) const = default;
 };
 
+// How far two vendors agreed on one symbol in a run (providers/reconcile.hpp measures it).
+struct ReconciliationRow {
+    std::string symbol;
+    std::string primary_vendor, secondary_vendor;
+    int contracts_compared = 0, values_compared = 0, disagreements = 0;
+    std::string grade; // "A".."F", "?" when the second vendor could not be asked
+    std::vector<std::string> details;
+    bool operator==(const ReconciliationRow&) const = default;
+};
+
 struct RunRow {
     std::int64_t id = 0;
     std::string execution_id, command, profile, as_of, data_source, status;
@@ -103,6 +113,10 @@ public:
     virtual std::vector<double> iv_history(const std::string& symbol,
                                            const std::string& before_date, int limit) = 0;
 
+    // One row per symbol and run; a second call for the same symbol replaces it.
+    virtual void add_reconciliation(std::int64_t run_id, const ReconciliationRow& row) = 0;
+    // Ordered by symbol.
+    virtual std::vector<ReconciliationRow> reconciliations(std::int64_t run_id) = 0;
     // The vendor response cache (http_cache): the body stored under `key` unless it expired at
     // `now`. put replaces any earlier body of the key.
     virtual std::optional<std::string>
