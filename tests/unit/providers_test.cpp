@@ -230,6 +230,74 @@ TEST_CASE("eodhd earnings: wrong shapes", "[eodhd]") {
         Contains("row 0: field 'report_date' is missing"));
 }
 
+TEST_CASE("eodhd options contracts: documented JSON:API page", "[eodhd]") {
+    const auto page =
+        parse_eodhd_options(fixture("eodhd/mp_options_contracts.json"), "eodhd /mp test");
+    CHECK(page.total == 14394);
+    REQUIRE(page.next);
+    CHECK(*page.next == "https://eodhd.com/api/mp/unicornbay/options/contracts?sort=-exp_date&"
+                        "filter[underlying_symbol]=AAPL&page[offset]=5&page[limit]=5");
+    REQUIRE(page.contracts.size() == 1); // the notes trim the example to one row
+    const auto& c = page.contracts[0];
+    CHECK(c.option_symbol == "AAPL271217C00420000");
+    CHECK(c.underlying == "AAPL");
+    CHECK(c.expiration == ymd(2027, 12, 17));
+    CHECK(c.type == OptionType::Call);
+    CHECK(c.strike == 420);
+    CHECK(c.dte == 857);
+    CHECK(*c.bid == 2.85);
+    CHECK(*c.ask == 4.4);
+    CHECK(*c.mid == 3.63);
+    CHECK(*c.open_interest == 299);
+    CHECK(*c.iv == 0.2337);
+    CHECK(*c.delta == 0.097466);
+    CHECK(c.updated == unix_from_date(ymd(2025, 8, 12)) + 20 * 3600);
+    CHECK_FALSE(c.underlying_price); // the marketplace sends none
+    // The eod variant has the same envelope and attributes.
+    const auto eod = parse_eodhd_options(fixture("eodhd/mp_options_eod.json"), "eodhd /mp eod");
+    CHECK_FALSE(eod.contracts.empty());
+}
+
+TEST_CASE("eodhd options contracts: nulls, last page, wrong shapes", "[eodhd]") {
+    const std::string last_page = R"({"meta":{"offset":0,"limit":1000,"total":1},"data":[
+        {"id":"X","type":"options-contracts","attributes":{"contract":"KO261218P00060000",
+         "underlying_symbol":"KO","exp_date":"2026-12-18","type":"put","strike":60,
+         "bid":null,"ask":"NA","volatility":null,"bid_date":null,"dte":null}}],
+        "links":{"next":null}})";
+    const auto page = parse_eodhd_options(last_page, "ctx");
+    CHECK_FALSE(page.next);
+    REQUIRE(page.contracts.size() == 1);
+    CHECK(page.contracts[0].type == OptionType::Put);
+    CHECK_FALSE(page.contracts[0].bid);
+    CHECK_FALSE(page.contracts[0].ask);
+    CHECK(page.contracts[0].updated == 0);
+    CHECK_THAT(data_error([] {
+                   parse_eodhd_options(R"({"data":[{"attributes":{"contract":"X",
+        "underlying_symbol":"KO","exp_date":"2026-12-18","type":"straddle","strike":1}}]})",
+                                       "eodhd /mp KO");
+               }),
+               Contains("eodhd /mp KO") && Contains("straddle"));
+    CHECK_THAT(data_error([] { parse_eodhd_options(R"({"message":"Forbidden"})", "eodhd /mp"); }),
+               Contains("Forbidden"));
+    CHECK_THAT(data_error([] { parse_eodhd_options("[]", "eodhd /mp"); }), Contains("JSON:API"));
+}
+
+TEST_CASE("eodhd real-time: one object, an array, and the all-NA unknown ticker", "[eodhd]") {
+    const auto one = parse_eodhd_real_time(fixture("eodhd/real_time_single.json"), "rt");
+    REQUIRE(one.size() == 1);
+    CHECK(one[0].code == "AAPL.US");
+    CHECK(*one[0].close == 231.41);
+    const auto many = parse_eodhd_real_time(fixture("eodhd/real_time_multiple.json"), "rt");
+    CHECK(many.size() >= 2);
+    const auto unknown = parse_eodhd_real_time(
+        R"({"code":"XXXX.US","timestamp":"NA","gmtoffset":0,"open":"NA","high":"NA",
+            "low":"NA","close":"NA","volume":"NA","previousClose":"NA","change":"NA",
+            "change_p":"NA"})",
+        "rt");
+    REQUIRE(unknown.size() == 1);
+    CHECK_FALSE(unknown[0].close);
+}
+
 TEST_CASE("eodhd: bodies that are not JSON get a clear error", "[eodhd]") {
     SECTION("CSV answer without fmt=json") {
         const auto m = data_error([] {
