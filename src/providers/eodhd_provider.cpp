@@ -34,12 +34,8 @@ std::string ticker(const std::string& symbol, const std::string& exchange) {
 } // namespace
 
 EodhdProvider::EodhdProvider(const config::Config& config, const ProviderServices& services)
-    : m_exchange(config.providers.eodhd_exchange),
-      m_chain_ttl(std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::duration<double, std::ratio<3600>>(config.providers.chain_cache_hours))),
-      m_cache_history(config.providers.cache_history),
-      m_vendor("eodhd", config.providers.eodhd, services, add_token, utc_day_start,
-               [this](const ApiCall& call) { report_call(call); }) {}
+    : LiveProvider("eodhd", config, config.providers.eodhd, services, add_token, utc_day_start),
+      m_exchange(config.providers.eodhd_exchange) {}
 
 std::vector<StockSnapshot> EodhdProvider::exchange_snapshot(Date as_of) {
     VendorRequest request;

@@ -6,7 +6,7 @@
 
 namespace screener::providers {
 
-class EodhdProvider final : public Provider {
+class EodhdProvider final : public LiveProvider {
 public:
     EodhdProvider(const config::Config& config, const ProviderServices& services);
 
@@ -17,10 +17,6 @@ public:
     OptionChain option_chain(const std::string& symbol, const ChainRequest& request) override;
     std::vector<EarningsEvent> earnings_calendar(Date from, Date to) override;
 
-    double credits_spent() const override { return m_vendor.credits_spent(); }
-    std::optional<double> credits_left() const override { return m_vendor.credits_left(); }
-    std::string unavailable_reason() const override { return m_vendor.unavailable_reason(); }
-
 private:
     // Every page of the marketplace contracts of `symbol` expiring in [from, to].
     std::vector<OptionContract> contracts(const std::string& symbol, Date from, Date to,
@@ -28,9 +24,6 @@ private:
     Date new_york_today() const;
 
     std::string m_exchange;
-    std::chrono::system_clock::duration m_chain_ttl;
-    bool m_cache_history;
-    LiveVendor m_vendor;
 };
 
 } // namespace screener::providers

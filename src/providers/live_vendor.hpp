@@ -88,6 +88,30 @@ std::chrono::system_clock::time_point utc_day_start(std::chrono::system_clock::t
 std::chrono::system_clock::time_point
 new_york_0930_start(std::chrono::system_clock::time_point now);
 
+// A Provider backed by one LiveVendor: the accounting every live vendor reports the same way.
+class LiveProvider : public Provider {
+public:
+    double credits_spent() const override { return m_vendor.credits_spent(); }
+    std::optional<double> credits_left() const override { return m_vendor.credits_left(); }
+    std::string unavailable_reason() const override { return m_vendor.unavailable_reason(); }
+
+protected:
+    LiveProvider(
+        std::string vendor, const config::Config& config, const config::VendorConfig& vendor_config,
+        const ProviderServices& services,
+        std::function<void(net::HttpRequest&, const std::string& key)> add_credentials,
+        std::function<LiveVendor::Clock::time_point(LiveVendor::Clock::time_point)> day_start)
+        : m_vendor(std::move(vendor), vendor_config, services, std::move(add_credentials),
+                   std::move(day_start), [this](const ApiCall& call) { report_call(call); }),
+          m_chain_ttl(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+              std::chrono::duration<double, std::ratio<3600>>(config.providers.chain_cache_hours))),
+          m_cache_history(config.providers.cache_history) {}
+
+    LiveVendor m_vendor;
+    std::chrono::system_clock::duration m_chain_ttl; // chains and expirations
+    bool m_cache_history;                            // end-of-day data until the next close
+};
+
 // The vendor limits of a VendorConfig, as the channel takes them.
 net::VendorLimits vendor_limits(const std::string& vendor, const config::VendorConfig& config);
 

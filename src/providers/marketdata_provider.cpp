@@ -30,11 +30,8 @@ double consumed(const net::HttpResponse& response, double fallback) {
 
 MarketDataProvider::MarketDataProvider(const config::Config& config,
                                        const ProviderServices& services)
-    : m_chain_ttl(std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::duration<double, std::ratio<3600>>(config.providers.chain_cache_hours))),
-      m_cache_history(config.providers.cache_history),
-      m_vendor("marketdata", config.providers.marketdata, services, add_bearer, new_york_0930_start,
-               [this](const ApiCall& call) { report_call(call); }) {}
+    : LiveProvider("marketdata", config, config.providers.marketdata, services, add_bearer,
+                   new_york_0930_start) {}
 
 std::vector<StockSnapshot> MarketDataProvider::exchange_snapshot(Date) {
     throw DataError("marketdata: no exchange-wide end-of-day snapshot at this vendor; route "

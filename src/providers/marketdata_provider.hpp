@@ -5,7 +5,7 @@
 
 namespace screener::providers {
 
-class MarketDataProvider final : public Provider {
+class MarketDataProvider final : public LiveProvider {
 public:
     MarketDataProvider(const config::Config& config, const ProviderServices& services);
 
@@ -18,16 +18,9 @@ public:
     // Per-symbol only at this vendor (a premium endpoint): DataError for the whole calendar.
     std::vector<EarningsEvent> earnings_calendar(Date from, Date to) override;
 
-    double credits_spent() const override { return m_vendor.credits_spent(); }
-    std::optional<double> credits_left() const override { return m_vendor.credits_left(); }
-    std::string unavailable_reason() const override { return m_vendor.unavailable_reason(); }
-
 private:
-    std::chrono::system_clock::duration m_chain_ttl;
-    bool m_cache_history;
     double m_chain_credits_seen = 0; // largest chain bill so far: the estimate for the next one
     std::mutex m_mutex;
-    LiveVendor m_vendor;
 };
 
 } // namespace screener::providers
