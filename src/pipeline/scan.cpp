@@ -563,6 +563,7 @@ void screen_symbols(const config::Config& config, const config::ProfileConfig& p
     };
     const int workers = std::clamp<int>(config.providers.workers, 1,
                                         std::max<int>(1, static_cast<int>(symbols.size())));
+    const std::size_t errors_before = report.errors.size();
     std::vector<std::thread> threads;
     for (int w = 1; w < workers; ++w) {
         threads.emplace_back(work);
@@ -574,6 +575,18 @@ void screen_symbols(const config::Config& config, const config::ProfileConfig& p
     if (fatal) {
         std::rethrow_exception(fatal);
     }
+    // Workers finish in any order; the report lists their errors in universe order.
+    std::map<std::string, std::size_t> position;
+    for (std::size_t i = 0; i < symbols.size(); ++i) {
+        position.emplace(symbols[i], i);
+    }
+    std::stable_sort(report.errors.begin() + static_cast<std::ptrdiff_t>(errors_before),
+                     report.errors.end(), [&](const SymbolError& a, const SymbolError& b) {
+                         const auto pa = position.find(a.symbol);
+                         const auto pb = position.find(b.symbol);
+                         return (pa == position.end() ? symbols.size() : pa->second) <
+                                (pb == position.end() ? symbols.size() : pb->second);
+                     });
 
     std::vector<Candidate> candidates;
     for (auto& outcome : outcomes) {
