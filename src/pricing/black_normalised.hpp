@@ -200,8 +200,9 @@ inline constexpr auto k_taylor_inv = [] {
     return table;
 }();
 
-// Requires x <= 0 and s > 0 (finite).
-inline BlackValue normalised_black(double x, double s) {
+// Requires x <= 0 and s > 0 (finite); b_max = e^{x/2} as the caller computed it (the implied
+// vol solver has it already: one exponential less per evaluation in region IV).
+inline BlackValue normalised_black_with(double x, double s, double b_max) {
     const double h = x / s;
     const double t = 0.5 * s;
     const double d1 = h + t;
@@ -290,10 +291,13 @@ inline BlackValue normalised_black(double x, double s) {
         // d1 >= 0: the complement is a sum of two positive terms; b = b_max - complement loses
         // at most a factor 2 (b >= b(x, s_c) >= b_max/2 - ...).
         const double upper = 0.5 * e * (erfcx(d1 * k_inv_sqrt2) + erfcx(-d2 * k_inv_sqrt2));
-        const double b_max = std::exp(0.5 * x);
         const double b = std::max(b_max - upper, 0.0);
         return {b, vega, upper, b / e, exponent};
     }
+}
+// Requires x <= 0 and s > 0 (finite).
+inline BlackValue normalised_black(double x, double s) {
+    return normalised_black_with(x, s, std::exp(0.5 * x));
 }
 
 // scale * b without an intermediate underflow of b: e^{exponent} is split when it would be

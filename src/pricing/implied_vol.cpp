@@ -11,13 +11,15 @@ namespace {
 
 using detail::BlackValue;
 using detail::k_eps;
-using detail::normalised_black;
+using detail::normalised_black_with;
 
 constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
 constexpr double k_inf = std::numeric_limits<double>::infinity();
 constexpr double k_two_pi = 6.28318530717958647693;
 constexpr double k_sqrt3 = 1.73205080756887729353;
 constexpr double k_converged = 1e-5;
+constexpr double k_near = 1e-2; // see normalised_implied's loop
+constexpr double k_plain_min = 1e-280;
 constexpr int k_max_steps = 12; // two or three suffice; the rest is a bisection safety net
 
 enum class Objective { Lower, Middle, Upper };
@@ -119,7 +121,8 @@ double normalised_implied(double beta, double x, double b_max, double price, dou
             hi = s_c;
             // The tangent at s_c meets zero at s_l.
             const double s_l = s_c - c.b / c.vega;
-            const BlackValue l = s_l > 0 ? normalised_black(x, s_l) : BlackValue{0, 0, -1, 0, 0};
+            const BlackValue l =
+                s_l > 0 ? normalised_black_with(x, s_l, b_max) : BlackValue{0, 0, -1, 0, 0};
             if (beta < l.b) {
                 // Lowest branch: f(s) = (2 pi |x| / 3^{3/2}) N(-|x| / (sqrt3 s))^3 has the same
                 // leading asymptotics as b(x, s) for s -> 0 (both ~ phi(x/s) s^3 / x^2), so
@@ -152,7 +155,7 @@ double normalised_implied(double beta, double x, double b_max, double price, dou
             lo = s_c;
             // The tangent at s_c meets b_max at s_u.
             const double s_u = s_c + (b_max - c.b) / c.vega;
-            const BlackValue u = normalised_black(x, s_u);
+            const BlackValue u = normalised_black_with(x, s_u, b_max);
             if (beta <= u.b) {
                 hi = s_u;
                 s = hermite(beta, c.b, s_c, 1.0 / c.vega, u.b, s_u, 1.0 / u.vega);
@@ -170,14 +173,27 @@ double normalised_implied(double beta, double x, double b_max, double price, dou
         }
     }
     const double log_upper_beta = objective == Objective::Upper ? std::log(b_max - beta) : 0.0;
+    const double upper_beta = b_max - beta; // exact where the upper objective is used (Sterbenz)
+    // Once a step was below k_near s, the transformed objectives have done their job (a wide
+    // basin): the remaining error is ~ (k_near)^4, where the plain objective b - beta converges
+    // just as fast and needs no logarithm. It is also the most accurate one: its rounding is
+    // that of b itself. Not where b or b_max - b is (nearly) subnormal.
+    bool near = false;
     for (int step = 0; step < k_max_steps; ++step) {
         if (!(s > lo && s < hi)) {
             s = hi < k_inf ? (lo > 0 ? std::sqrt(lo * hi) : 0.5 * hi) : 2.0 * lo;
+            near = false;
         }
-        const BlackValue v = normalised_black(x, s);
-        const double lb = objective == Objective::Lower ? std::log(v.mantissa) + v.exponent
-                                                        : 0.0; // ln b, no underflow
-        if (objective == Objective::Lower ? lb < log_beta : v.b < beta) {
+        const BlackValue v = normalised_black_with(x, s, b_max);
+        const double upper = v.upper >= 0 ? v.upper : b_max - v.b;
+        Objective current = objective;
+        if (near && (objective == Objective::Lower ? v.b > k_plain_min && beta > k_plain_min
+                                                   : upper > k_plain_min)) {
+            current = Objective::Middle;
+        }
+        const double lb = current == Objective::Lower ? std::log(v.mantissa) + v.exponent
+                                                      : 0.0; // ln b, no underflow
+        if (current == Objective::Lower ? lb < log_beta : v.b < beta) {
             lo = s;
         } else {
             hi = s;
@@ -190,7 +206,7 @@ double normalised_implied(double beta, double x, double b_max, double price, dou
         const double w = x2_s2 * inv_s - 0.25 * s;
         const double dw = -3.0 * x2_s2 * inv_s2 - 0.25;
         double g, g1, h2, h3;
-        if (objective == Objective::Lower) {
+        if (current == Objective::Lower) {
             // g = 1/ln b - 1/ln beta; b'/b = 1/(sqrt(2 pi) mantissa).
             const double qv = detail::k_inv_sqrt_2pi / v.mantissa;
             const double wq = w - qv;
@@ -200,16 +216,16 @@ double normalised_implied(double beta, double x, double b_max, double price, dou
             g1 = -qv_lb * inv_lb;
             h2 = wq - 2.0 * qv_lb;
             h3 = wq * wq + dw - qv * wq - 6.0 * qv_lb * wq + 6.0 * qv_lb * qv_lb;
-        } else if (objective == Objective::Upper) {
+        } else if (current == Objective::Upper) {
             // g = ln(b_max - beta) - ln(b_max - b).
-            const double upper = v.upper >= 0 ? v.upper : b_max - v.b;
             const double p = v.vega / upper;
             g = log_upper_beta - std::log(upper);
             g1 = p;
             h2 = w + p;
             h3 = (w + p) * (w + 2.0 * p) + dw;
         } else {
-            g = v.b - beta;
+            // b - beta; above b_max / 2 from the complements (b_max - b carries more digits).
+            g = objective == Objective::Upper ? upper_beta - upper : v.b - beta;
             g1 = v.vega;
             h2 = w;
             h3 = w * w + dw;
@@ -233,6 +249,7 @@ double normalised_implied(double beta, double x, double b_max, double price, dou
         if (std::fabs(ds) <= k_converged * s) {
             return next > lo && next < hi ? next : s;
         }
+        near = std::fabs(ds) <= k_near * s;
         s = next;
     }
     return s;
