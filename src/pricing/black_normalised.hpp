@@ -202,7 +202,8 @@ inline constexpr auto k_taylor_inv = [] {
 
 // Requires x <= 0 and s > 0 (finite); b_max = e^{x/2} as the caller computed it (the implied
 // vol solver has it already: one exponential less per evaluation in region IV).
-inline BlackValue normalised_black_with(double x, double s, double b_max) {
+inline BlackValue normalised_black_with(double x, double s, double b_max,
+                                        double tolerance = 0.25 * k_eps) {
     const double h = x / s;
     const double t = 0.5 * s;
     const double d1 = h + t;
@@ -239,7 +240,7 @@ inline BlackValue normalised_black_with(double x, double s, double b_max) {
             coef *= -(2.0 * k + 1.0) * inv_p2;
             const double term = coef * geometric;
             sum += term;
-            if (std::fabs(term) <= 0.25 * k_eps * sum) {
+            if (std::fabs(term) <= tolerance * sum) {
                 break;
             }
         }
@@ -274,7 +275,7 @@ inline BlackValue normalised_black_with(double x, double s, double b_max) {
             scale *= t2 * k_taylor_inv[n2 >> 1];
             term = scale * odd2;
             sum += term;
-            if (term <= 0.25 * k_eps * sum) {
+            if (term <= tolerance * sum) {
                 break;
             }
         }

@@ -20,6 +20,11 @@ constexpr double k_sqrt3 = 1.73205080756887729353;
 constexpr double k_converged = 1e-5;
 constexpr double k_near = 1e-2; // see normalised_implied's loop
 constexpr double k_plain_min = 1e-280;
+// The boundary evaluations of the initial guess and the first step's need b to ~1e-9 only (the
+// guess is a few percent off; the last step's evaluation is at full accuracy): the series of
+// regions I and II stop earlier. Brackets from such b's get a relative margin in s.
+constexpr double k_rough = 1e-9;
+constexpr double k_rough_margin = 1e-6;
 constexpr int k_max_steps = 12; // two or three suffice; the rest is a bisection safety net
 
 enum class Objective { Lower, Middle, Upper };
@@ -121,14 +126,14 @@ double normalised_implied(double beta, double x, double b_max, double price, dou
             hi = s_c;
             // The tangent at s_c meets zero at s_l.
             const double s_l = s_c - c.b / c.vega;
-            const BlackValue l =
-                s_l > 0 ? normalised_black_with(x, s_l, b_max) : BlackValue{0, 0, -1, 0, 0};
+            const BlackValue l = s_l > 0 ? normalised_black_with(x, s_l, b_max, k_rough)
+                                         : BlackValue{0, 0, -1, 0, 0};
             if (beta < l.b) {
                 // Lowest branch: f(s) = (2 pi |x| / 3^{3/2}) N(-|x| / (sqrt3 s))^3 has the same
                 // leading asymptotics as b(x, s) for s -> 0 (both ~ phi(x/s) s^3 / x^2), so
                 // f(beta) is close to the identity: interpolate it by a quadratic with f(0) = 0,
                 // f'(0) = 1, f(b_l) = f(s_l), then invert f in closed form.
-                hi = s_l;
+                hi = s_l * (1.0 + k_rough_margin);
                 objective = Objective::Lower;
                 // ln beta from beta itself unless beta is (nearly) subnormal: out of the money
                 // the price still carries it exactly then, as ln price - ln scale.
@@ -147,22 +152,23 @@ double normalised_implied(double beta, double x, double b_max, double price, dou
                                                           : inv_norm_cdf_guess(std::exp(log_u));
                 s = z < 0 ? x / (k_sqrt3 * z) : 0.5 * s_l;
             } else {
-                lo = std::max(s_l, 0.0);
+                const double s_l0 = std::max(s_l, 0.0);
+                lo = s_l0 * (1.0 - k_rough_margin);
                 const double ds_l = l.vega > 0 ? 1.0 / l.vega : 0.0;
-                s = hermite(beta, l.b, lo, ds_l, c.b, s_c, 1.0 / c.vega);
+                s = hermite(beta, l.b, s_l0, ds_l, c.b, s_c, 1.0 / c.vega);
             }
         } else {
             lo = s_c;
             // The tangent at s_c meets b_max at s_u.
             const double s_u = s_c + (b_max - c.b) / c.vega;
-            const BlackValue u = normalised_black_with(x, s_u, b_max);
+            const BlackValue u = normalised_black_with(x, s_u, b_max, k_rough);
             if (beta <= u.b) {
-                hi = s_u;
+                hi = s_u * (1.0 + k_rough_margin);
                 s = hermite(beta, c.b, s_c, 1.0 / c.vega, u.b, s_u, 1.0 / u.vega);
             } else {
                 // Highest branch: b_max - b decays like N(-s/2); interpolate that linearly in
                 // b_max - beta from (b_u, N(-s_u/2)) to (b_max, 0) and invert.
-                lo = s_u;
+                lo = s_u * (1.0 - k_rough_margin);
                 const double f_u = 0.5 * std::erfc(0.5 * s_u * detail::k_inv_sqrt2);
                 const double f = f_u * ((b_max - beta) / (u.upper >= 0 ? u.upper : b_max - u.b));
                 s = -2.0 * inv_norm_cdf_guess(f);
@@ -184,7 +190,7 @@ double normalised_implied(double beta, double x, double b_max, double price, dou
             s = hi < k_inf ? (lo > 0 ? std::sqrt(lo * hi) : 0.5 * hi) : 2.0 * lo;
             near = false;
         }
-        const BlackValue v = normalised_black_with(x, s, b_max);
+        const BlackValue v = normalised_black_with(x, s, b_max, step == 0 ? k_rough : 0.25 * k_eps);
         const double upper = v.upper >= 0 ? v.upper : b_max - v.b;
         Objective current = objective;
         if (near && (objective == Objective::Lower ? v.b > k_plain_min && beta > k_plain_min
@@ -193,7 +199,9 @@ double normalised_implied(double beta, double x, double b_max, double price, dou
         }
         const double lb = current == Objective::Lower ? std::log(v.mantissa) + v.exponent
                                                       : 0.0; // ln b, no underflow
-        if (current == Objective::Lower ? lb < log_beta : v.b < beta) {
+        if (step == 0) {
+            // A rough b brackets nothing (the guess stage's bracket stands).
+        } else if (current == Objective::Lower ? lb < log_beta : v.b < beta) {
             lo = s;
         } else {
             hi = s;
@@ -246,7 +254,7 @@ double normalised_implied(double beta, double x, double b_max, double price, dou
         }
         const double next = s + ds;
         // Fourth order: a step below 1e-5 s leaves an error ~ (1e-5)^4, below rounding.
-        if (std::fabs(ds) <= k_converged * s) {
+        if (std::fabs(ds) <= k_converged * s && step > 0) {
             return next > lo && next < hi ? next : s;
         }
         near = std::fabs(ds) <= k_near * s;
