@@ -201,7 +201,8 @@ inline constexpr auto k_taylor_inv = [] {
 }();
 
 // Requires x <= 0 and s > 0 (finite); b_max = e^{x/2} as the caller computed it (the implied
-// vol solver has it already: one exponential less per evaluation in region IV).
+// vol solver has it already: one exponential less per evaluation in region IV), or negative to
+// have region IV compute it.
 inline BlackValue normalised_black_with(double x, double s, double b_max,
                                         double tolerance = 0.25 * k_eps) {
     const double h = x / s;
@@ -292,13 +293,14 @@ inline BlackValue normalised_black_with(double x, double s, double b_max,
         // d1 >= 0: the complement is a sum of two positive terms; b = b_max - complement loses
         // at most a factor 2 (b >= b(x, s_c) >= b_max/2 - ...).
         const double upper = 0.5 * e * (erfcx(d1 * k_inv_sqrt2) + erfcx(-d2 * k_inv_sqrt2));
-        const double b = std::max(b_max - upper, 0.0);
+        const double bm = b_max >= 0 ? b_max : std::exp(0.5 * x);
+        const double b = std::max(bm - upper, 0.0);
         return {b, vega, upper, b / e, exponent};
     }
 }
 // Requires x <= 0 and s > 0 (finite).
 inline BlackValue normalised_black(double x, double s) {
-    return normalised_black_with(x, s, std::exp(0.5 * x));
+    return normalised_black_with(x, s, -1.0);
 }
 
 // scale * b without an intermediate underflow of b: e^{exponent} is split when it would be
