@@ -91,7 +91,9 @@ BlackValue central_black(double x, double s_c, double b_max) {
             den = (den + detail::k_cody_b[i]) * ysq;
         }
         const double erf = y * (num + detail::k_cody_a[3]) / (den + detail::k_cody_b[3]);
-        one_minus = std::exp(ysq) * erf - std::expm1(ysq);
+        // e^{y^2} = 1 + expm1(y^2) to half an ulp: one libm call instead of two.
+        const double em1 = std::expm1(ysq);
+        one_minus = (1.0 + em1) * erf - em1;
     } else {
         one_minus = 1.0 - detail::erfcx(y);
     }
