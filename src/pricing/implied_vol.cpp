@@ -255,8 +255,12 @@ double normalised_implied(double beta, double x, double b_max, double price, dou
             continue;
         }
         const double next = s + ds;
-        // Fourth order: a step below 1e-5 s leaves an error ~ (1e-5)^4, below rounding.
-        if (std::fabs(ds) <= k_converged * s && step > 0) {
+        // Fourth order: a step below 1e-5 s leaves an error ~ (1e-5)^4, below rounding. For the
+        // plain objective in place of 1/ln b the error constant grows like (x/s)^6 (b''/b' ~
+        // x^2/s^3): the test is tightened by (x/s)^2 there (in practice that step is ~1e-8 s).
+        const double converged =
+            current != objective ? k_converged / std::max(1.0, x2_s2) : k_converged;
+        if (std::fabs(ds) <= converged * s && step > 0) {
             return next > lo && next < hi ? next : s;
         }
         near = std::fabs(ds) <= k_near * s;
