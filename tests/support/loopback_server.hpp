@@ -17,12 +17,17 @@
 
 namespace screener::testing {
 
-// Starts `server` on 127.0.0.1 at a free port; stops and joins on destruction.
+// Starts `server` on 127.0.0.1 at `port` (0 = a free port); stops and joins on destruction.
 class LoopbackServer {
 public:
-    explicit LoopbackServer(httplib::Server& server, int threads = 64) : m_server(server) {
+    explicit LoopbackServer(httplib::Server& server, int threads = 64, int port = 0)
+        : m_server(server) {
         m_server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-        m_port = m_server.bind_to_any_port("127.0.0.1");
+        if (port == 0) {
+            m_port = m_server.bind_to_any_port("127.0.0.1");
+        } else if (m_server.bind_to_port("127.0.0.1", port)) {
+            m_port = port;
+        }
         if (m_port <= 0) {
             throw std::runtime_error("cannot bind a loopback port");
         }
