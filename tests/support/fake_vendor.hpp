@@ -203,9 +203,8 @@ public:
     // Clears the request log, credits, max in flight, rate-limit buckets and the 203 counter.
     void reset_accounting();
 
-    struct Impl;
-
 private:
+    struct Impl;
     std::unique_ptr<Impl> m_impl;
 };
 

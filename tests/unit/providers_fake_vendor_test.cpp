@@ -11,10 +11,13 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <rapidjson/document.h>
 #include <set>
 #include <string>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 using namespace screener;
@@ -388,6 +391,20 @@ TEST_CASE("fake MarketData: auth failures and the 203 toggle", "[fake_vendor]") 
     CHECK(h.fake.credits(Vendor::MarketData) == 2);
 }
 
+TEST_CASE("fake MarketData: the daily credit window can be overdrawn once, then 429",
+          "[fake_vendor]") {
+    auto options = test_options();
+    options.marketdata_daily_credits = 10;
+    Harness h(small_market(), options);
+    const auto first = h.md("/v1/options/chain/SYM0001/"); // more than 10 symbols
+    REQUIRE(first.status == 200);
+    CHECK(std::stoll(first.header("x-api-ratelimit-consumed")) > 10);
+    CHECK(first.header("x-api-ratelimit-remaining") == "0");
+    const auto second = h.md("/v1/options/expirations/SYM0001/");
+    CHECK(second.status == 429);
+    CHECK_THAT(second.body, Contains("API credit limit reached"));
+}
+
 TEST_CASE("fake vendor: status faults", "[fake_vendor]") {
     Harness h;
     Fault fault;
@@ -659,4 +676,50 @@ TEST_CASE("fake vendor: same seed, same bodies", "[fake_vendor]") {
     const auto& big_sym = *big.find("SYM0004");
     CHECK(small_sym.last() == big_sym.last());
     CHECK(a.fake.market().chain(small_sym).size() == big.chain(big_sym).size());
+}
+
+TEST_CASE("fake_vendor_server: prints its port, applies its flags, stops on SIGTERM",
+          "[fake_vendor]") {
+    int out[2];
+    REQUIRE(::pipe(out) == 0);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        ::dup2(out[1], STDOUT_FILENO);
+        ::close(out[0]);
+        ::close(out[1]);
+        ::execl(FAKE_VENDOR_SERVER_BIN, "fake_vendor_server", "--port", "0", "--symbols", "3",
+                "--token-eodhd", "k1", "--token-marketdata", "k2", "--fault",
+                "marketdata:/v1/options/chain/SYM0003/:500:1", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    ::close(out[1]);
+    std::string line;
+    char c = 0;
+    while (::read(out[0], &c, 1) == 1 && c != '\n') {
+        line += c;
+    }
+    ::close(out[0]);
+    const std::string prefix = "listening on 127.0.0.1:";
+    REQUIRE(line.rfind(prefix, 0) == 0);
+    const std::string base = "http://127.0.0.1:" + line.substr(prefix.size());
+
+    auto http = net::make_curl_client();
+    HttpRequest request;
+    request.url = base + "/api/eod-bulk-last-day/US?fmt=json&api_token=k1";
+    auto response = http->send(request);
+    REQUIRE(response.status == 200);
+    CHECK(parse_eodhd_bulk(response.body, k_ctx).size() == 3);
+    request.url = base + "/v1/options/chain/SYM0003/";
+    request.headers = {{"Authorization", "Bearer k2"}};
+    CHECK(http->send(request).status == 500);
+    CHECK(http->send(request).status == 200);
+    request.headers = {{"Authorization", "Bearer k1"}};
+    CHECK(http->send(request).status == 401);
+
+    REQUIRE(::kill(pid, SIGTERM) == 0);
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
 }
