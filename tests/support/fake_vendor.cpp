@@ -297,9 +297,9 @@ struct Bucket {
     Clock::time_point last{};
 
     void configure(double limit, double period_seconds) {
-        capacity = limit;
+        capacity = std::max(1.0, limit); // a fractional limit still allows one request
         per_second = limit / period_seconds;
-        tokens = limit;
+        tokens = capacity;
         last = Clock::now();
     }
     void refill(Clock::time_point now) {
@@ -1577,18 +1577,14 @@ FakeMarket::FakeMarket(const MarketConfig& config) : m_config(config) {
                 s.earnings.push_back(e);
             }
         }
+        m_index.emplace(s.code, m_symbols.size());
         m_symbols.push_back(std::move(s));
     }
 }
 
 const SimSymbol* FakeMarket::find(std::string_view code) const {
-    code = strip_us(code);
-    for (const auto& s : m_symbols) {
-        if (s.code == code) {
-            return &s;
-        }
-    }
-    return nullptr;
+    const auto it = m_index.find(strip_us(code));
+    return it == m_index.end() ? nullptr : &m_symbols[it->second];
 }
 
 Date FakeMarket::last_session() const {

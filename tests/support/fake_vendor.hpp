@@ -14,6 +14,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -95,6 +97,7 @@ public:
 private:
     MarketConfig m_config;
     std::vector<SimSymbol> m_symbols;
+    std::map<std::string, std::size_t, std::less<>> m_index; // code -> position in m_symbols
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -12,8 +12,10 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <fstream>
 #include <rapidjson/document.h>
 #include <set>
+#include <sstream>
 #include <string>
 #include <sys/wait.h>
 #include <thread>
@@ -90,6 +92,24 @@ rapidjson::Document parse(const std::string& body) {
     return doc;
 }
 
+rapidjson::Document fixture(const std::string& name) {
+    std::ifstream in(std::string(SCREENER_FIXTURES_DIR) + "/vendors/" + name);
+    REQUIRE(in);
+    std::stringstream text;
+    text << in.rdbuf();
+    return parse(text.str());
+}
+
+// Member names in order; the first element's for an array.
+std::vector<std::string> keys(const rapidjson::Value& value) {
+    const rapidjson::Value& object = value.IsArray() ? value[0] : value;
+    std::vector<std::string> out;
+    for (const auto& member : object.GetObject()) {
+        out.emplace_back(member.name.GetString());
+    }
+    return out;
+}
+
 } // namespace
 
 TEST_CASE("fake EODHD: bulk, eod and earnings bodies parse", "[fake_vendor]") {
@@ -152,6 +172,53 @@ TEST_CASE("fake EODHD: bulk, eod and earnings bodies parse", "[fake_vendor]") {
         CHECK(e.symbol.rfind("SYM", 0) == 0); // ".US" stripped by the parser
         CHECK((e.timing == "BeforeMarket" || e.timing == "AfterMarket"));
     }
+}
+
+TEST_CASE("fake vendor: bodies have the documented examples' fields, in their order",
+          "[fake_vendor]") {
+    Harness h;
+    const auto same_keys = [&](const std::string& body, const std::string& example) {
+        INFO(example);
+        CHECK(keys(parse(body)) == keys(fixture(example)));
+    };
+    same_keys(h.eodhd("/eod-bulk-last-day/US?fmt=json").body,
+              "eodhd/eod_bulk_last_day_default.json");
+    same_keys(h.eodhd("/eod-bulk-last-day/US?fmt=json&filter=extended").body,
+              "eodhd/eod_bulk_last_day_extended.json");
+    same_keys(h.eodhd("/eod/SYM0001.US?fmt=json").body, "eodhd/eod.json");
+    same_keys(h.eodhd("/real-time/SYM0001.US?fmt=json").body, "eodhd/real_time_single.json");
+    same_keys(h.eodhd("/real-time/SYM0001.US?fmt=json&s=SYM0002.US").body,
+              "eodhd/real_time_multiple.json");
+    same_keys(h.eodhd("/internal-user").body, "eodhd/internal_user__paid_with_marketplace.json");
+    const auto earnings = parse(h.eodhd("/calendar/earnings?fmt=json&to=2027-03-01").body);
+    const auto earnings_example = fixture("eodhd/calendar_earnings.json");
+    CHECK(keys(earnings) == keys(earnings_example));
+    CHECK(keys(earnings["earnings"]) == keys(earnings_example["earnings"]));
+
+    const auto contracts =
+        parse(h.eodhd("/mp/unicornbay/options/contracts?filter[underlying_symbol]=SYM0001"
+                      "&page[limit]=5")
+                  .body);
+    const auto contracts_example = fixture("eodhd/mp_options_contracts.json");
+    CHECK(keys(contracts) == keys(contracts_example));
+    CHECK(keys(contracts["meta"]) == keys(contracts_example["meta"]));
+    CHECK(contracts["meta"]["fields"] == contracts_example["meta"]["fields"]);
+    CHECK(keys(contracts["data"]) == keys(contracts_example["data"]));
+    CHECK(keys(contracts["data"][0]["attributes"]) ==
+          keys(contracts_example["data"][0]["attributes"]));
+    CHECK(keys(contracts["links"]) == keys(contracts_example["links"]));
+
+    same_keys(h.md("/v1/options/chain/SYM0001/").body, "marketdata/options_chain_trimmed.json");
+    same_keys(h.md("/v1/stocks/candles/D/SYM0001/").body, "marketdata/stocks_candles.json");
+    same_keys(h.md("/v1/options/expirations/SYM0001/").body, "marketdata/options_expirations.json");
+    same_keys(h.md("/v1/stocks/quotes/SYM0001/").body, "marketdata/stocks_quotes.json");
+    const SimSymbol* with_earnings = nullptr;
+    for (const auto& s : h.fake.market().symbols()) {
+        with_earnings = s.earnings.empty() ? with_earnings : &s;
+    }
+    REQUIRE(with_earnings != nullptr);
+    same_keys(h.md("/v1/stocks/earnings/" + with_earnings->code + "/").body,
+              "marketdata/stocks_earnings.json");
 }
 
 TEST_CASE("fake EODHD: CSV without fmt=json, real-time shapes, internal-user", "[fake_vendor]") {
@@ -595,7 +662,7 @@ TEST_CASE("fake vendor: concurrency cap and in-flight accounting", "[fake_vendor
             ++ok;
         } else if (r.status == 429) {
             ++refused;
-            CHECK_THAT(r.body, Contains("Too many concurrent requests"));
+            CHECK(parse(r.body) == fixture("marketdata/error_429_concurrency.json"));
         }
     }
     CHECK(ok >= 2);
