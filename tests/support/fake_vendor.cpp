@@ -568,7 +568,7 @@ private:
             std::reverse(bars.begin(), bars.end());
         }
         const std::string filter = c.param("filter");
-        if (filter == "last_close" || filter == "last_volume") {
+        if ((filter == "last_close" || filter == "last_volume") && !bars.empty()) {
             const Bar& last = c.param("order") == "d" ? bars.front() : bars.back();
             Json j;
             j.value(filter == "last_close" ? last.close : last.volume);
@@ -1867,7 +1867,13 @@ struct FakeVendor::Impl {
 
         Fault fault;
         std::optional<FaultKind> kind;
-        Reply reply = decide(vendor, req, how, opts, in_flight, &fault, &kind);
+        Reply reply;
+        try {
+            reply = decide(vendor, req, how, opts, in_flight, &fault, &kind);
+        } catch (const std::exception& error) {
+            // A bug or an absurd parameter must not leak this request's in-flight count.
+            reply = text_reply(500, fmt::format("fake vendor: {}", error.what()), "text/plain");
+        }
         if (how.latency.count() > 0) {
             sleep(how.latency);
         }

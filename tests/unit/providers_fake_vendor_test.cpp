@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <fmt/format.h>
 #include <fstream>
 #include <rapidjson/document.h>
 #include <set>
@@ -153,7 +154,11 @@ TEST_CASE("fake EODHD: bulk, eod and earnings bodies parse", "[fake_vendor]") {
     CHECK(full.size() == 260);
     const auto descending = h.eodhd("/eod/SYM0003.US?fmt=json&order=d&from=2026-11-02");
     CHECK(parse(descending.body)[0]["date"].GetString() == std::string("2026-11-20"));
-    CHECK(h.eodhd("/eod/SYM0003.US?fmt=json&period=w").status == 200);
+    const auto weekly = parse_eodhd_eod(h.eodhd("/eod/SYM0003.US?fmt=json&period=w").body, k_ctx);
+    CHECK(weekly.size() >= 52);
+    CHECK(weekly.size() <= 54);
+    CHECK(h.eodhd("/eod/SYM0003.US?fmt=json&filter=last_close").body ==
+          fmt::format("{}", full.back().close));
     CHECK(h.eodhd("/eod/NOPE.US?fmt=json").status == 404);
 
     response = h.eodhd("/calendar/earnings?fmt=json&from=2026-11-01&to=2027-03-01");
@@ -437,6 +442,10 @@ TEST_CASE("fake MarketData: candles, expirations, quotes and earnings", "[fake_v
     CHECK(doc["reportedEPS"][doc["reportedEPS"].Size() - 1].IsNull()); // the upcoming report
 
     CHECK(h.md("/v1/stocks/candles/D/NOPE/").status == 404);
+    // An absurd parameter is a 500 and does not leak the in-flight count.
+    CHECK(h.md("/v1/stocks/candles/D/SYM0001/?from=99999999999999999999999").status == 500);
+    CHECK(h.md("/v1/stocks/candles/D/SYM0001/").status == 200);
+    CHECK(h.fake.requests().back().in_flight == 1);
     CHECK(h.md("/v1/options/chain/NOPE/").body == R"({"s":"no_data"})");
 }
 
