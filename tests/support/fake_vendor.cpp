@@ -825,7 +825,7 @@ private:
             });
         }
 
-        std::vector<std::string> fields = k_contract_fields;
+        std::vector<std::string> fields = contract_fields();
         if (c.has("fields[options-contracts]")) {
             const auto wanted = split(c.param("fields[options-contracts]"), ',');
             std::erase_if(fields, [&](const std::string& f) {
@@ -1005,49 +1005,18 @@ private:
         return code.find('.') == std::string_view::npos ? m_market.find(code) : nullptr;
     }
 
-    inline static const std::vector<std::string> k_contract_fields = {"contract",
-                                                                      "underlying_symbol",
-                                                                      "exp_date",
-                                                                      "expiration_type",
-                                                                      "type",
-                                                                      "strike",
-                                                                      "exchange",
-                                                                      "currency",
-                                                                      "open",
-                                                                      "high",
-                                                                      "low",
-                                                                      "last",
-                                                                      "last_size",
-                                                                      "change",
-                                                                      "pctchange",
-                                                                      "previous",
-                                                                      "previous_date",
-                                                                      "bid",
-                                                                      "bid_date",
-                                                                      "bid_size",
-                                                                      "ask",
-                                                                      "ask_date",
-                                                                      "ask_size",
-                                                                      "moneyness",
-                                                                      "volume",
-                                                                      "volume_change",
-                                                                      "volume_pctchange",
-                                                                      "open_interest",
-                                                                      "open_interest_change",
-                                                                      "open_interest_pctchange",
-                                                                      "volatility",
-                                                                      "volatility_change",
-                                                                      "volatility_pctchange",
-                                                                      "theoretical",
-                                                                      "delta",
-                                                                      "gamma",
-                                                                      "theta",
-                                                                      "vega",
-                                                                      "rho",
-                                                                      "tradetime",
-                                                                      "vol_oi_ratio",
-                                                                      "dte",
-                                                                      "midpoint"};
+    // The 43 attributes of the documented example, in its order (also meta.fields).
+    static const std::vector<std::string>& contract_fields() {
+        static const std::vector<std::string> fields =
+            split("contract,underlying_symbol,exp_date,expiration_type,type,strike,exchange,"
+                  "currency,open,high,low,last,last_size,change,pctchange,previous,previous_date,"
+                  "bid,bid_date,bid_size,ask,ask_date,ask_size,moneyness,volume,volume_change,"
+                  "volume_pctchange,open_interest,open_interest_change,open_interest_pctchange,"
+                  "volatility,volatility_change,volatility_pctchange,theoretical,delta,gamma,theta,"
+                  "vega,rho,tradetime,vol_oi_ratio,dte,midpoint",
+                  ',');
+        return fields;
+    }
 
     const FakeMarket& m_market;
 };
