@@ -94,14 +94,20 @@ std::chrono::system_clock::time_point LiveVendor::now() const {
     return m_now ? m_now() : std::chrono::system_clock::now();
 }
 
+double LiveVendor::spent_before_run() const {
+    std::call_once(m_spent_once, [&] {
+        m_spent_before = m_spent_since ? m_spent_since(m_vendor, m_day_start(now())) : 0.0;
+    });
+    return m_spent_before;
+}
+
 std::optional<double> LiveVendor::credits_left() const {
     if (m_budget <= 0) {
         return std::nullopt;
     }
-    std::call_once(m_spent_once, [&] {
-        m_spent_before = m_spent_since ? m_spent_since(m_vendor, m_day_start(now())) : 0.0;
-    });
-    return std::max(0.0, m_budget - m_spent_before - m_channel->credits_spent());
+    const double before = spent_before_run();
+    std::lock_guard lock(m_budget_mutex);
+    return std::max(0.0, m_budget - before - m_channel->credits_spent() - m_reserved);
 }
 
 std::chrono::system_clock::time_point utc_day_start(std::chrono::system_clock::time_point now) {
@@ -163,12 +169,30 @@ std::string without_params(const std::string& url, std::initializer_list<std::st
 } // namespace
 
 std::string LiveVendor::get(const VendorRequest& request, double expected_credits) {
-    if (auto left = credits_left(); left && expected_credits > *left) {
-        throw BudgetExhausted(
-            fmt::format("{}: daily credit budget {:.0f} would be exceeded ({:.0f} "
-                        "left, next call needs about {:.0f})",
-                        m_vendor, m_budget, *left, expected_credits));
+    // Check and reserve in one step, so concurrent workers cannot all pass on one remainder;
+    // the reservation is released when the call has been billed.
+    double reserved = 0;
+    if (m_budget > 0) {
+        const double before = spent_before_run();
+        std::lock_guard lock(m_budget_mutex);
+        const double left =
+            std::max(0.0, m_budget - before - m_channel->credits_spent() - m_reserved);
+        if (expected_credits > left) {
+            throw BudgetExhausted(fmt::format("{}: daily credit budget {:.0f} would be exceeded "
+                                              "({:.0f} left, next call needs about {:.0f})",
+                                              m_vendor, m_budget, left, expected_credits));
+        }
+        reserved = expected_credits;
+        m_reserved += reserved;
     }
+    struct Release {
+        const LiveVendor& vendor;
+        double amount;
+        ~Release() {
+            std::lock_guard lock(vendor.m_budget_mutex);
+            vendor.m_reserved -= amount;
+        }
+    } release{*this, reserved};
     const std::string context =
         request.symbol.empty()
             ? fmt::format("{} {}", m_vendor, request.endpoint)

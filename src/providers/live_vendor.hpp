@@ -69,6 +69,10 @@ public:
     std::chrono::system_clock::time_point now() const;
 
 private:
+    // What api_calls recorded for this vendor since the start of its credit day, read once.
+    double spent_before_run() const;
+
+private:
     std::string m_vendor;
     std::string m_base_url;
     std::string m_key;
@@ -78,6 +82,10 @@ private:
     // Read from the store on first use: the store is attached after the providers are built.
     mutable std::once_flag m_spent_once;
     mutable double m_spent_before = 0;
+    // Credits promised to requests in flight, so concurrent workers cannot all pass the budget
+    // check on the same remainder.
+    mutable std::mutex m_budget_mutex;
+    mutable double m_reserved = 0;
     std::function<void(net::HttpRequest&, const std::string&)> m_add_credentials;
     std::function<std::chrono::system_clock::time_point()> m_now;
     std::unique_ptr<net::VendorChannel> m_channel;

@@ -258,13 +258,19 @@ PreparedChain prepare_chain(const SymbolContext& context, const config::ProfileC
         std::sort(e.calls.begin(), e.calls.end(), by_strike);
         out.expiries.push_back(std::move(e));
     }
-    const double usable_share =
-        quality.contracts > 0 ? static_cast<double>(quality.usable) / quality.contracts : 0.0;
+    // A zero bid is a market with no buyer (normal for cheap far out-of-the-money contracts),
+    // not bad vendor data: such contracts are rejected but do not count against the chain's
+    // grade or rankability.
+    const auto zero_bids = quality.rejections.count("zero_bid") ? quality.rejections.at("zero_bid")
+                                                                : 0;
+    const int bad = quality.contracts - quality.usable - zero_bids;
+    const double sound_share =
+        quality.contracts > 0 ? 1.0 - static_cast<double>(bad) / quality.contracts : 0.0;
     // An empty chain (nothing listed in the DTE window) is not a bad one: grade '-'.
-    quality.grade = quality.contracts > 0 ? grade_for(usable_share) : '-';
+    quality.grade = quality.contracts > 0 ? grade_for(sound_share) : '-';
     out.quality_grade = quality.grade;
     quality.rankable =
-        quality.contracts == 0 || 1.0 - usable_share <= profile.max_rejected_fraction;
+        quality.contracts == 0 || 1.0 - sound_share <= profile.max_rejected_fraction;
     return out;
 }
 
