@@ -133,7 +133,7 @@ enum class FaultKind {
     Truncated,       // headers with Content-Length, half the body, connection closed
     MalformedJson,   // 200 with the body cut in half
     NaFields,        // 200 with every JSON number replaced by "NA" (EODHD real-time quirk)
-    RaggedArrays,    // 200 with one columnar array one element longer (MarketData)
+    RaggedArrays,    // 200 with one columnar array one element longer (MarketData; object bodies)
     Unauthorized,    // 401 text/html "Unauthenticated"
     EmptyBody,       // 200 with an empty body
 };
@@ -143,7 +143,7 @@ const char* to_string(FaultKind kind);
 // (ECMAScript, searched in the path) when it starts with '^' — and, when `symbol` is set, whose
 // symbol (path segment without ".US", filter[underlying_symbol], symbols=, s=) is `symbol`.
 // The first `count` matching requests get the fault; count < 0 = every one. Faults are checked
-// after auth, rate limit and concurrency cap, in the order added; one fault per request.
+// after auth, concurrency cap and rate limit, in the order added; one fault per request.
 struct Fault {
     Vendor vendor = Vendor::MarketData;
     std::string path;
@@ -183,7 +183,8 @@ public:
     FakeVendor(const FakeVendor&) = delete;
     FakeVendor& operator=(const FakeVendor&) = delete;
 
-    // Serves on 127.0.0.1:`port` (0 = any free port) with `threads` worker threads.
+    // Serves on 127.0.0.1:`port` (0 = any free port) with `threads` worker threads (a
+    // keep-alive connection holds one). Once per object; throws when the port cannot be bound.
     void start(int port = 0, int threads = 64);
     void stop();
     int port() const;

@@ -752,6 +752,15 @@ TEST_CASE("fake vendor: same seed, same bodies", "[fake_vendor]") {
     const auto& big_sym = *big.find("SYM0004");
     CHECK(small_sym.last() == big_sym.last());
     CHECK(a.fake.market().chain(small_sym).size() == big.chain(big_sym).size());
+
+    // Real-looking extra tickers are simulated and served like the others.
+    MarketConfig with_extra = small_market();
+    with_extra.extra_symbols = {"AAPL"};
+    Harness d(with_extra);
+    const auto chain = parse_marketdata_chain(d.md("/v1/options/chain/AAPL/").body, k_ctx);
+    REQUIRE_FALSE(chain.contracts.empty());
+    CHECK(chain.contracts[0].option_symbol.rfind("AAPL26", 0) == 0);
+    CHECK(parse_eodhd_bulk(d.eodhd("/eod-bulk-last-day/US?fmt=json").body, k_ctx).size() == 7);
 }
 
 TEST_CASE("fake_vendor_server: prints its port, applies its flags, stops on SIGTERM",
