@@ -139,14 +139,15 @@ TEST_CASE("a sentinel vendor IV is solved from the mid, counted and flagged", "[
                     "iv_solved_from_mid") != s.candidates[0].flags.end());
 }
 
-TEST_CASE("quality grades follow the usable share", "[strategy]") {
+TEST_CASE("quality grades follow the share of sound quotes; zero bids are not bad data",
+          "[strategy]") {
     const Date exp = *parse_date("2026-12-18");
     const auto grade_with_bad = [&](int bad) {
         OptionChain chain{"TEST", {}};
         for (int i = 0; i < 20; ++i) {
             auto c = put(exp, 80 + i, 1.0, 1.1, 0.25);
             if (i < bad) {
-                c.bid = 0; // zero bid
+                c.bid = 1.2; // crossed: ask < bid
             }
             chain.contracts.push_back(c);
         }
@@ -161,6 +162,20 @@ TEST_CASE("quality grades follow the usable share", "[strategy]") {
     CHECK(grade_with_bad(10).rankable);
     CHECK(grade_with_bad(11).grade == 'F');
     CHECK_FALSE(grade_with_bad(11).rankable);
+    CHECK(grade_with_bad(11).rejections.at("crossed") == 11);
+
+    // Zero bids are rejected and counted, but a market with no buyer is not bad vendor data:
+    // 15 of 20 far out-of-the-money puts bid at zero leave the chain graded A and rankable.
+    OptionChain cheap{"TEST", {}};
+    for (int i = 0; i < 20; ++i) {
+        auto c = put(exp, 80 + i, i < 15 ? 0.0 : 1.0, 1.1, 0.25);
+        cheap.contracts.push_back(c);
+    }
+    const auto quality = score(csp_profile(), cheap).quality;
+    CHECK(quality.usable == 5);
+    CHECK(quality.rejections.at("zero_bid") == 15);
+    CHECK(quality.grade == 'A');
+    CHECK(quality.rankable);
 }
 
 TEST_CASE("ranking ties break on PoP, then symbol", "[strategy]") {

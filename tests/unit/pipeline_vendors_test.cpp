@@ -1,0 +1,521 @@
+// run_scan against the fake vendor server (tests/support/fake_vendor.hpp) on 127.0.0.1: EODHD
+// serves the universe, history and earnings, MarketData.app the chains, as in
+// config/production.yaml. Faults, rate limits, failover, budgets, the cache and secrets.
+
+#include "screener/core/error.hpp"
+#include "screener/pipeline/scan.hpp"
+#include "screener/store/store.hpp"
+#include "support/fake_vendor.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <algorithm>
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+using namespace screener;
+using namespace screener::testing;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+const Date k_as_of{std::chrono::year{2026}, std::chrono::November, std::chrono::day{20}};
+constexpr const char* k_eodhd_token = "EODHD-SECRET-7f3a9c";
+constexpr const char* k_marketdata_token = "MD-SECRET-b81e55";
+
+class TempDir {
+public:
+    TempDir() {
+        static std::atomic<int> counter{0};
+        m_path = fs::temp_directory_path() / ("screener-vendors-" + std::to_string(::getpid()) +
+                                              "-" + std::to_string(counter++));
+        fs::remove_all(m_path);
+        fs::create_directories(m_path);
+    }
+    ~TempDir() { fs::remove_all(m_path); }
+    const fs::path& path() const { return m_path; }
+
+private:
+    fs::path m_path;
+};
+
+struct Setup {
+    int symbols = 12;
+    std::string chains = "marketdata"; // routing.chains
+    std::string history = "eodhd";     // routing.history
+    std::string marketdata_extra;      // more keys under providers.marketdata
+    std::string eodhd_extra;           // more keys under providers.eodhd
+    std::string providers_extra;       // more keys under providers
+    int workers = 6;
+    int breaker_failures = 50;
+    double eodhd_timeout_s = 2;
+};
+
+FakeVendorOptions fake_options() {
+    FakeVendorOptions options;
+    options.eodhd.token = k_eodhd_token;
+    options.marketdata.token = k_marketdata_token;
+    return options;
+}
+
+MarketConfig market(int symbols) {
+    MarketConfig config;
+    config.symbols = symbols;
+    config.as_of = k_as_of;
+    return config;
+}
+
+config::Config make_config(const fs::path& dir, const FakeVendor& fake, const Setup& setup) {
+    std::ostringstream yaml;
+    yaml << "data_dir: data\n"
+            "providers:\n"
+            "  routing:\n"
+            "    universe: eodhd\n"
+            "    history: "
+         << setup.history
+         << "\n"
+            "    chains: "
+         << setup.chains
+         << "\n"
+            "    earnings: eodhd\n"
+            "  workers: "
+         << setup.workers << "\n"
+         << setup.providers_extra
+         << "  eodhd:\n"
+            "    base_url: "
+         << fake.eodhd_base_url()
+         << "\n"
+            "    api_key: ${EODHD_API_KEY}\n"
+            "    retry_base_ms: 5\n"
+            "    retry_max_ms: 20\n"
+            "    timeout_s: "
+         << setup.eodhd_timeout_s << "\n    breaker_failures: " << setup.breaker_failures << "\n"
+         << setup.eodhd_extra
+         << "  marketdata:\n"
+            "    base_url: "
+         << fake.marketdata_base_url()
+         << "\n"
+            "    api_key: ${MARKETDATA_TOKEN}\n"
+            "    retry_base_ms: 5\n"
+            "    retry_max_ms: 20\n"
+            "    timeout_s: 2\n"
+            "    breaker_failures: "
+         << setup.breaker_failures << "\n"
+         << setup.marketdata_extra
+         << "profiles:\n"
+            "  daily:\n"
+            "    universe:\n"
+            "      source: exchange\n"
+            "    prefilter:\n"
+            "      min_price: 1\n"
+            "      min_avg_volume: 0\n"
+            "      min_market_cap: 0\n"
+            "    top_n: 50\n"
+            "    max_per_symbol: 3\n"
+            "    history_days: 120\n"
+            "    strategies:\n"
+            "      cash_secured_put:\n"
+            "        dte_min: 7\n"
+            "        dte_max: 45\n"
+            "        min_open_interest: 0\n"
+            "        max_spread_pct: 0.5\n"
+            "        min_bid: 0.01\n";
+    auto env = [](const std::string& name) -> std::optional<std::string> {
+        if (name == "EODHD_API_KEY") {
+            return k_eodhd_token;
+        }
+        if (name == "MARKETDATA_TOKEN") {
+            return k_marketdata_token;
+        }
+        return std::nullopt;
+    };
+    return config::parse_config(yaml.str(), "vendors.yaml", dir, env);
+}
+
+pipeline::ScanReport scan(const config::Config& config, const fs::path& log_file = "/dev/null") {
+    ops::Logger logger(ops::LogLevel::Debug, ops::LogFormat::Json, log_file);
+    pipeline::ScanOptions options;
+    options.as_of = k_as_of;
+    auto report = pipeline::run_scan(config, options, logger);
+    // Shown with any failed assertion of the calling test.
+    for (const auto& e : report.errors) {
+        UNSCOPED_INFO("run error: " << e.symbol << " [" << e.stage << "] " << e.message);
+    }
+    return report;
+}
+
+int query_int(const fs::path& db, const std::string& sql) {
+    SQLite::Database conn(db.string(), SQLite::OPEN_READONLY);
+    return conn.execAndGet(sql).getInt();
+}
+
+double query_double(const fs::path& db, const std::string& sql) {
+    SQLite::Database conn(db.string(), SQLite::OPEN_READONLY);
+    return conn.execAndGet(sql).getDouble();
+}
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// Requests the fake saw whose path starts with `prefix`.
+long count_requests(const FakeVendor& fake, Vendor vendor, const std::string& prefix) {
+    const auto log = fake.requests();
+    return std::count_if(log.begin(), log.end(), [&](const RequestRecord& r) {
+        return r.vendor == vendor && r.path.rfind(prefix, 0) == 0;
+    });
+}
+
+bool has_error(const pipeline::ScanReport& report, const std::string& symbol,
+               const std::string& text) {
+    return std::any_of(report.errors.begin(), report.errors.end(), [&](const SymbolError& e) {
+        return e.symbol == symbol && e.message.find(text) != std::string::npos;
+    });
+}
+
+} // namespace
+
+TEST_CASE("a scan against both vendors stores results, every call and the vendors' credits",
+          "[vendors]") {
+    FakeVendor fake(market(12), fake_options());
+    fake.start();
+    TempDir dir;
+    const auto config = make_config(dir.path(), fake, {});
+    const auto report = scan(config);
+
+    CHECK(report.outcome == Outcome::Ok);
+    CHECK(report.errors.empty());
+    CHECK(report.symbols_total == 12);
+    CHECK(report.symbols_screened == 12);
+    CHECK_FALSE(report.results.empty());
+    CHECK(report.data_source == "eodhd, marketdata");
+
+    const fs::path db = config.database;
+    // One bulk call for the universe, one calendar call, then per symbol history and a chain.
+    CHECK(count_requests(fake, Vendor::Eodhd, "/api/eod-bulk-last-day/") == 1);
+    CHECK(count_requests(fake, Vendor::Eodhd, "/api/calendar/earnings") == 1);
+    CHECK(count_requests(fake, Vendor::Eodhd, "/api/eod/") == 12);
+    CHECK(count_requests(fake, Vendor::MarketData, "/v1/options/chain/") == 12);
+    CHECK(query_int(db, "SELECT count(*) FROM api_calls WHERE run_id = " +
+                            std::to_string(report.run_id)) ==
+          static_cast<int>(fake.requests().size()));
+    // Credits as the vendors count them.
+    CHECK(query_double(db, "SELECT sum(credits) FROM api_calls WHERE provider = 'eodhd'") ==
+          Approx(static_cast<double>(fake.credits(Vendor::Eodhd))));
+    CHECK(query_double(db, "SELECT sum(credits) FROM api_calls WHERE provider = 'marketdata'") ==
+          Approx(static_cast<double>(fake.credits(Vendor::MarketData))));
+    CHECK(query_int(db, "SELECT count(*) FROM api_calls WHERE endpoint LIKE '%{symbol}%' "
+                        "AND symbol = ''") == 0);
+}
+
+TEST_CASE("a same-day rerun is served from the cache and spends no credits", "[vendors]") {
+    FakeVendor fake(market(8), fake_options());
+    fake.start();
+    TempDir dir;
+    const auto config = make_config(dir.path(), fake, {});
+    const auto first = scan(config);
+    REQUIRE(first.outcome == Outcome::Ok);
+    const auto requests = fake.requests().size();
+    const auto second = scan(config);
+    CHECK(second.outcome == Outcome::Ok);
+    CHECK(fake.requests().size() == requests); // nothing fetched again
+    const fs::path db = config.database;
+    const std::string run = std::to_string(second.run_id);
+    CHECK(query_double(db, "SELECT coalesce(sum(credits), 0) FROM api_calls WHERE run_id = " +
+                               run) == 0);
+    CHECK(query_int(db, "SELECT count(*) FROM api_calls WHERE run_id = " + run +
+                            " AND cache_hit = 1") == static_cast<int>(requests));
+    REQUIRE(second.results.size() == first.results.size());
+    for (std::size_t i = 0; i < first.results.size(); ++i) {
+        CHECK(second.results[i].legs[0].option_symbol == first.results[i].legs[0].option_symbol);
+        CHECK(second.results[i].score == first.results[i].score);
+    }
+}
+
+TEST_CASE("a transient fault on any endpoint is retried and costs nothing", "[vendors]") {
+    struct Case {
+        Vendor vendor;
+        std::string path;
+    };
+    const std::vector<Case> endpoints = {{Vendor::Eodhd, "/api/eod/SYM0003.US"},
+                                         {Vendor::MarketData, "/v1/options/chain/SYM0003/"},
+                                         {Vendor::Eodhd, "/api/eod-bulk-last-day/US"},
+                                         {Vendor::Eodhd, "/api/calendar/earnings"}};
+    const std::vector<FaultKind> kinds = {FaultKind::TooManyRequests, FaultKind::ServerError,
+                                          FaultKind::BadGatewayHtml,  FaultKind::Unavailable,
+                                          FaultKind::Reset,           FaultKind::Truncated};
+    for (const auto& endpoint : endpoints) {
+        for (const auto kind : kinds) {
+            DYNAMIC_SECTION(to_string(endpoint.vendor)
+                            << " " << endpoint.path << " " << to_string(kind)) {
+                FakeVendor fake(market(6), fake_options());
+                fake.start();
+                Fault fault;
+                fault.vendor = endpoint.vendor;
+                fault.path = endpoint.path;
+                fault.kind = kind;
+                fault.count = 2;
+                fake.add_fault(fault);
+                TempDir dir;
+                const auto report = scan(make_config(dir.path(), fake, {}));
+                CHECK(report.outcome == Outcome::Ok);
+                CHECK(report.errors.empty());
+                CHECK(report.symbols_screened == 6);
+                // Two faulty answers, then the good one.
+                CHECK(count_requests(fake, endpoint.vendor, endpoint.path) == 3);
+            }
+        }
+    }
+}
+
+TEST_CASE("a persistent fault fails one symbol, names it and the endpoint, and keeps the rest",
+          "[vendors]") {
+    struct Case {
+        Vendor vendor;
+        std::string path;
+        FaultKind kind;
+        long attempts; // requests the client should make
+        std::string message;
+    };
+    const std::vector<Case> cases = {
+        {Vendor::MarketData, "/v1/options/chain/SYM0003/", FaultKind::ServerError, 4,
+         "marketdata /v1/options/chain/{symbol}/ SYM0003: HTTP 500 after 4 attempt(s)"},
+        {Vendor::MarketData, "/v1/options/chain/SYM0003/", FaultKind::MalformedJson, 1,
+         "marketdata /v1/options/chain/{symbol}/ SYM0003"},
+        {Vendor::MarketData, "/v1/options/chain/SYM0003/", FaultKind::RaggedArrays, 1,
+         "ragged columns"},
+        {Vendor::MarketData, "/v1/options/chain/SYM0003/", FaultKind::EmptyBody, 1,
+         "marketdata /v1/options/chain/{symbol}/ SYM0003"},
+        {Vendor::Eodhd, "/api/eod/SYM0003.US", FaultKind::BadGatewayHtml, 4,
+         "eodhd /eod/{symbol} SYM0003: HTTP 502 after 4 attempt(s)"},
+        {Vendor::Eodhd, "/api/eod/SYM0003.US", FaultKind::NaFields, 1, "SYM0003"},
+        {Vendor::Eodhd, "/api/eod/SYM0003.US", FaultKind::Truncated, 4,
+         "eodhd /eod/{symbol} SYM0003: connection reset after 4 attempt(s)"},
+        {Vendor::Eodhd, "/api/eod/SYM0003.US", FaultKind::Slow, 4,
+         "eodhd /eod/{symbol} SYM0003: timeout after 4 attempt(s)"},
+    };
+    for (const auto& c : cases) {
+        DYNAMIC_SECTION(c.path << " " << to_string(c.kind)) {
+            FakeVendor fake(market(6), fake_options());
+            fake.start();
+            Fault fault;
+            fault.vendor = c.vendor;
+            fault.path = c.path;
+            fault.kind = c.kind;
+            fault.count = -1;
+            fault.delay = 1500ms;
+            fake.add_fault(fault);
+            TempDir dir;
+            Setup setup;
+            setup.eodhd_timeout_s = 0.5;
+            auto config = make_config(dir.path(), fake, setup);
+            const auto report = scan(config);
+            CHECK(report.outcome == Outcome::Degraded);
+            CHECK(report.symbols_screened == 5);
+            CHECK(report.symbols_failed == 1);
+            CHECK(has_error(report, "SYM0003", c.message));
+            CHECK(count_requests(fake, c.vendor, c.path) == c.attempts);
+            CHECK(query_int(config.database, "SELECT count(*) FROM run_errors WHERE symbol = "
+                                             "'SYM0003'") == 1);
+            CHECK(query_int(
+                      config.database,
+                      "SELECT count(DISTINCT symbol) FROM results WHERE symbol <> 'SYM0003'") >= 1);
+        }
+    }
+}
+
+TEST_CASE("the rate limit and the concurrency cap hold across workers", "[vendors]") {
+    FakeVendorOptions options = fake_options();
+    // Slow enough that chains arriving at EODHD's pace (20/s) would need 4 in flight.
+    options.marketdata.latency = 200ms;
+    FakeVendor fake(market(30), options);
+    fake.start();
+    TempDir dir;
+    Setup setup;
+    setup.marketdata_extra = "    max_in_flight: 3\n";
+    setup.eodhd_extra = "    requests_per_minute: 1200\n    burst: 2\n";
+    setup.workers = 12;
+    const auto report = scan(make_config(dir.path(), fake, setup));
+    CHECK(report.outcome == Outcome::Ok);
+    CHECK(fake.max_in_flight(Vendor::MarketData) == 3);
+
+    // EODHD at 20/s with a burst of 2: any 500 ms window holds at most 2 + 10 arrivals (5 ms
+    // of loopback skew allowed at the window's edge).
+    std::vector<std::chrono::steady_clock::time_point> arrivals;
+    for (const auto& r : fake.requests()) {
+        if (r.vendor == Vendor::Eodhd) {
+            arrivals.push_back(r.arrival);
+        }
+    }
+    std::sort(arrivals.begin(), arrivals.end());
+    REQUIRE(arrivals.size() == 32); // bulk + calendar + 30 histories
+    for (std::size_t i = 0; i < arrivals.size(); ++i) {
+        std::size_t in_window = 0;
+        for (std::size_t j = i; j < arrivals.size() && arrivals[j] < arrivals[i] + 495ms; ++j) {
+            ++in_window;
+        }
+        CHECK(in_window <= 12);
+    }
+    CHECK(arrivals.back() - arrivals.front() >= 1450ms); // 32 requests, 30 intervals of 50 ms
+}
+
+TEST_CASE("a refused key fails the chains over to the backup once, recorded, exit 1", "[vendors]") {
+    FakeVendor fake(market(8), fake_options());
+    fake.start();
+    Fault fault;
+    fault.vendor = Vendor::MarketData;
+    fault.path = "/v1/options/chain/";
+    fault.kind = FaultKind::Unauthorized;
+    fake.add_fault(fault);
+    TempDir dir;
+    Setup setup;
+    setup.chains = "[marketdata, eodhd]";
+    setup.workers = 1;
+    const auto config = make_config(dir.path(), fake, setup);
+    const auto report = scan(config);
+    CHECK(report.outcome == Outcome::Degraded);
+    CHECK(report.symbols_screened == 8);
+    REQUIRE(report.failovers.size() == 1);
+    CHECK(report.failovers[0] == "chains: marketdata -> eodhd: marketdata refused the "
+                                 "credentials (HTTP 401) at /v1/options/chain/{symbol}/");
+    CHECK_THAT(report.message, Catch::Contains("vendor failover"));
+    // MarketData was asked once; every chain then came from EODHD's marketplace.
+    CHECK(count_requests(fake, Vendor::MarketData, "/v1/options/chain/") == 1);
+    CHECK(count_requests(fake, Vendor::Eodhd, "/api/mp/unicornbay/options/contracts") >= 8);
+    CHECK(query_int(config.database, "SELECT count(*) FROM run_errors WHERE stage = 'failover'") ==
+          1);
+    CHECK_FALSE(report.results.empty());
+}
+
+TEST_CASE("the daily credit budget stops new chains; the run keeps what it has, exit 1",
+          "[vendors]") {
+    // What the first chains cost, measured on an identical market without a budget.
+    double budget = 0;
+    {
+        FakeVendor probe(market(20), fake_options());
+        probe.start();
+        TempDir dir;
+        Setup setup;
+        setup.workers = 1;
+        const auto config = make_config(dir.path(), probe, setup);
+        const auto report = scan(config);
+        REQUIRE(report.outcome == Outcome::Ok);
+        budget = query_double(config.database,
+                              "SELECT sum(credits) FROM (SELECT credits FROM api_calls WHERE "
+                              "endpoint = '/v1/options/chain/{symbol}/' ORDER BY id LIMIT 5)");
+        REQUIRE(budget > 0);
+        REQUIRE(probe.credits(Vendor::MarketData) > budget);
+    }
+    FakeVendor fake(market(20), fake_options());
+    fake.start();
+    TempDir dir;
+    Setup setup;
+    setup.workers = 4;
+    setup.marketdata_extra = fmt::format("    daily_credit_budget: {}\n", budget);
+    const auto config = make_config(dir.path(), fake, setup);
+    const auto report = scan(config);
+    CHECK(report.outcome == Outcome::Degraded);
+    CHECK_THAT(report.stop_reason, Catch::Contains("marketdata: daily credit budget"));
+    CHECK_THAT(report.message, Catch::Contains("stopped early"));
+    CHECK(report.symbols_skipped > 0);
+    CHECK(report.symbols_screened > 0);
+    CHECK(report.symbols_screened + report.symbols_skipped + report.symbols_failed == 20);
+    // Never past the budget, with four workers asking at once.
+    CHECK(static_cast<double>(fake.credits(Vendor::MarketData)) <= budget);
+    CHECK(query_double(config.database, "SELECT sum(credits) FROM api_calls WHERE provider = "
+                                        "'marketdata'") <= budget);
+    CHECK_FALSE(report.results.empty());
+    CHECK(query_int(config.database, "SELECT count(*) FROM run_errors WHERE stage = 'stopped'") ==
+          1);
+
+    // The next run of the day starts with the budget spent: no new chain is bought.
+    const auto chains_before = count_requests(fake, Vendor::MarketData, "/v1/options/chain/");
+    const auto second = scan(config);
+    CHECK(count_requests(fake, Vendor::MarketData, "/v1/options/chain/") == chains_before);
+    CHECK(second.outcome != Outcome::Ok);
+}
+
+TEST_CASE("when every vendor is down the pass fails (exit 2) and says why", "[vendors]") {
+    FakeVendor fake(market(6), fake_options());
+    fake.start();
+    for (const auto vendor : {Vendor::Eodhd, Vendor::MarketData}) {
+        Fault fault;
+        fault.vendor = vendor;
+        fault.path = vendor == Vendor::Eodhd ? "/api/eod/" : "/v1/";
+        fault.kind = FaultKind::Unavailable;
+        fake.add_fault(fault);
+    }
+    TempDir dir;
+    Setup setup;
+    setup.history = "[eodhd, marketdata]";
+    setup.breaker_failures = 3;
+    const auto report = scan(make_config(dir.path(), fake, setup));
+    CHECK(report.outcome == Outcome::Failed);
+    CHECK(report.symbols_screened == 0);
+    CHECK_THAT(report.message, Catch::Contains("circuit open"));
+}
+
+TEST_CASE("the tokens never reach logs, api_calls, errors or the database", "[vendors]") {
+    FakeVendor fake(market(6), fake_options());
+    fake.start();
+    Fault unauthorized;
+    unauthorized.vendor = Vendor::MarketData;
+    unauthorized.path = "/v1/options/chain/SYM0002/";
+    unauthorized.kind = FaultKind::ServerError;
+    fake.add_fault(unauthorized);
+    Fault reset;
+    reset.vendor = Vendor::Eodhd;
+    reset.path = "/api/eod/SYM0004.US";
+    reset.kind = FaultKind::Reset;
+    fake.add_fault(reset);
+    TempDir dir;
+    const auto config = make_config(dir.path(), fake, {});
+    const fs::path log = dir.path() / "scan.log";
+    const auto report = scan(config, log);
+    CHECK(report.outcome == Outcome::Degraded);
+    std::string everything = read_file(log);
+    for (const auto& entry : fs::recursive_directory_iterator(config.data_dir)) {
+        if (entry.is_regular_file()) {
+            everything += read_file(entry.path());
+        }
+    }
+    for (const auto& e : report.errors) {
+        everything += e.message;
+    }
+    CHECK(everything.find("api_call") != std::string::npos); // the log has the calls
+    CHECK(everything.find(k_eodhd_token) == std::string::npos);
+    CHECK(everything.find(k_marketdata_token) == std::string::npos);
+}
+
+TEST_CASE("reconciliation grades each symbol by how far the two vendors agree", "[vendors]") {
+    FakeVendor fake(market(5), fake_options());
+    fake.start();
+    TempDir dir;
+    Setup setup;
+    setup.chains = "[marketdata, eodhd]";
+    setup.providers_extra = "  reconcile: true\n";
+    const auto config = make_config(dir.path(), fake, setup);
+    const auto report = scan(config);
+    CHECK(report.outcome == Outcome::Ok);
+    auto db = store::open_sqlite_store(config.database);
+    const auto rows = db->reconciliations(report.run_id);
+    // Every screened symbol with a strike within 5% of spot in its chain.
+    REQUIRE(rows.size() >= 3);
+    REQUIRE(rows.size() <= 5);
+    for (const auto& row : rows) {
+        CHECK(row.primary_vendor == "marketdata");
+        CHECK(row.secondary_vendor == "eodhd");
+        CHECK(row.contracts_compared > 0);
+        // Both formats come from one simulated market: they agree.
+        CHECK(row.grade == "A");
+    }
+    CHECK(report.vendor_disagreements.empty());
+}
