@@ -9,8 +9,10 @@
 
 #include "screener/strategy/strategy.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
@@ -150,6 +152,20 @@ public:
     // After precheck, pop and finish_trade: the probability filter, then keeps the trade if it
     // is among the best. Returns true when the trade passed every filter.
     bool offer(const Trade& trade, const config::StrategyConfig& filters);
+    // Bookkeeping for a kernel that measures trades without forming them (the iron condor's):
+    // `measured` trades reached the trade-level filters, `rejected` of them failed one (by
+    // reason), the rest passed. Equivalent to precheck + offer on each, less the keeping.
+    void
+    count_measured(std::string_view strategy,
+                   const std::array<std::int64_t, static_cast<int>(TradeReason::Count)>& rejected,
+                   std::int64_t measured, std::int64_t passed);
+    // Whether a passed trade with this score would be kept by offer(): only those are formed.
+    bool would_keep(double score) const {
+        const auto keep = static_cast<std::size_t>(std::max(options_.keep_per_symbol, 0));
+        return kept_.size() < keep || (keep > 0 && score > kept_.front().score);
+    }
+    // Keeps a trade already counted as passed (count_measured) for which would_keep holds.
+    void keep(const Trade& trade);
     // In explain mode: records a verdict on a leg or expiry no trade was formed from.
     void explain(std::string_view strategy, std::string trade, std::string verdict);
     bool explaining() const { return options_.explain; }

@@ -13,9 +13,12 @@
 //     least K_sp - c_p - C_max); the same for call verticals with P_max;
 //   - call verticals are visited by descending credit, so the pairs of p stop at the first
 //     call vertical with c_p + c_c < min_credit.
+#include "condor_kernel.hpp"
 #include "verticals.hpp"
 
 #include <algorithm>
+#include <array>
+#include <limits>
 
 namespace screener::strategy {
 namespace {
@@ -54,16 +57,21 @@ public:
             if (out.pruning()) {
                 prune_sides(chain, e, f, out, puts, calls);
             }
-            for (const Vertical& p : puts) {
-                for (const Vertical& c : calls) {
-                    if (out.pruning() && p.credit + c.credit < f.min_credit) {
-                        // Descending call credits: every later pair fails too.
-                        const auto rest = &calls.back() - &c + 1;
-                        out.reject(name(), "min_credit", static_cast<int>(rest));
-                        break;
+            if (out.explaining()) {
+                // Every verdict is recorded: the pair by pair path, the reference of the kernel.
+                for (const Vertical& p : puts) {
+                    for (const Vertical& c : calls) {
+                        if (out.pruning() && p.credit + c.credit < f.min_credit) {
+                            // Descending call credits: every later pair fails too.
+                            const auto rest = &calls.back() - &c + 1;
+                            out.reject(name(), "min_credit", static_cast<int>(rest));
+                            break;
+                        }
+                        measure(chain, e, f, p, c, out);
                     }
-                    measure(chain, e, f, p, c, out);
                 }
+            } else {
+                measure_batched(chain, e, f, puts, calls, out);
             }
         }
     }
@@ -101,9 +109,9 @@ private:
                   [](const Vertical& a, const Vertical& b) { return a.credit > b.credit; });
     }
 
-    void measure(const PreparedChain& chain, const Expiry& e, const config::StrategyConfig& f,
-                 const Vertical& p, const Vertical& c, Collector& out) const {
-        Trade trade;
+    // The trade of the pair (p, c) up to the probability: legs, fill, max loss, returns,
+    // breakevens. Returns the verdict decided before the trade-level filters, or nullptr.
+    const char* form(const Expiry& e, const Vertical& p, const Vertical& c, Trade& trade) const {
         trade.strategy = name();
         trade.expiry = &e;
         trade.legs[0] = {p.long_leg, OptionType::Put, Side::Buy};
@@ -112,8 +120,7 @@ private:
         trade.legs[3] = {c.long_leg, OptionType::Call, Side::Buy};
         trade.leg_count = 4;
         if (!(p.short_leg->strike < c.short_leg->strike)) {
-            out.reject(name(), "strikes_overlap");
-            return;
+            return "strikes_overlap";
         }
         const double credit = p.credit + c.credit;
         trade.is_credit = true;
@@ -122,25 +129,116 @@ private:
         trade.max_profit = credit;
         trade.max_loss = std::max(p.width, c.width) - credit;
         if (!(trade.max_loss > 0)) {
-            out.reject(name(), "credit_exceeds_width");
-            return;
+            return "credit_exceeds_width";
         }
         trade.collateral = trade.max_loss;
         trade.collateral_basis = "max loss (wider wing - credit: the margin net of the credit)";
         trade.roc = credit / trade.max_loss;
         trade.ror = trade.roc;
         set_annualised_return(trade);
+        trade.breakevens = {p.short_leg->strike - credit, c.short_leg->strike + credit};
+        trade.breakeven_count = 2;
+        return nullptr;
+    }
+
+    void measure(const PreparedChain& chain, const Expiry& e, const config::StrategyConfig& f,
+                 const Vertical& p, const Vertical& c, Collector& out) const {
+        Trade trade;
+        if (const char* reason = form(e, p, c, trade)) {
+            out.reject(name(), reason);
+            return;
+        }
         if (!out.precheck(trade, f)) {
             return;
         }
-        const double low = p.short_leg->strike - credit;
-        const double high = c.short_leg->strike + credit;
-        trade.breakevens = {low, high};
-        trade.breakeven_count = 2;
-        trade.pop = std::max(0.0, prob_above(chain, low, p.short_leg->iv, e.t) -
-                                      prob_above(chain, high, c.short_leg->iv, e.t));
+        trade.pop = std::max(0.0, prob_above(chain, trade.breakevens[0], p.short_leg->iv, e.t) -
+                                      prob_above(chain, trade.breakevens[1], c.short_leg->iv, e.t));
         finish_trade(chain, trade);
         out.offer(trade, f);
+    }
+
+    // The pairs of one expiry through the kernel (condor_kernel.hpp): per put vertical, the
+    // call verticals as arrays; a Trade is formed only for a pair the collector would keep.
+    // Counts and kept trades are those of measure() on every pair in the same order.
+    void measure_batched(const PreparedChain& chain, const Expiry& e,
+                         const config::StrategyConfig& f, const std::vector<Vertical>& puts,
+                         const std::vector<Vertical>& calls, Collector& out) const {
+        const config::ScoreWeights& w = chain.profile->weights;
+        const auto& ctx = *chain.context;
+        CondorParams k;
+        k.spot = chain.spot;
+        k.pop_drift = chain.pop_drift;
+        k.t = e.t;
+        k.sqrt_t = e.sqrt_t;
+        k.annualise = e.annualise;
+        k.rf_growth = e.rf_growth;
+        k.w_excess = w.excess_return;
+        k.w_pop = w.pop;
+        k.iv_rank_term = w.iv_rank * (ctx.iv_rank ? *ctx.iv_rank / 100.0 : 0.0);
+        k.w_return = w.annualized_return;
+        k.min_credit = f.min_credit;
+        k.max_loss_cap = f.max_loss ? *f.max_loss : std::numeric_limits<double>::infinity();
+        k.min_annualized_return = f.min_annualized_return;
+        k.min_pop = f.min_pop;
+        // Scratch reused across expiries and symbols (per thread: the strategy is a singleton).
+        thread_local CondorCalls soa;
+        thread_local CondorOut res;
+        soa.clear();
+        for (const Vertical& c : calls) {
+            soa.push_back(c.credit, c.width, c.short_leg->strike, c.short_leg->iv,
+                          c.short_leg->ev_payoff_rw, c.long_leg->ev_payoff_rw);
+        }
+        std::array<std::int64_t, static_cast<int>(TradeReason::Count)> rejected{};
+        std::int64_t overlap = 0, exceeds = 0, measured = 0, passed = 0;
+        for (const Vertical& p : puts) {
+            std::size_t n = calls.size();
+            if (out.pruning()) {
+                // Descending call credits: from the first pair short of min_credit on, every
+                // pair fails too.
+                n = 0;
+                while (n < calls.size() && !(p.credit + calls[n].credit < f.min_credit)) {
+                    ++n;
+                }
+            }
+            const CondorPut cp{p.credit,
+                               p.width,
+                               p.short_leg->strike,
+                               p.short_leg->iv,
+                               p.long_leg->ev_payoff_rw,
+                               p.short_leg->ev_payoff_rw};
+            condor_pairs(k, cp, soa, n, res);
+            for (std::size_t j = 0; j < n; ++j) {
+                const std::int64_t status = res.status[j];
+                if (status == k_condor_pass) {
+                    ++measured;
+                    ++passed;
+                    if (out.would_keep(res.score[j])) {
+                        Trade trade;
+                        form(e, p, calls[j], trade);
+                        trade.pop = res.pop[j];
+                        finish_trade(chain, trade);
+                        out.keep(trade);
+                    }
+                } else if (status == k_condor_strikes_overlap) {
+                    ++overlap;
+                } else if (status == k_condor_credit_exceeds_width) {
+                    ++exceeds;
+                } else {
+                    ++measured;
+                    ++rejected[static_cast<std::size_t>(status - k_condor_min_credit)];
+                }
+            }
+            if (n < calls.size()) {
+                out.reject(name(), "min_credit", static_cast<int>(calls.size() - n));
+            }
+        }
+        if (overlap > 0) {
+            out.reject(name(), "strikes_overlap", static_cast<int>(overlap));
+        }
+        if (exceeds > 0) {
+            out.reject(name(), "credit_exceeds_width", static_cast<int>(exceeds));
+        }
+        out.count_measured(name(), rejected, measured, passed);
     }
 };
 

@@ -2,6 +2,7 @@
 // one gets its fills, delta, probabilities and expected payoffs computed once per symbol, so the
 // strategies' enumeration is plain arithmetic.
 #include "engine.hpp"
+#include "pop_math.hpp"
 #include "screener/core/calendar.hpp"
 #include "screener/pricing/black_scholes.hpp"
 #include "screener/pricing/implied_vol.hpp"
@@ -150,10 +151,8 @@ double prob_above(const PreparedChain& chain, double level, double sigma, double
     if (!(level > 0)) {
         return 1.0;
     }
-    const double sd = sigma * std::sqrt(t);
-    const double d2 =
-        (std::log(chain.spot / level) + (chain.pop_drift - 0.5 * sigma * sigma) * t) / sd;
-    return pricing::norm_cdf(d2);
+    // The inline N(d2) of pop_math.hpp, as the iron condor's kernel computes it.
+    return pm::pm_prob_above(chain.spot, level, chain.pop_drift, sigma, t, sigma * std::sqrt(t));
 }
 
 // Builds the prepared chain and the quality verdict; IVs the vendor left unusable are solved

@@ -241,17 +241,40 @@ bool Collector::offer(const Trade& trade, const config::StrategyConfig& filters)
         explain(trade.strategy, describe_trade(trade),
                 fmt::format("passed: score {:.4f}, pop {:.1f}%", trade.score, trade.pop * 100));
     }
+    if (would_keep(trade.score)) {
+        keep(trade);
+    }
+    return true;
+}
+
+void Collector::keep(const Trade& trade) {
     const auto worse = [](const Trade& a, const Trade& b) { return a.score > b.score; };
     const auto keep = static_cast<std::size_t>(std::max(options_.keep_per_symbol, 0));
     if (kept_.size() < keep) {
         kept_.push_back(trade);
         std::push_heap(kept_.begin(), kept_.end(), worse);
-    } else if (keep > 0 && trade.score > kept_.front().score) {
+    } else {
         std::pop_heap(kept_.begin(), kept_.end(), worse);
         kept_.back() = trade;
         std::push_heap(kept_.begin(), kept_.end(), worse);
     }
-    return true;
+}
+
+void Collector::count_measured(
+    std::string_view strategy,
+    const std::array<std::int64_t, static_cast<int>(TradeReason::Count)>& rejected,
+    std::int64_t measured, std::int64_t passed) {
+    enumerated_ += measured;
+    passed_ += passed;
+    auto it = std::find_if(counts_.begin(), counts_.end(),
+                           [&](const auto& entry) { return entry.first == strategy; });
+    if (it == counts_.end()) {
+        counts_.push_back({strategy, {}});
+        it = counts_.end() - 1;
+    }
+    for (std::size_t i = 0; i < rejected.size(); ++i) {
+        it->second[i] += rejected[i];
+    }
 }
 
 void Collector::finish() {
