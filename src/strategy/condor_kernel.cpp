@@ -87,6 +87,24 @@ condor_avx512(const CondorParams& k, const CondorPut& p, const CondorCalls& c, s
                 out.score.data());
 }
 
+[[gnu::always_inline]] inline void prob_body(double spot, double drift, double t, double sqrt_t,
+                                             const double* __restrict level,
+                                             const double* __restrict sigma, double* __restrict out,
+                                             std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        out[i] = pm::pm_prob_above(spot, level[i], drift, sigma[i], t, sigma[i] * sqrt_t);
+    }
+}
+void prob_default(double spot, double drift, double t, double sqrt_t, const double* level,
+                  const double* sigma, double* out, std::size_t n) {
+    prob_body(spot, drift, t, sqrt_t, level, sigma, out, n);
+}
+[[gnu::target("avx512f,avx512dq,prefer-vector-width=512")]] void
+prob_avx512(double spot, double drift, double t, double sqrt_t, const double* level,
+            const double* sigma, double* out, std::size_t n) {
+    prob_body(spot, drift, t, sqrt_t, level, sigma, out, n);
+}
+
 bool have_avx512() {
     static const bool available = [] {
         __builtin_cpu_init();
@@ -106,6 +124,15 @@ void condor_pairs(const CondorParams& k, const CondorPut& p, const CondorCalls& 
         condor_avx512(k, p, calls, n, out);
     } else {
         condor_default(k, p, calls, n, out);
+    }
+}
+
+void prob_above_batch(double spot, double drift, double t, double sqrt_t, const double* level,
+                      const double* sigma, double* out, std::size_t n) {
+    if (have_avx512()) {
+        prob_avx512(spot, drift, t, sqrt_t, level, sigma, out, n);
+    } else {
+        prob_default(spot, drift, t, sqrt_t, level, sigma, out, n);
     }
 }
 

@@ -6,6 +6,7 @@
 // operations in the same order (the file is built with -ffp-contract=off), so a pair it passes
 // has the score finish_trade gives the materialised trade.
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -53,6 +54,11 @@ struct CondorOut {
     std::vector<double> pop, score;
     void resize(std::size_t n);
 };
+
+// out[i] = P(S_T > level[i]) with volatility sigma[i] over one expiry (t, sqrt_t), exactly as
+// prob_above (prepare.cpp) computes it, for the plain verticals and the condor's pruning bound.
+void prob_above_batch(double spot, double drift, double t, double sqrt_t, const double* level,
+                      const double* sigma, double* out, std::size_t n);
 
 // Measures the pairs (p, calls[j]) for j in [0, n).
 void condor_pairs(const CondorParams& k, const CondorPut& p, const CondorCalls& calls,

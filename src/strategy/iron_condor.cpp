@@ -82,8 +82,22 @@ private:
                      std::vector<Vertical>& calls) const {
         const double put_max = best_credit(puts);
         const double call_max = best_credit(calls);
+        std::vector<double> levels, sigmas, above;
         const auto drop = [&](std::vector<Vertical>& side, double other_max, bool put_side) {
+            // The PoP bounds of the side in one vectorised pass (prob_above's values).
+            levels.clear();
+            sigmas.clear();
+            for (const Vertical& v : side) {
+                const double c = v.credit + other_max;
+                levels.push_back(put_side ? v.short_leg->strike - c : v.short_leg->strike + c);
+                sigmas.push_back(v.short_leg->iv);
+            }
+            above.resize(side.size());
+            prob_above_batch(chain.spot, chain.pop_drift, e.t, e.sqrt_t, levels.data(),
+                             sigmas.data(), above.data(), side.size());
             std::erase_if(side, [&](const Vertical& v) {
+                // remove_if tests each element at its original place before moving any.
+                const double p_above = above[static_cast<std::size_t>(&v - side.data())];
                 const double c = v.credit + other_max; // the most this side's condors can take
                 const char* reason = nullptr;
                 if (c < f.min_credit) {
@@ -91,10 +105,7 @@ private:
                 } else if (f.max_loss && v.width - c > *f.max_loss) {
                     reason = "max_loss";
                 } else if (f.min_pop > 0) {
-                    const double k = v.short_leg->strike;
-                    const double bound = put_side
-                                             ? prob_above(chain, k - c, v.short_leg->iv, e.t)
-                                             : 1.0 - prob_above(chain, k + c, v.short_leg->iv, e.t);
+                    const double bound = put_side ? p_above : 1.0 - p_above;
                     reason = bound < f.min_pop ? "min_pop" : nullptr;
                 }
                 if (reason) {

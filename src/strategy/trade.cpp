@@ -194,6 +194,15 @@ Collector::Collector(const PreparedChain& chain, const ScoreOptions& options, Sy
     : chain_(chain), options_(options), out_(out) {}
 
 void Collector::reject(std::string_view strategy, std::string_view reason, int count) {
+    // Callers pass the same literals and names over and over: compare addresses first (this is
+    // called once per rejected leg pair), contents only when that finds nothing.
+    for (auto& entry : leg_counts_) {
+        if (entry.reason.data() == reason.data() && entry.strategy.data() == strategy.data() &&
+            entry.reason.size() == reason.size() && entry.strategy.size() == strategy.size()) {
+            entry.count += count;
+            return;
+        }
+    }
     for (auto& entry : leg_counts_) {
         if (entry.reason == reason && entry.strategy == strategy) {
             entry.count += count;

@@ -1,5 +1,7 @@
 #include "verticals.hpp"
 
+#include "condor_kernel.hpp"
+
 #include <algorithm>
 #include <fmt/format.h>
 
@@ -104,6 +106,7 @@ void credit_verticals(const PreparedChain& chain, const Expiry& e, OptionType ty
 void enumerate_verticals(const PreparedChain& chain, const config::StrategyConfig& f,
                          Collector& out, std::string_view name, OptionType type) {
     std::vector<Vertical> verticals;
+    std::vector<double> levels, sigmas, above;
     for (const Expiry& e : chain.expiries) {
         if (const char* reason = expiry_rejection(chain, e, f)) {
             out.reject(name, reason);
@@ -114,7 +117,20 @@ void enumerate_verticals(const PreparedChain& chain, const config::StrategyConfi
         }
         verticals.clear();
         credit_verticals(chain, e, type, f, 0.0, name, out, verticals);
+        // P(S_T > breakeven) of every vertical in one vectorised pass (prob_above's values);
+        // those failing a precheck are not used.
+        levels.clear();
+        sigmas.clear();
         for (const Vertical& v : verticals) {
+            levels.push_back(type == OptionType::Put ? v.short_leg->strike - v.credit
+                                                     : v.short_leg->strike + v.credit);
+            sigmas.push_back(v.short_leg->iv);
+        }
+        above.resize(verticals.size());
+        prob_above_batch(chain.spot, chain.pop_drift, e.t, e.sqrt_t, levels.data(), sigmas.data(),
+                         above.data(), verticals.size());
+        for (std::size_t i = 0; i < verticals.size(); ++i) {
+            const Vertical& v = verticals[i];
             Trade trade;
             trade.strategy = name;
             trade.expiry = &e;
@@ -134,12 +150,9 @@ void enumerate_verticals(const PreparedChain& chain, const config::StrategyConfi
             if (!out.precheck(trade, f)) {
                 continue;
             }
-            const double breakeven = type == OptionType::Put ? v.short_leg->strike - v.credit
-                                                             : v.short_leg->strike + v.credit;
-            trade.breakevens[0] = breakeven;
+            trade.breakevens[0] = levels[i];
             trade.breakeven_count = 1;
-            const double above = prob_above(chain, breakeven, v.short_leg->iv, e.t);
-            trade.pop = type == OptionType::Put ? above : 1.0 - above;
+            trade.pop = type == OptionType::Put ? above[i] : 1.0 - above[i];
             finish_trade(chain, trade);
             out.offer(trade, f);
         }
