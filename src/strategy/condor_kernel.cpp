@@ -5,6 +5,8 @@
 
 #include "pop_math.hpp"
 
+#include <algorithm>
+
 namespace screener::strategy {
 
 void CondorCalls::clear() {
@@ -70,21 +72,23 @@ condor_body(const CondorParams& k, const CondorPut& p, const double* __restrict 
     }
 }
 
-void condor_default(const CondorParams& k, const CondorPut& p, const CondorCalls& c, std::size_t n,
-                    CondorOut& out) {
-    condor_body(k, p, c.credit.data(), c.width.data(), c.short_strike.data(), c.short_iv.data(),
-                c.short_ev_rw.data(), c.long_ev_rw.data(), n, out.status.data(), out.pop.data(),
-                out.score.data());
+using CondorRun = void (*)(const CondorParams&, const CondorPut&, const double*, const double*,
+                           const double*, const double*, const double*, const double*, std::size_t,
+                           std::int64_t*, double*, double*);
+
+void condor_default(const CondorParams& k, const CondorPut& p, const double* cc, const double* cw,
+                    const double* ck, const double* civ, const double* cs_ev, const double* cl_ev,
+                    std::size_t n, std::int64_t* status, double* pop, double* score) {
+    condor_body(k, p, cc, cw, ck, civ, cs_ev, cl_ev, n, status, pop, score);
 }
 
 // 8 lanes with masks for the selects; no fma in the target (and -ffp-contract=off) so that it
 // rounds like the default build.
 [[gnu::target("avx512f,avx512dq,prefer-vector-width=512")]] void
-condor_avx512(const CondorParams& k, const CondorPut& p, const CondorCalls& c, std::size_t n,
-              CondorOut& out) {
-    condor_body(k, p, c.credit.data(), c.width.data(), c.short_strike.data(), c.short_iv.data(),
-                c.short_ev_rw.data(), c.long_ev_rw.data(), n, out.status.data(), out.pop.data(),
-                out.score.data());
+condor_avx512(const CondorParams& k, const CondorPut& p, const double* cc, const double* cw,
+              const double* ck, const double* civ, const double* cs_ev, const double* cl_ev,
+              std::size_t n, std::int64_t* status, double* pop, double* score) {
+    condor_body(k, p, cc, cw, ck, civ, cs_ev, cl_ev, n, status, pop, score);
 }
 
 [[gnu::always_inline]] inline void prob_body(double spot, double drift, double t, double sqrt_t,
@@ -115,24 +119,60 @@ bool have_avx512() {
 
 } // namespace
 
+// Both entry points run the kernels on whole blocks of k_lanes (the vector width of the AVX-512
+// build) and the last partial block through a padded copy: a compiled remainder loop would
+// measure up to 7 pairs per call one at a time, which cost as much as the vector part.
+constexpr std::size_t k_lanes = 8;
+
 void condor_pairs(const CondorParams& k, const CondorPut& p, const CondorCalls& calls,
                   std::size_t n, CondorOut& out) {
     if (out.status.size() < n) {
         out.resize(calls.size() > n ? calls.size() : n);
     }
-    if (have_avx512()) {
-        condor_avx512(k, p, calls, n, out);
-    } else {
-        condor_default(k, p, calls, n, out);
+    const CondorRun run = have_avx512() ? condor_avx512 : condor_default;
+    const std::size_t full = n - n % k_lanes;
+    run(k, p, calls.credit.data(), calls.width.data(), calls.short_strike.data(),
+        calls.short_iv.data(), calls.short_ev_rw.data(), calls.long_ev_rw.data(), full,
+        out.status.data(), out.pop.data(), out.score.data());
+    if (full == n) {
+        return;
+    }
+    // The remainder, padded with copies of the last pair.
+    double in[6][k_lanes];
+    const std::vector<double>* columns[6] = {&calls.credit,       &calls.width,
+                                             &calls.short_strike, &calls.short_iv,
+                                             &calls.short_ev_rw,  &calls.long_ev_rw};
+    for (std::size_t c = 0; c < 6; ++c) {
+        for (std::size_t l = 0; l < k_lanes; ++l) {
+            in[c][l] = (*columns[c])[std::min(full + l, n - 1)];
+        }
+    }
+    std::int64_t status[k_lanes];
+    double pop[k_lanes], score[k_lanes];
+    run(k, p, in[0], in[1], in[2], in[3], in[4], in[5], k_lanes, status, pop, score);
+    for (std::size_t l = 0; full + l < n; ++l) {
+        out.status[full + l] = status[l];
+        out.pop[full + l] = pop[l];
+        out.score[full + l] = score[l];
     }
 }
 
 void prob_above_batch(double spot, double drift, double t, double sqrt_t, const double* level,
                       const double* sigma, double* out, std::size_t n) {
-    if (have_avx512()) {
-        prob_avx512(spot, drift, t, sqrt_t, level, sigma, out, n);
-    } else {
-        prob_default(spot, drift, t, sqrt_t, level, sigma, out, n);
+    const auto run = have_avx512() ? prob_avx512 : prob_default;
+    const std::size_t full = n - n % k_lanes;
+    run(spot, drift, t, sqrt_t, level, sigma, out, full);
+    if (full == n) {
+        return;
+    }
+    double lv[k_lanes], sg[k_lanes], res[k_lanes];
+    for (std::size_t l = 0; l < k_lanes; ++l) {
+        lv[l] = level[std::min(full + l, n - 1)];
+        sg[l] = sigma[std::min(full + l, n - 1)];
+    }
+    run(spot, drift, t, sqrt_t, lv, sg, res, k_lanes);
+    for (std::size_t l = 0; full + l < n; ++l) {
+        out[full + l] = res[l];
     }
 }
 
