@@ -109,6 +109,33 @@ prob_avx512(double spot, double drift, double t, double sqrt_t, const double* le
     prob_body(spot, drift, t, sqrt_t, level, sigma, out, n);
 }
 
+[[gnu::always_inline]] inline void payoff_body(bool call, double forward, double sqrt_t,
+                                               const double* __restrict strike,
+                                               const double* __restrict sigma,
+                                               double* __restrict out, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const double k = strike[i];
+        const double sd = sigma[i] * sqrt_t;
+        const double d1 = (pm::pm_log(forward / k) + 0.5 * sd * sd) / sd;
+        const double d2 = d1 - sd;
+        const double value = call ? forward * pm::pm_norm_cdf(d1) - k * pm::pm_norm_cdf(d2)
+                                  : k * pm::pm_norm_cdf(-d2) - forward * pm::pm_norm_cdf(-d1);
+        const double intrinsic_call = forward - k > 0.0 ? forward - k : 0.0;
+        const double intrinsic_put = k - forward > 0.0 ? k - forward : 0.0;
+        const double intrinsic = call ? intrinsic_call : intrinsic_put;
+        out[i] = sd > 0.0 ? value : intrinsic;
+    }
+}
+void payoff_default(bool call, double forward, double sqrt_t, const double* strike,
+                    const double* sigma, double* out, std::size_t n) {
+    payoff_body(call, forward, sqrt_t, strike, sigma, out, n);
+}
+[[gnu::target("avx512f,avx512dq,prefer-vector-width=512")]] void
+payoff_avx512(bool call, double forward, double sqrt_t, const double* strike, const double* sigma,
+              double* out, std::size_t n) {
+    payoff_body(call, forward, sqrt_t, strike, sigma, out, n);
+}
+
 bool have_avx512() {
     static const bool available = [] {
         __builtin_cpu_init();
@@ -171,6 +198,25 @@ void prob_above_batch(double spot, double drift, double t, double sqrt_t, const 
         sg[l] = sigma[std::min(full + l, n - 1)];
     }
     run(spot, drift, t, sqrt_t, lv, sg, res, k_lanes);
+    for (std::size_t l = 0; full + l < n; ++l) {
+        out[full + l] = res[l];
+    }
+}
+
+void expected_payoff_batch(bool call, double forward, double sqrt_t, const double* strike,
+                           const double* sigma, double* out, std::size_t n) {
+    const auto run = have_avx512() ? payoff_avx512 : payoff_default;
+    const std::size_t full = n - n % k_lanes;
+    run(call, forward, sqrt_t, strike, sigma, out, full);
+    if (full == n) {
+        return;
+    }
+    double kv[k_lanes], sg[k_lanes], res[k_lanes];
+    for (std::size_t l = 0; l < k_lanes; ++l) {
+        kv[l] = strike[std::min(full + l, n - 1)];
+        sg[l] = sigma[std::min(full + l, n - 1)];
+    }
+    run(call, forward, sqrt_t, kv, sg, res, k_lanes);
     for (std::size_t l = 0; full + l < n; ++l) {
         out[full + l] = res[l];
     }

@@ -60,6 +60,13 @@ struct CondorOut {
 void prob_above_batch(double spot, double drift, double t, double sqrt_t, const double* level,
                       const double* sigma, double* out, std::size_t n);
 
+// out[i] = E[payoff at expiry] of a call (or put) struck at strike[i] under a lognormal from
+// spot with growth factor e^{mu t} = forward / spot and volatility sigma[i] (undiscounted):
+// F N(d1) - K N(d2) (or K N(-d2) - F N(-d1)), the intrinsic value at the forward when
+// sigma sqrt t is not positive.
+void expected_payoff_batch(bool call, double forward, double sqrt_t, const double* strike,
+                           const double* sigma, double* out, std::size_t n);
+
 // Measures the pairs (p, calls[j]) for j in [0, n).
 void condor_pairs(const CondorParams& k, const CondorPut& p, const CondorCalls& calls,
                   std::size_t n, CondorOut& out);

@@ -8,7 +8,7 @@
 // too, so that a pair measured by the batched kernel and one measured on its own agree.
 //
 // Accuracy (tests/unit/strategy_pop_math_test.cpp, against glibc): pm_log and pm_exp within a
-// few ulps, pm_norm_cdf within ~1e-15 relative where the result is a normal number. No fma:
+// few ulps, pm_erfc within ~1e-15 relative down to 4e-307 and 0 below (no subnormals). No fma:
 // without a global -march std::fma is a libm call, and the kernel's AVX-512 clone and the scalar
 // build must round alike (the strategy files using these are built with -ffp-contract=off, see
 // the root CMakeLists.txt).
@@ -118,6 +118,11 @@ inline constexpr double k_qnan = std::numeric_limits<double>::quiet_NaN();
     return x > 0.0 && x < k_inf ? result : special; // NaN fails both: NaN
 }
 
+// Beyond this erfc(y) < 4e-307 (the normal range ends at 2.2e-308): such y give 0. Arithmetic
+// on subnormals is slow (microcode assists on every lane of a vector), and the deep tails of
+// far out-of-the-money strikes in short expiries reach it routinely.
+inline constexpr double k_erfc_normal = 26.5;
+
 // erfc(z) for every double, Cody's three ranges (|z| <= 0.46875: 1 - erf; <= 4: e^{-z^2} times
 // a rational; beyond: e^{-z^2} / |z| times the asymptotic rational), all formed on in-range
 // stand-ins and selected before one division. e^{-z^2} takes the low part of the exact square
@@ -150,7 +155,7 @@ inline constexpr double k_qnan = std::numeric_limits<double>::quiet_NaN();
     // y^10 so that no second division is needed: (Qy/sqrt(pi) - Py) / (Qy y) with
     // Py = y^10 P(t), Qy = y^12 Q(t) / y^2... both as polynomials in u = y^2.
     const double yt0 = y < 4.0 ? 4.0 : y;
-    const double yt = yt0 > 28.0 ? 28.0 : yt0; // erfc(27.3) underflows to 0
+    const double yt = yt0 > k_erfc_normal ? k_erfc_normal : yt0;
     const double u = yt * yt;
     const double u2 = u * u;
     const double u4 = u2 * u2;
@@ -169,14 +174,14 @@ inline constexpr double k_qnan = std::numeric_limits<double>::quiet_NaN();
     const double den = in_small ? sd : den_big;
     const double quot = num / den;
     // e^{-y^2} with y^2 = hi + lo exactly (Veltkamp split of y, exact products).
-    const double ye = y > 28.0 ? 28.0 : y;
+    const double ye = y > k_erfc_normal ? k_erfc_normal : y;
     const double split = 134217729.0 * ye; // 2^27 + 1
     const double yh = split - (split - ye);
     const double yl = ye - yh;
     const double hi = ye * ye;
     const double lo = ((yh * yh - hi) + 2.0 * yh * yl) + yl * yl;
     const double ex = pm_exp(-hi) * (1.0 - lo);
-    const double big = ex * quot; // erfc(y), y > 0.46875
+    const double big = y > k_erfc_normal ? 0.0 : ex * quot; // erfc(y), y > 0.46875
     const double big_signed = z < 0.0 ? 2.0 - big : big;
     const double result = in_small ? 1.0 - quot : big_signed;
     return z != z ? z : result;

@@ -1,6 +1,7 @@
 // The data-quality gate and the prepared chain: every contract is judged once, and every usable
 // one gets its fills, delta, probabilities and expected payoffs computed once per symbol, so the
 // strategies' enumeration is plain arithmetic.
+#include "condor_kernel.hpp"
 #include "engine.hpp"
 #include "pop_math.hpp"
 #include "screener/core/calendar.hpp"
@@ -19,22 +20,6 @@ bool usable_iv(std::optional<double> iv) {
 
 double time_to_expiry(Date as_of, Date expiration) {
     return years_to_expiry(market_close_unix(as_of), expiration);
-}
-
-// E[payoff] at expiry under a lognormal with drift mu and volatility sigma (undiscounted).
-double expected_payoff(OptionType type, double spot, double strike, double t, double mu,
-                       double sigma) {
-    const double forward = spot * std::exp(mu * t);
-    const double sd = sigma * std::sqrt(t);
-    if (!(sd > 0)) {
-        return type == OptionType::Call ? std::max(forward - strike, 0.0)
-                                        : std::max(strike - forward, 0.0);
-    }
-    const double d1 = (std::log(forward / strike) + 0.5 * sd * sd) / sd;
-    const double d2 = d1 - sd;
-    return type == OptionType::Call
-               ? forward * pricing::norm_cdf(d1) - strike * pricing::norm_cdf(d2)
-               : strike * pricing::norm_cdf(-d2) - forward * pricing::norm_cdf(-d1);
 }
 
 char grade_for(double usable_share) {
@@ -155,6 +140,48 @@ double prob_above(const PreparedChain& chain, double level, double sigma, double
     return pm::pm_prob_above(chain.spot, level, chain.pop_drift, sigma, t, sigma * std::sqrt(t));
 }
 
+namespace {
+
+// Each quote's P(S_T > K) (as prob_above) and expected payoffs, risk-neutral (drift r - q, own
+// IV) and real-world (the chain's drift and volatility): per expiry side, in vectorised passes.
+void set_probabilities(const PreparedChain& chain, Expiry& e) {
+    thread_local std::vector<double> strike, iv, rw_vol, value;
+    const double forward_rn = chain.spot * std::exp((chain.rate - chain.dividend_yield) * e.t);
+    const double forward_rw = chain.spot * std::exp(chain.rw_drift * e.t);
+    for (auto* side : {&e.puts, &e.calls}) {
+        const std::size_t n = side->size();
+        strike.resize(n);
+        iv.resize(n);
+        value.resize(n);
+        rw_vol.assign(n, chain.rw_vol);
+        for (std::size_t i = 0; i < n; ++i) {
+            strike[i] = (*side)[i].strike;
+            iv[i] = (*side)[i].iv;
+        }
+        prob_above_batch(chain.spot, chain.pop_drift, e.t, e.sqrt_t, strike.data(), iv.data(),
+                         value.data(), n);
+        for (std::size_t i = 0; i < n; ++i) {
+            (*side)[i].p_above = value[i];
+        }
+        const bool call = side == &e.calls;
+        expected_payoff_batch(call, forward_rn, e.sqrt_t, strike.data(), iv.data(), value.data(),
+                              n);
+        for (std::size_t i = 0; i < n; ++i) {
+            (*side)[i].ev_payoff_rn = value[i];
+            (*side)[i].ev_payoff_rw = value[i];
+        }
+        if (chain.rw_known) {
+            expected_payoff_batch(call, forward_rw, e.sqrt_t, strike.data(), rw_vol.data(),
+                                  value.data(), n);
+            for (std::size_t i = 0; i < n; ++i) {
+                (*side)[i].ev_payoff_rw = value[i];
+            }
+        }
+    }
+}
+
+} // namespace
+
 // Builds the prepared chain and the quality verdict; IVs the vendor left unusable are solved
 // here, without copying the chain.
 PreparedChain prepare_chain(const SymbolContext& context, const config::ProfileConfig& profile,
@@ -241,12 +268,6 @@ PreparedChain prepare_chain(const SymbolContext& context, const config::ProfileC
         q.delta = delta_at(context, c, q.iv, t);
         q.open_interest = c.open_interest.value_or(0);
         q.volume = c.volume.value_or(0);
-        q.p_above = prob_above(out, q.strike, q.iv, t);
-        q.ev_payoff_rn =
-            expected_payoff(c.type, out.spot, q.strike, t, out.rate - out.dividend_yield, q.iv);
-        q.ev_payoff_rw =
-            out.rw_known ? expected_payoff(c.type, out.spot, q.strike, t, out.rw_drift, out.rw_vol)
-                         : q.ev_payoff_rn;
         (c.type == OptionType::Put ? e.puts : e.calls).push_back(q);
     }
     for (auto& [date, e] : by_expiry) {
@@ -255,6 +276,7 @@ PreparedChain prepare_chain(const SymbolContext& context, const config::ProfileC
         };
         std::sort(e.puts.begin(), e.puts.end(), by_strike);
         std::sort(e.calls.begin(), e.calls.end(), by_strike);
+        set_probabilities(out, e);
         out.expiries.push_back(std::move(e));
     }
     // A zero bid is a market with no buyer (normal for cheap far out-of-the-money contracts),
