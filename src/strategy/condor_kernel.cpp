@@ -109,31 +109,43 @@ prob_avx512(double spot, double drift, double t, double sqrt_t, const double* le
     prob_body(spot, drift, t, sqrt_t, level, sigma, out, n);
 }
 
-[[gnu::always_inline]] inline void payoff_body(bool call, double forward, double sqrt_t,
-                                               const double* __restrict strike,
-                                               const double* __restrict sigma,
-                                               double* __restrict out, std::size_t n) {
+// The option type as a template parameter: a run-time flag in the loop is not if-converted.
+template <bool Call>
+[[gnu::always_inline]] inline void
+payoff_body(double forward, double sqrt_t, const double* __restrict strike,
+            const double* __restrict sigma, double* __restrict out, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
         const double k = strike[i];
         const double sd = sigma[i] * sqrt_t;
         const double d1 = (pm::pm_log(forward / k) + 0.5 * sd * sd) / sd;
         const double d2 = d1 - sd;
-        const double value = call ? forward * pm::pm_norm_cdf(d1) - k * pm::pm_norm_cdf(d2)
-                                  : k * pm::pm_norm_cdf(-d2) - forward * pm::pm_norm_cdf(-d1);
-        const double intrinsic_call = forward - k > 0.0 ? forward - k : 0.0;
-        const double intrinsic_put = k - forward > 0.0 ? k - forward : 0.0;
-        const double intrinsic = call ? intrinsic_call : intrinsic_put;
+        double value, intrinsic;
+        if constexpr (Call) {
+            value = forward * pm::pm_norm_cdf(d1) - k * pm::pm_norm_cdf(d2);
+            intrinsic = forward - k > 0.0 ? forward - k : 0.0;
+        } else {
+            value = k * pm::pm_norm_cdf(-d2) - forward * pm::pm_norm_cdf(-d1);
+            intrinsic = k - forward > 0.0 ? k - forward : 0.0;
+        }
         out[i] = sd > 0.0 ? value : intrinsic;
     }
 }
 void payoff_default(bool call, double forward, double sqrt_t, const double* strike,
                     const double* sigma, double* out, std::size_t n) {
-    payoff_body(call, forward, sqrt_t, strike, sigma, out, n);
+    if (call) {
+        payoff_body<true>(forward, sqrt_t, strike, sigma, out, n);
+    } else {
+        payoff_body<false>(forward, sqrt_t, strike, sigma, out, n);
+    }
 }
 [[gnu::target("avx512f,avx512dq,prefer-vector-width=512")]] void
 payoff_avx512(bool call, double forward, double sqrt_t, const double* strike, const double* sigma,
               double* out, std::size_t n) {
-    payoff_body(call, forward, sqrt_t, strike, sigma, out, n);
+    if (call) {
+        payoff_body<true>(forward, sqrt_t, strike, sigma, out, n);
+    } else {
+        payoff_body<false>(forward, sqrt_t, strike, sigma, out, n);
+    }
 }
 
 bool have_avx512() {
