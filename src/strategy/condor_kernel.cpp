@@ -10,7 +10,8 @@
 namespace screener::strategy {
 
 void CondorCalls::clear() {
-    for (auto* v : {&credit, &width, &short_strike, &short_iv, &short_ev_rw, &long_ev_rw}) {
+    for (auto* v : {&credit, &width, &short_strike, &short_iv, &short_ev_rw, &long_ev_rw,
+                    &drift_term, &inv_sd}) {
         v->clear();
     }
 }
@@ -22,6 +23,15 @@ void CondorCalls::push_back(double c, double w, double k, double iv, double s_ev
     short_iv.push_back(iv);
     short_ev_rw.push_back(s_ev);
     long_ev_rw.push_back(l_ev);
+}
+
+void CondorCalls::derive(const CondorParams& k) {
+    drift_term.resize(size());
+    inv_sd.resize(size());
+    for (std::size_t j = 0; j < size(); ++j) {
+        drift_term[j] = pm::pm_drift_term(k.pop_drift, short_iv[j], k.t);
+        inv_sd[j] = 1.0 / (short_iv[j] * k.sqrt_t);
+    }
 }
 
 void CondorOut::resize(std::size_t n) {
@@ -36,11 +46,13 @@ namespace {
 // as a select chain in their order of checks.
 [[gnu::always_inline]] inline void
 condor_body(const CondorParams& k, const CondorPut& p, const double* __restrict cc,
-            const double* __restrict cw, const double* __restrict ck, const double* __restrict civ,
+            const double* __restrict cw, const double* __restrict ck,
+            const double* __restrict cdrift, const double* __restrict cinv,
             const double* __restrict cs_ev, const double* __restrict cl_ev, std::size_t n,
             std::int64_t* __restrict status, double* __restrict pop_out,
             double* __restrict score_out) {
-    const double sd_put = p.short_iv * k.sqrt_t;
+    const double drift_put = pm::pm_drift_term(k.pop_drift, p.short_iv, k.t);
+    const double inv_sd_put = 1.0 / (p.short_iv * k.sqrt_t);
     for (std::size_t j = 0; j < n; ++j) {
         const double credit = p.credit + cc[j];
         const double wider = p.width < cw[j] ? cw[j] : p.width; // std::max
@@ -48,10 +60,8 @@ condor_body(const CondorParams& k, const CondorPut& p, const double* __restrict 
         const double roc_ann = credit / max_loss * k.annualise;
         const double low = p.short_strike - credit;
         const double high = ck[j] + credit;
-        const double above_low =
-            pm::pm_prob_above(k.spot, low, k.pop_drift, p.short_iv, k.t, sd_put);
-        const double above_high =
-            pm::pm_prob_above(k.spot, high, k.pop_drift, civ[j], k.t, civ[j] * k.sqrt_t);
+        const double above_low = pm::pm_prob_above_pre(k.spot, low, drift_put, inv_sd_put);
+        const double above_high = pm::pm_prob_above_pre(k.spot, high, cdrift[j], cinv[j]);
         const double diff = above_low - above_high;
         const double pop = 0.0 < diff ? diff : 0.0; // std::max(0.0, diff), NaN included
         const double ev_rw = (((credit + p.long_ev_rw) - p.short_ev_rw) - cs_ev[j]) + cl_ev[j];
@@ -73,22 +83,24 @@ condor_body(const CondorParams& k, const CondorPut& p, const double* __restrict 
 }
 
 using CondorRun = void (*)(const CondorParams&, const CondorPut&, const double*, const double*,
-                           const double*, const double*, const double*, const double*, std::size_t,
-                           std::int64_t*, double*, double*);
+                           const double*, const double*, const double*, const double*,
+                           const double*, std::size_t, std::int64_t*, double*, double*);
 
 void condor_default(const CondorParams& k, const CondorPut& p, const double* cc, const double* cw,
-                    const double* ck, const double* civ, const double* cs_ev, const double* cl_ev,
-                    std::size_t n, std::int64_t* status, double* pop, double* score) {
-    condor_body(k, p, cc, cw, ck, civ, cs_ev, cl_ev, n, status, pop, score);
+                    const double* ck, const double* cdrift, const double* cinv, const double* cs_ev,
+                    const double* cl_ev, std::size_t n, std::int64_t* status, double* pop,
+                    double* score) {
+    condor_body(k, p, cc, cw, ck, cdrift, cinv, cs_ev, cl_ev, n, status, pop, score);
 }
 
 // 8 lanes with masks for the selects; no fma in the target (and -ffp-contract=off) so that it
 // rounds like the default build.
 [[gnu::target("avx512f,avx512dq,prefer-vector-width=512")]] void
 condor_avx512(const CondorParams& k, const CondorPut& p, const double* cc, const double* cw,
-              const double* ck, const double* civ, const double* cs_ev, const double* cl_ev,
-              std::size_t n, std::int64_t* status, double* pop, double* score) {
-    condor_body(k, p, cc, cw, ck, civ, cs_ev, cl_ev, n, status, pop, score);
+              const double* ck, const double* cdrift, const double* cinv, const double* cs_ev,
+              const double* cl_ev, std::size_t n, std::int64_t* status, double* pop,
+              double* score) {
+    condor_body(k, p, cc, cw, ck, cdrift, cinv, cs_ev, cl_ev, n, status, pop, score);
 }
 
 [[gnu::always_inline]] inline void prob_body(double spot, double drift, double t, double sqrt_t,
@@ -171,24 +183,25 @@ void condor_pairs(const CondorParams& k, const CondorPut& p, const CondorCalls& 
     const CondorRun run = have_avx512() ? condor_avx512 : condor_default;
     const std::size_t full = n - n % k_lanes;
     run(k, p, calls.credit.data(), calls.width.data(), calls.short_strike.data(),
-        calls.short_iv.data(), calls.short_ev_rw.data(), calls.long_ev_rw.data(), full,
-        out.status.data(), out.pop.data(), out.score.data());
+        calls.drift_term.data(), calls.inv_sd.data(), calls.short_ev_rw.data(),
+        calls.long_ev_rw.data(), full, out.status.data(), out.pop.data(), out.score.data());
     if (full == n) {
         return;
     }
     // The remainder, padded with copies of the last pair.
-    double in[6][k_lanes];
-    const std::vector<double>* columns[6] = {&calls.credit,       &calls.width,
-                                             &calls.short_strike, &calls.short_iv,
-                                             &calls.short_ev_rw,  &calls.long_ev_rw};
-    for (std::size_t c = 0; c < 6; ++c) {
+    constexpr std::size_t k_columns = 7;
+    double in[k_columns][k_lanes];
+    const std::vector<double>* columns[k_columns] = {
+        &calls.credit, &calls.width,       &calls.short_strike, &calls.drift_term,
+        &calls.inv_sd, &calls.short_ev_rw, &calls.long_ev_rw};
+    for (std::size_t c = 0; c < k_columns; ++c) {
         for (std::size_t l = 0; l < k_lanes; ++l) {
             in[c][l] = (*columns[c])[std::min(full + l, n - 1)];
         }
     }
     std::int64_t status[k_lanes];
     double pop[k_lanes], score[k_lanes];
-    run(k, p, in[0], in[1], in[2], in[3], in[4], in[5], k_lanes, status, pop, score);
+    run(k, p, in[0], in[1], in[2], in[3], in[4], in[5], in[6], k_lanes, status, pop, score);
     for (std::size_t l = 0; full + l < n; ++l) {
         out.status[full + l] = status[l];
         out.pop[full + l] = pop[l];

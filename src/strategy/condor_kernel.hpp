@@ -32,9 +32,13 @@ struct CondorPut {
 // The call verticals, one entry per vertical in every array.
 struct CondorCalls {
     std::vector<double> credit, width, short_strike, short_iv, short_ev_rw, long_ev_rw;
+    // From short_iv by derive(): the pm_prob_above_pre constants of the short call.
+    std::vector<double> drift_term, inv_sd;
     void clear();
     void push_back(double credit, double width, double short_strike, double short_iv,
                    double short_ev_rw, double long_ev_rw);
+    // Call after the last push_back, before condor_pairs.
+    void derive(const struct CondorParams& k);
     std::size_t size() const { return credit.size(); }
 };
 

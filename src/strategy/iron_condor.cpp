@@ -199,6 +199,7 @@ private:
             soa.push_back(c.credit, c.width, c.short_leg->strike, c.short_leg->iv,
                           c.short_leg->ev_payoff_rw, c.long_leg->ev_payoff_rw);
         }
+        soa.derive(k);
         std::array<std::int64_t, static_cast<int>(TradeReason::Count)> rejected{};
         std::int64_t overlap = 0, exceeds = 0, measured = 0, passed = 0;
         for (const Vertical& p : puts) {

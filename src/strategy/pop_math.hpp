@@ -192,12 +192,22 @@ inline constexpr double k_erfc_normal = 26.5;
     return 0.5 * pm_erfc(-x * k_inv_sqrt2);
 }
 
-// P(S_T > level) under a lognormal from `spot` with drift `mu` and volatility `sigma` over t
-// years (sd = sigma sqrt t > 0): N(d2). level <= 0 (a breakeven below zero): 1.
+// P(S_T > level) = N(d2), d2 = (ln(spot / level) + drift_term) x inv_sd, from the per-volatility
+// constants drift_term = (mu - sigma^2/2) t and inv_sd = 1 / (sigma sqrt t), which a loop over
+// pairs computes once per leg (a multiplication instead of a division per pair). level <= 0 (a
+// breakeven below zero) or NaN: 1.
+[[gnu::always_inline]] inline double pm_prob_above_pre(double spot, double level, double drift_term,
+                                                       double inv_sd) {
+    const double d2 = (pm_log(spot / level) + drift_term) * inv_sd;
+    return level > 0.0 ? pm_norm_cdf(d2) : 1.0;
+}
+[[gnu::always_inline]] inline double pm_drift_term(double mu, double sigma, double t) {
+    return (mu - 0.5 * sigma * sigma) * t;
+}
+// The same from mu, sigma, t and sd = sigma sqrt t > 0.
 [[gnu::always_inline]] inline double pm_prob_above(double spot, double level, double mu,
                                                    double sigma, double t, double sd) {
-    const double d2 = (pm_log(spot / level) + (mu - 0.5 * sigma * sigma) * t) / sd;
-    return level > 0.0 ? pm_norm_cdf(d2) : 1.0;
+    return pm_prob_above_pre(spot, level, pm_drift_term(mu, sigma, t), 1.0 / sd);
 }
 
 } // namespace screener::strategy::pm

@@ -93,6 +93,7 @@ TEST_CASE("condor kernel matches a per-pair computation", "[strategy][condor_ker
             calls.push_back(width * (0.02 + 0.6 * u(rng)), width, k.spot * (0.9 + 0.3 * u(rng)),
                             0.1 + 0.8 * u(rng), 5 * u(rng), 4 * u(rng));
         }
+        calls.derive(k);
         // A wide credit now and then: max loss <= 0 (credit_exceeds_width).
         calls.credit[0] = round % 5 == 0 ? calls.width[0] * 1.5 : calls.credit[0];
         for (int pi = 0; pi < 10; ++pi) {
