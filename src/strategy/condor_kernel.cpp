@@ -53,32 +53,44 @@ condor_body(const CondorParams& k, const CondorPut& p, const double* __restrict 
             double* __restrict score_out) {
     const double drift_put = pm::pm_drift_term(k.pop_drift, p.short_iv, k.t);
     const double inv_sd_put = 1.0 / (p.short_iv * k.sqrt_t);
-    for (std::size_t j = 0; j < n; ++j) {
-        const double credit = p.credit + cc[j];
-        const double wider = p.width < cw[j] ? cw[j] : p.width; // std::max
-        const double max_loss = wider - credit;
-        const double roc_ann = credit / max_loss * k.annualise;
-        const double low = p.short_strike - credit;
-        const double high = ck[j] + credit;
-        const double above_low = pm::pm_prob_above_pre(k.spot, low, drift_put, inv_sd_put);
-        const double above_high = pm::pm_prob_above_pre(k.spot, high, cdrift[j], cinv[j]);
-        const double diff = above_low - above_high;
-        const double pop = 0.0 < diff ? diff : 0.0; // std::max(0.0, diff), NaN included
-        const double ev_rw = (((credit + p.long_ev_rw) - p.short_ev_rw) - cs_ev[j]) + cl_ev[j];
-        const double hurdle = max_loss * k.rf_growth;
-        const double excess = (ev_rw - hurdle) / max_loss * k.annualise;
-        const double score =
-            k.w_excess * excess + k.w_pop * pop + k.iv_rank_term + k.w_return * roc_ann;
-        // Two-way selects from the last check to the first (a nested chain is not if-converted).
-        std::int64_t verdict = pop < k.min_pop ? k_condor_min_pop : k_condor_pass;
-        verdict = roc_ann < k.min_annualized_return ? k_condor_min_annualized_return : verdict;
-        verdict = !(max_loss <= k.max_loss_cap) ? k_condor_max_loss : verdict;
-        verdict = credit < k.min_credit ? k_condor_min_credit : verdict;
-        verdict = !(max_loss > 0.0) ? k_condor_credit_exceeds_width : verdict;
-        verdict = !(p.short_strike < ck[j]) ? k_condor_strikes_overlap : verdict;
-        status[j] = verdict;
-        pop_out[j] = pop;
-        score_out[j] = score;
+    // Blocks of 8 pairs (n is a multiple of 8): the 16 erfc arguments first, then erfc over the
+    // block with only the Cody ranges present evaluated, then the rest per pair.
+    for (std::size_t b = 0; b < n; b += 8) {
+        double z[16], erfc_z[16];
+        for (std::size_t l = 0; l < 8; ++l) {
+            const std::size_t j = b + l;
+            const double credit = p.credit + cc[j];
+            z[l] = pm::pm_prob_above_z(k.spot, p.short_strike - credit, drift_put, inv_sd_put);
+            z[8 + l] = pm::pm_prob_above_z(k.spot, ck[j] + credit, cdrift[j], cinv[j]);
+        }
+        pm::pm_erfc_block<16>(z, erfc_z);
+        for (std::size_t l = 0; l < 8; ++l) {
+            const std::size_t j = b + l;
+            const double credit = p.credit + cc[j];
+            const double wider = p.width < cw[j] ? cw[j] : p.width; // std::max
+            const double max_loss = wider - credit;
+            const double roc_ann = credit / max_loss * k.annualise;
+            const double above_low = 0.5 * erfc_z[l];
+            const double above_high = 0.5 * erfc_z[8 + l];
+            const double diff = above_low - above_high;
+            const double pop = 0.0 < diff ? diff : 0.0; // std::max(0.0, diff), NaN included
+            const double ev_rw = (((credit + p.long_ev_rw) - p.short_ev_rw) - cs_ev[j]) + cl_ev[j];
+            const double hurdle = max_loss * k.rf_growth;
+            const double excess = (ev_rw - hurdle) / max_loss * k.annualise;
+            const double score =
+                k.w_excess * excess + k.w_pop * pop + k.iv_rank_term + k.w_return * roc_ann;
+            // Two-way selects from the last check to the first (a nested chain is not
+            // if-converted).
+            std::int64_t verdict = pop < k.min_pop ? k_condor_min_pop : k_condor_pass;
+            verdict = roc_ann < k.min_annualized_return ? k_condor_min_annualized_return : verdict;
+            verdict = !(max_loss <= k.max_loss_cap) ? k_condor_max_loss : verdict;
+            verdict = credit < k.min_credit ? k_condor_min_credit : verdict;
+            verdict = !(max_loss > 0.0) ? k_condor_credit_exceeds_width : verdict;
+            verdict = !(p.short_strike < ck[j]) ? k_condor_strikes_overlap : verdict;
+            status[j] = verdict;
+            pop_out[j] = pop;
+            score_out[j] = score;
+        }
     }
 }
 

@@ -219,26 +219,31 @@ private:
                                p.long_leg->ev_payoff_rw,
                                p.short_leg->ev_payoff_rw};
             condor_pairs(k, cp, soa, n, res);
+            // Verdict counts first (independent sums: no dependency through a counter array),
+            // then the few passes the collector would keep become trades.
+            std::int64_t by_status[7] = {};
             for (std::size_t j = 0; j < n; ++j) {
                 const std::int64_t status = res.status[j];
-                if (status == k_condor_pass) {
-                    ++measured;
-                    ++passed;
-                    if (out.would_keep(res.score[j])) {
-                        Trade trade;
-                        form(e, p, calls[j], trade);
-                        trade.pop = res.pop[j];
-                        finish_trade(chain, trade);
-                        out.keep(trade);
-                    }
-                } else if (status == k_condor_strikes_overlap) {
-                    ++overlap;
-                } else if (status == k_condor_credit_exceeds_width) {
-                    ++exceeds;
-                } else {
-                    ++measured;
-                    ++rejected[static_cast<std::size_t>(status - k_condor_min_credit)];
+                for (std::int64_t v = 0; v < 7; ++v) {
+                    by_status[v] += status == v;
                 }
+            }
+            for (std::size_t j = 0; j < n; ++j) {
+                if (res.status[j] == k_condor_pass && out.would_keep(res.score[j])) {
+                    Trade trade;
+                    form(e, p, calls[j], trade);
+                    trade.pop = res.pop[j];
+                    finish_trade(chain, trade);
+                    out.keep(trade);
+                }
+            }
+            overlap += by_status[k_condor_strikes_overlap];
+            exceeds += by_status[k_condor_credit_exceeds_width];
+            passed += by_status[k_condor_pass];
+            measured += by_status[k_condor_pass];
+            for (std::int64_t v = k_condor_min_credit; v <= k_condor_min_pop; ++v) {
+                measured += by_status[v];
+                rejected[static_cast<std::size_t>(v - k_condor_min_credit)] += by_status[v];
             }
             if (n < calls.size()) {
                 out.reject(name(), "min_credit", static_cast<int>(calls.size() - n));

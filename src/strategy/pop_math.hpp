@@ -128,63 +128,127 @@ inline constexpr double k_erfc_normal = 26.5;
 // stand-ins and selected before one division. e^{-z^2} takes the low part of the exact square
 // (Veltkamp split) as a first-order correction: forming z^2 in one rounding would cost up to
 // z^2 ulps. Negative z: 2 - erfc(|z|).
-[[gnu::always_inline]] inline double pm_erfc(double z) {
+// pm_erfc with only the ranges flagged evaluated: exact for z in those ranges (and NaN), the
+// same operations as pm_erfc there. A block of lanes whose ranges are known (pm_erfc_block)
+// skips the rational functions none of its lanes needs.
+template <bool Small, bool Mid, bool Tail>
+[[gnu::always_inline]] inline double pm_erfc_ranges(double z) {
     const double y = z < 0.0 ? -z : z;
     const bool in_small = y <= 0.46875;
     const bool in_mid = y <= 4.0;
-    // Small range: erf(z) = z * num / den in ysq (Horner as in Cody).
-    const double ys = in_small ? z : 0.25;
-    const double ysq = ys * ys;
-    double sn = k_cody_a[4] * ysq;
-    double sd = ysq;
-    sn = (sn + k_cody_a[0]) * ysq;
-    sd = (sd + k_cody_b[0]) * ysq;
-    sn = (sn + k_cody_a[1]) * ysq;
-    sd = (sd + k_cody_b[1]) * ysq;
-    sn = (sn + k_cody_a[2]) * ysq;
-    sd = (sd + k_cody_b[2]) * ysq;
-    sn = ys * (sn + k_cody_a[3]);
-    sd = sd + k_cody_b[3];
-    // Middle range: erfc(y) = e^{-y^2} C(y) / D(y) (Estrin, positive coefficients).
-    const double ym0 = y < 0.46875 ? 0.46875 : y;
-    const double ym = ym0 > 4.0 ? 4.0 : ym0;
-    const pricing::detail::Powers pw = pricing::detail::powers(ym);
-    const double mn = pricing::detail::estrin8(k_cody_c_asc, pw);
-    const double md = pricing::detail::estrin8(k_cody_d_asc, pw);
-    // Tail: erfc(y) = e^{-y^2} (1/sqrt(pi) - t P(t)/Q(t)) / y, t = 1/y^2; multiplied through by
-    // y^10 so that no second division is needed: (Qy/sqrt(pi) - Py) / (Qy y) with
-    // Py = y^10 P(t), Qy = y^12 Q(t) / y^2... both as polynomials in u = y^2.
-    const double yt0 = y < 4.0 ? 4.0 : y;
-    const double yt = yt0 > k_erfc_normal ? k_erfc_normal : yt0;
-    const double u = yt * yt;
-    const double u2 = u * u;
-    const double u4 = u2 * u2;
-    // t^5 (P(t)) * y^10 = p4 u^5 ... as in cody_tail_w's grouping (num: p4 + p3 t + p2 t^2 +
-    // p1 t^3 + p0 t^4 + p5 t^5; den: q4 + q3 t + q2 t^2 + q1 t^3 + q0 t^4 + t^5).
-    const double tn = (k_cody_p[4] * u + k_cody_p[3]) * u4 + (k_cody_p[2] * u + k_cody_p[1]) * u2 +
-                      (k_cody_p[0] * u + k_cody_p[5]);
-    const double td = (k_cody_q[4] * u + k_cody_q[3]) * u4 + (k_cody_q[2] * u + k_cody_q[1]) * u2 +
-                      (k_cody_q[0] * u + 1.0);
-    // w = t num/den = tn / (u td); erfc y e^{y^2} = (1/sqrt(pi) - w) / y
-    //   = (u td / sqrt(pi) - tn) / (u td y).
-    const double tq = u * td;
-    const double num_big = in_mid ? mn : tq * k_inv_sqrt_pi - tn;
-    const double den_big = in_mid ? md : tq * yt;
+    double sn = 1.0, sd = 1.0, mn = 1.0, md = 1.0, tnum = 1.0, tden = 1.0;
+    if constexpr (Small) {
+        // Small range: erf(z) = z * num / den in ysq (Horner as in Cody).
+        const double ys = in_small ? z : 0.25;
+        const double ysq = ys * ys;
+        sn = k_cody_a[4] * ysq;
+        sd = ysq;
+        sn = (sn + k_cody_a[0]) * ysq;
+        sd = (sd + k_cody_b[0]) * ysq;
+        sn = (sn + k_cody_a[1]) * ysq;
+        sd = (sd + k_cody_b[1]) * ysq;
+        sn = (sn + k_cody_a[2]) * ysq;
+        sd = (sd + k_cody_b[2]) * ysq;
+        sn = ys * (sn + k_cody_a[3]);
+        sd = sd + k_cody_b[3];
+    }
+    if constexpr (Mid) {
+        // Middle range: erfc(y) = e^{-y^2} C(y) / D(y) (Estrin, positive coefficients).
+        const double ym0 = y < 0.46875 ? 0.46875 : y;
+        const double ym = ym0 > 4.0 ? 4.0 : ym0;
+        const pricing::detail::Powers pw = pricing::detail::powers(ym);
+        mn = pricing::detail::estrin8(k_cody_c_asc, pw);
+        md = pricing::detail::estrin8(k_cody_d_asc, pw);
+    }
+    if constexpr (Tail) {
+        // Tail: erfc(y) = e^{-y^2} (1/sqrt(pi) - w) / y with Cody's w = t P(t) / Q(t), t = 1/y^2.
+        // Multiplied through by y^10, P and Q become polynomials in u = y^2 (tn, td; grouping as
+        // in cody_tail_w: num p4 + p3 t + p2 t^2 + p1 t^3 + p0 t^4 + p5 t^5, den q4 + ... + t^5),
+        // w = tn / (u td), and erfc y e^{y^2} = (u td / sqrt(pi) - tn) / (u td y): no second
+        // division.
+        const double yt0 = y < 4.0 ? 4.0 : y;
+        const double yt = yt0 > k_erfc_normal ? k_erfc_normal : yt0;
+        const double u = yt * yt;
+        const double u2 = u * u;
+        const double u4 = u2 * u2;
+        const double tn = (k_cody_p[4] * u + k_cody_p[3]) * u4 +
+                          (k_cody_p[2] * u + k_cody_p[1]) * u2 + (k_cody_p[0] * u + k_cody_p[5]);
+        const double td = (k_cody_q[4] * u + k_cody_q[3]) * u4 +
+                          (k_cody_q[2] * u + k_cody_q[1]) * u2 + (k_cody_q[0] * u + 1.0);
+        const double tq = u * td;
+        tnum = tq * k_inv_sqrt_pi - tn;
+        tden = tq * yt;
+    }
+    const double num_big = in_mid ? mn : tnum;
+    const double den_big = in_mid ? md : tden;
     const double num = in_small ? sn : num_big;
     const double den = in_small ? sd : den_big;
     const double quot = num / den;
-    // e^{-y^2} with y^2 = hi + lo exactly (Veltkamp split of y, exact products).
-    const double ye = y > k_erfc_normal ? k_erfc_normal : y;
-    const double split = 134217729.0 * ye; // 2^27 + 1
-    const double yh = split - (split - ye);
-    const double yl = ye - yh;
-    const double hi = ye * ye;
-    const double lo = ((yh * yh - hi) + 2.0 * yh * yl) + yl * yl;
-    const double ex = pm_exp(-hi) * (1.0 - lo);
-    const double big = y > k_erfc_normal ? 0.0 : ex * quot; // erfc(y), y > 0.46875
+    double big = 0.0; // erfc(y), y > 0.46875
+    if constexpr (Mid || Tail) {
+        // e^{-y^2} with y^2 = hi + lo exactly (Veltkamp split of y, exact products).
+        const double ye = y > k_erfc_normal ? k_erfc_normal : y;
+        const double split = 134217729.0 * ye; // 2^27 + 1
+        const double yh = split - (split - ye);
+        const double yl = ye - yh;
+        const double hi = ye * ye;
+        const double lo = ((yh * yh - hi) + 2.0 * yh * yl) + yl * yl;
+        const double ex = pm_exp(-hi) * (1.0 - lo);
+        big = y > k_erfc_normal ? 0.0 : ex * quot;
+    }
     const double big_signed = z < 0.0 ? 2.0 - big : big;
     const double result = in_small ? 1.0 - quot : big_signed;
     return z != z ? z : result;
+}
+
+[[gnu::always_inline]] inline double pm_erfc(double z) {
+    return pm_erfc_ranges<true, true, true>(z);
+}
+
+// Cody's range of z as a bit (1 small, 2 middle, 4 tail; NaN none).
+[[gnu::always_inline]] inline std::int64_t pm_erfc_range(double z) {
+    const double y = z < 0.0 ? -z : z;
+    const std::int64_t beyond = y > 4.0 ? 4 : 0;
+    return y <= 0.46875 ? 1 : (y <= 4.0 ? 2 : beyond);
+}
+
+template <bool Small, bool Mid, bool Tail, int N>
+[[gnu::always_inline]] inline void pm_erfc_fixed(const double* z, double* out) {
+    for (int i = 0; i < N; ++i) {
+        out[i] = pm_erfc_ranges<Small, Mid, Tail>(z[i]);
+    }
+}
+
+// out[i] = pm_erfc(z[i]) for a block of N values, evaluating only the ranges present.
+template <int N>
+[[gnu::always_inline]] inline void pm_erfc_block(const double* z, double* out) {
+    std::int64_t mask = 0;
+    for (int i = 0; i < N; ++i) {
+        mask |= pm_erfc_range(z[i]);
+    }
+    switch (mask) {
+    case 1:
+        pm_erfc_fixed<true, false, false, N>(z, out);
+        break;
+    case 2:
+        pm_erfc_fixed<false, true, false, N>(z, out);
+        break;
+    case 3:
+        pm_erfc_fixed<true, true, false, N>(z, out);
+        break;
+    case 4:
+        pm_erfc_fixed<false, false, true, N>(z, out);
+        break;
+    case 5:
+        pm_erfc_fixed<true, false, true, N>(z, out);
+        break;
+    case 6:
+        pm_erfc_fixed<false, true, true, N>(z, out);
+        break;
+    default: // all three, or only NaN
+        pm_erfc_fixed<true, true, true, N>(z, out);
+        break;
+    }
 }
 
 // N(x) = erfc(-x / sqrt 2) / 2, as pricing::norm_cdf forms it.
@@ -200,6 +264,13 @@ inline constexpr double k_erfc_normal = 26.5;
                                                        double inv_sd) {
     const double d2 = (pm_log(spot / level) + drift_term) * inv_sd;
     return level > 0.0 ? pm_norm_cdf(d2) : 1.0;
+}
+// The erfc argument of pm_prob_above_pre: P = erfc(z) / 2 (z = -inf for level <= 0 or NaN,
+// which gives exactly 1).
+[[gnu::always_inline]] inline double pm_prob_above_z(double spot, double level, double drift_term,
+                                                     double inv_sd) {
+    const double d2 = (pm_log(spot / level) + drift_term) * inv_sd;
+    return level > 0.0 ? -d2 * k_inv_sqrt2 : -k_inf;
 }
 [[gnu::always_inline]] inline double pm_drift_term(double mu, double sigma, double t) {
     return (mu - 0.5 * sigma * sigma) * t;
