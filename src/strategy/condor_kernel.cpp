@@ -172,6 +172,33 @@ payoff_avx512(bool call, double forward, double sqrt_t, const double* strike, co
     }
 }
 
+// Pairs per verdict: seven independent sums, vectorised.
+[[gnu::always_inline]] inline void count_body(const std::int64_t* __restrict status, std::size_t n,
+                                              std::int64_t* __restrict by_status) {
+    std::int64_t c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+        const std::int64_t v = status[j];
+        c0 += v == 0;
+        c1 += v == 1;
+        c2 += v == 2;
+        c3 += v == 3;
+        c4 += v == 4;
+        c5 += v == 5;
+        c6 += v == 6;
+    }
+    const std::int64_t counts[7] = {c0, c1, c2, c3, c4, c5, c6};
+    for (int v = 0; v < 7; ++v) {
+        by_status[v] = counts[v];
+    }
+}
+void count_default(const std::int64_t* status, std::size_t n, std::int64_t* by_status) {
+    count_body(status, n, by_status);
+}
+[[gnu::target("avx512f,avx512dq,prefer-vector-width=512")]] void
+count_avx512(const std::int64_t* status, std::size_t n, std::int64_t* by_status) {
+    count_body(status, n, by_status);
+}
+
 bool have_avx512() {
     static const bool available = [] {
         __builtin_cpu_init();
@@ -187,20 +214,11 @@ bool have_avx512() {
 // measure up to 7 pairs per call one at a time, which cost as much as the vector part.
 constexpr std::size_t k_lanes = 8;
 
-void condor_pairs(const CondorParams& k, const CondorPut& p, const CondorCalls& calls,
-                  std::size_t n, CondorOut& out) {
-    if (out.status.size() < n) {
-        out.resize(calls.size() > n ? calls.size() : n);
-    }
-    const CondorRun run = have_avx512() ? condor_avx512 : condor_default;
-    const std::size_t full = n - n % k_lanes;
-    run(k, p, calls.credit.data(), calls.width.data(), calls.short_strike.data(),
-        calls.drift_term.data(), calls.inv_sd.data(), calls.short_ev_rw.data(),
-        calls.long_ev_rw.data(), full, out.status.data(), out.pop.data(), out.score.data());
-    if (full == n) {
-        return;
-    }
-    // The remainder, padded with copies of the last pair.
+namespace {
+
+// The last partial block of condor_pairs, padded with copies of the last pair.
+void condor_remainder(CondorRun run, const CondorParams& k, const CondorPut& p,
+                      const CondorCalls& calls, std::size_t full, std::size_t n, CondorOut& out) {
     constexpr std::size_t k_columns = 7;
     double in[k_columns][k_lanes];
     const std::vector<double>* columns[k_columns] = {
@@ -219,6 +237,24 @@ void condor_pairs(const CondorParams& k, const CondorPut& p, const CondorCalls& 
         out.pop[full + l] = pop[l];
         out.score[full + l] = score[l];
     }
+}
+
+} // namespace
+
+void condor_pairs(const CondorParams& k, const CondorPut& p, const CondorCalls& calls,
+                  std::size_t n, CondorOut& out) {
+    if (out.status.size() < n) {
+        out.resize(calls.size() > n ? calls.size() : n);
+    }
+    const CondorRun run = have_avx512() ? condor_avx512 : condor_default;
+    const std::size_t full = n - n % k_lanes;
+    run(k, p, calls.credit.data(), calls.width.data(), calls.short_strike.data(),
+        calls.drift_term.data(), calls.inv_sd.data(), calls.short_ev_rw.data(),
+        calls.long_ev_rw.data(), full, out.status.data(), out.pop.data(), out.score.data());
+    if (full < n) {
+        condor_remainder(run, k, p, calls, full, n, out);
+    }
+    (have_avx512() ? count_avx512 : count_default)(out.status.data(), n, out.by_status);
 }
 
 void prob_above_batch(double spot, double drift, double t, double sqrt_t, const double* level,

@@ -56,6 +56,7 @@ struct CondorParams {
 struct CondorOut {
     std::vector<std::int64_t> status;
     std::vector<double> pop, score;
+    std::int64_t by_status[7] = {}; // pairs per CondorStatus
     void resize(std::size_t n);
 };
 

@@ -164,6 +164,15 @@ public:
         const auto keep = static_cast<std::size_t>(std::max(options_.keep_per_symbol, 0));
         return kept_.size() < keep || (keep > 0 && score > kept_.front().score);
     }
+    // The same as would_keep for a loop: a passed trade is kept while room() > 0, then when
+    // its score exceeds threshold() (+inf when nothing is kept at all).
+    std::size_t room() const {
+        const auto keep = static_cast<std::size_t>(std::max(options_.keep_per_symbol, 0));
+        return kept_.size() < keep ? keep - kept_.size() : 0;
+    }
+    double threshold() const {
+        return kept_.empty() ? std::numeric_limits<double>::infinity() : kept_.front().score;
+    }
     // Keeps a trade already counted as passed (count_measured) for which would_keep holds.
     void keep(const Trade& trade);
     // In explain mode: records a verdict on a leg or expiry no trade was formed from.

@@ -206,11 +206,13 @@ private:
             std::size_t n = calls.size();
             if (out.pruning()) {
                 // Descending call credits: from the first pair short of min_credit on, every
-                // pair fails too.
-                n = 0;
-                while (n < calls.size() && !(p.credit + calls[n].credit < f.min_credit)) {
-                    ++n;
-                }
+                // pair fails too (p.credit + c is monotone in c, so the first is found by
+                // bisection).
+                const auto enough = [&](const Vertical& c) {
+                    return !(p.credit + c.credit < f.min_credit);
+                };
+                n = static_cast<std::size_t>(
+                    std::partition_point(calls.begin(), calls.end(), enough) - calls.begin());
             }
             const CondorPut cp{p.credit,
                                p.width,
@@ -219,24 +221,21 @@ private:
                                p.long_leg->ev_payoff_rw,
                                p.short_leg->ev_payoff_rw};
             condor_pairs(k, cp, soa, n, res);
-            // Verdict counts first (independent sums: no dependency through a counter array),
-            // then the few passes the collector would keep become trades.
-            std::int64_t by_status[7] = {};
+            // Only the passes the collector would keep become trades.
+            std::size_t room = out.room();
+            double threshold = out.threshold();
             for (std::size_t j = 0; j < n; ++j) {
-                const std::int64_t status = res.status[j];
-                for (std::int64_t v = 0; v < 7; ++v) {
-                    by_status[v] += status == v;
-                }
-            }
-            for (std::size_t j = 0; j < n; ++j) {
-                if (res.status[j] == k_condor_pass && out.would_keep(res.score[j])) {
+                if (res.status[j] == k_condor_pass && (room > 0 || res.score[j] > threshold)) {
                     Trade trade;
                     form(e, p, calls[j], trade);
                     trade.pop = res.pop[j];
                     finish_trade(chain, trade);
                     out.keep(trade);
+                    room = out.room();
+                    threshold = out.threshold();
                 }
             }
+            const auto& by_status = res.by_status;
             overlap += by_status[k_condor_strikes_overlap];
             exceeds += by_status[k_condor_credit_exceeds_width];
             passed += by_status[k_condor_pass];

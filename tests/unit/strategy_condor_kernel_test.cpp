@@ -4,6 +4,7 @@
 #include "strategy/pop_math.hpp"
 
 #include <algorithm>
+#include <array>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
@@ -104,6 +105,13 @@ TEST_CASE("condor kernel matches a per-pair computation", "[strategy][condor_ker
             const std::size_t n = pi == 0 ? n_calls / 2 : n_calls;
             CondorOut out;
             condor_pairs(k, p, calls, n, out);
+            std::array<std::int64_t, 7> counted{};
+            for (std::size_t j = 0; j < n; ++j) {
+                ++counted[static_cast<std::size_t>(out.status[j])];
+            }
+            for (std::size_t v = 0; v < counted.size(); ++v) {
+                CHECK(out.by_status[v] == counted[v]);
+            }
             for (std::size_t j = 0; j < n; ++j) {
                 const Ref want = reference(k, p, calls, j);
                 INFO("round " << round << " put " << pi << " call " << j);
