@@ -119,8 +119,18 @@ condor_avx512(const CondorParams& k, const CondorPut& p, const double* cc, const
                                              const double* __restrict level,
                                              const double* __restrict sigma, double* __restrict out,
                                              std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) {
-        out[i] = pm::pm_prob_above(spot, level[i], drift, sigma[i], t, sigma[i] * sqrt_t);
+    // Blocks of 8 (n is a multiple of 8), erfc over the ranges present (see condor_body).
+    for (std::size_t b = 0; b < n; b += 8) {
+        double z[8], erfc_z[8];
+        for (std::size_t l = 0; l < 8; ++l) {
+            const double sg = sigma[b + l];
+            z[l] = pm::pm_prob_above_z(spot, level[b + l], pm::pm_drift_term(drift, sg, t),
+                                       1.0 / (sg * sqrt_t));
+        }
+        pm::pm_erfc_block<8>(z, erfc_z);
+        for (std::size_t l = 0; l < 8; ++l) {
+            out[b + l] = 0.5 * erfc_z[l];
+        }
     }
 }
 void prob_default(double spot, double drift, double t, double sqrt_t, const double* level,
@@ -138,20 +148,35 @@ template <bool Call>
 [[gnu::always_inline]] inline void
 payoff_body(double forward, double sqrt_t, const double* __restrict strike,
             const double* __restrict sigma, double* __restrict out, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) {
-        const double k = strike[i];
-        const double sd = sigma[i] * sqrt_t;
-        const double d1 = (pm::pm_log(forward / k) + 0.5 * sd * sd) / sd;
-        const double d2 = d1 - sd;
-        double value, intrinsic;
-        if constexpr (Call) {
-            value = forward * pm::pm_norm_cdf(d1) - k * pm::pm_norm_cdf(d2);
-            intrinsic = forward - k > 0.0 ? forward - k : 0.0;
-        } else {
-            value = k * pm::pm_norm_cdf(-d2) - forward * pm::pm_norm_cdf(-d1);
-            intrinsic = k - forward > 0.0 ? k - forward : 0.0;
+    // Blocks of 8 (n is a multiple of 8): N(d1), N(d2) (or of -d1, -d2) through erfc over the
+    // ranges present, as pm_norm_cdf forms them.
+    for (std::size_t b = 0; b < n; b += 8) {
+        double z[16], erfc_z[16];
+        for (std::size_t l = 0; l < 8; ++l) {
+            const double sd = sigma[b + l] * sqrt_t;
+            const double d1 = (pm::pm_log(forward / strike[b + l]) + 0.5 * sd * sd) / sd;
+            const double d2 = d1 - sd;
+            const double x1 = Call ? d1 : -d1;
+            const double x2 = Call ? d2 : -d2;
+            z[l] = -x1 * pm::k_inv_sqrt2;
+            z[8 + l] = -x2 * pm::k_inv_sqrt2;
         }
-        out[i] = sd > 0.0 ? value : intrinsic;
+        pm::pm_erfc_block<16>(z, erfc_z);
+        for (std::size_t l = 0; l < 8; ++l) {
+            const double k = strike[b + l];
+            const double sd = sigma[b + l] * sqrt_t;
+            const double n1 = 0.5 * erfc_z[l];
+            const double n2 = 0.5 * erfc_z[8 + l];
+            double value, intrinsic;
+            if constexpr (Call) {
+                value = forward * n1 - k * n2;
+                intrinsic = forward - k > 0.0 ? forward - k : 0.0;
+            } else {
+                value = k * n2 - forward * n1;
+                intrinsic = k - forward > 0.0 ? k - forward : 0.0;
+            }
+            out[b + l] = sd > 0.0 ? value : intrinsic;
+        }
     }
 }
 void payoff_default(bool call, double forward, double sqrt_t, const double* strike,

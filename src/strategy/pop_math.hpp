@@ -251,6 +251,22 @@ template <int N>
     }
 }
 
+// pm_erfc for scalar callers: one branch on the range, then only that range's work (the same
+// operations, so the same result as pm_erfc).
+inline double pm_erfc_scalar(double z) {
+    const double y = z < 0.0 ? -z : z;
+    if (y <= 0.46875) {
+        return pm_erfc_ranges<true, false, false>(z);
+    }
+    if (y <= 4.0) {
+        return pm_erfc_ranges<false, true, false>(z);
+    }
+    if (y > 4.0) {
+        return pm_erfc_ranges<false, false, true>(z);
+    }
+    return z; // NaN
+}
+
 // N(x) = erfc(-x / sqrt 2) / 2, as pricing::norm_cdf forms it.
 [[gnu::always_inline]] inline double pm_norm_cdf(double x) {
     return 0.5 * pm_erfc(-x * k_inv_sqrt2);

@@ -136,8 +136,12 @@ double prob_above(const PreparedChain& chain, double level, double sigma, double
     if (!(level > 0)) {
         return 1.0;
     }
-    // The inline N(d2) of pop_math.hpp, as the iron condor's kernel computes it.
-    return pm::pm_prob_above(chain.spot, level, chain.pop_drift, sigma, t, sigma * std::sqrt(t));
+    // The inline N(d2) of pop_math.hpp, as the batched passes and the iron condor's kernel
+    // compute it (pm_prob_above), with the scalar erfc.
+    const double z =
+        pm::pm_prob_above_z(chain.spot, level, pm::pm_drift_term(chain.pop_drift, sigma, t),
+                            1.0 / (sigma * std::sqrt(t)));
+    return 0.5 * pm::pm_erfc_scalar(z);
 }
 
 namespace {

@@ -152,3 +152,27 @@ TEST_CASE("pm_prob_above matches the libm formula", "[strategy][pop_math]") {
     CHECK(pm_prob_above(100, -5.0, 0.0, 0.2, 0.1, 0.2 * std::sqrt(0.1)) == 1.0);
     CHECK(pm_prob_above(100, nan_v, 0.0, 0.2, 0.1, 0.2 * std::sqrt(0.1)) == 1.0);
 }
+
+TEST_CASE("range-restricted erfc agrees with pm_erfc bit for bit", "[strategy][pop_math]") {
+    std::mt19937_64 rng(5);
+    std::uniform_real_distribution<double> wide(-30.0, 30.0);
+    std::uniform_real_distribution<double> core(-1.0, 1.0);
+    for (int i = 0; i < 20000; ++i) {
+        double z[16], got[16];
+        for (int l = 0; l < 16; ++l) {
+            // Blocks with one, two or three ranges, and now and then a NaN or an infinity.
+            z[l] =
+                i % 3 == 0 ? core(rng) : (i % 3 == 1 ? 0.5 + 3 * std::abs(core(rng)) : wide(rng));
+        }
+        if (i % 97 == 0) {
+            z[i % 16] = i % 2 ? nan_v : -inf;
+        }
+        pm_erfc_block<16>(z, got);
+        for (int l = 0; l < 16; ++l) {
+            const double want = pm_erfc(z[l]);
+            CHECK((std::isnan(want) ? std::isnan(got[l]) : got[l] == want));
+            const double scalar = pm_erfc_scalar(z[l]);
+            CHECK((std::isnan(want) ? std::isnan(scalar) : scalar == want));
+        }
+    }
+}
