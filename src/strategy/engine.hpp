@@ -200,6 +200,7 @@ private:
         std::int64_t count;
     };
     std::vector<LegCount> leg_counts_;
+    std::size_t last_leg_count_ = 0; // index of the entry reject() last counted into
     std::int64_t enumerated_ = 0;
     std::int64_t passed_ = 0;
 };

@@ -194,12 +194,21 @@ Collector::Collector(const PreparedChain& chain, const ScoreOptions& options, Sy
     : chain_(chain), options_(options), out_(out) {}
 
 void Collector::reject(std::string_view strategy, std::string_view reason, int count) {
-    // Callers pass the same literals and names over and over: compare addresses first (this is
-    // called once per rejected leg pair), contents only when that finds nothing.
-    for (auto& entry : leg_counts_) {
-        if (entry.reason.data() == reason.data() && entry.strategy.data() == strategy.data() &&
-            entry.reason.size() == reason.size() && entry.strategy.size() == strategy.size()) {
-            entry.count += count;
+    // Callers pass the same literals and names over and over, in runs: try the entry of the last
+    // call, then compare addresses (this is called once per rejected leg pair), contents only
+    // when that finds nothing.
+    const auto same = [&](const LegCount& entry) {
+        return entry.reason.data() == reason.data() && entry.strategy.data() == strategy.data() &&
+               entry.reason.size() == reason.size() && entry.strategy.size() == strategy.size();
+    };
+    if (last_leg_count_ < leg_counts_.size() && same(leg_counts_[last_leg_count_])) {
+        leg_counts_[last_leg_count_].count += count;
+        return;
+    }
+    for (std::size_t i = 0; i < leg_counts_.size(); ++i) {
+        if (same(leg_counts_[i])) {
+            leg_counts_[i].count += count;
+            last_leg_count_ = i;
             return;
         }
     }
