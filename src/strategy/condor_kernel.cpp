@@ -63,7 +63,10 @@ condor_body(const CondorParams& k, const CondorPut& p, const double* __restrict 
             z[l] = pm::pm_prob_above_z(k.spot, p.short_strike - credit, drift_put, inv_sd_put);
             z[8 + l] = pm::pm_prob_above_z(k.spot, ck[j] + credit, cdrift[j], cinv[j]);
         }
-        pm::pm_erfc_block<16>(z, erfc_z);
+        // The put side's 8 arguments (one short put, credits close together) usually fall in
+        // one Cody range: a mask per side skips more than one over all 16.
+        pm::pm_erfc_block<8>(z, erfc_z);
+        pm::pm_erfc_block<8>(z + 8, erfc_z + 8);
         for (std::size_t l = 0; l < 8; ++l) {
             const std::size_t j = b + l;
             const double credit = p.credit + cc[j];

@@ -4,8 +4,10 @@
 // measures, and the Collector that filters, keeps the best and explains.
 //
 // Hot path: strategies build Trades from LegQuote pointers with plain arithmetic; the only
-// transcendental work per trade is the probability of profit at its breakeven(s). Everything
-// else a Candidate shows (metrics JSON, legs, flags) is built for the few kept trades only.
+// transcendental work per trade is the probability of profit at its breakeven(s), with the
+// inline math of pop_math.hpp in vectorised passes (the iron condor measures its pairs without
+// forming Trades at all: condor_kernel.hpp). Everything else a Candidate shows (metrics JSON,
+// legs, flags) is built for the few kept trades only.
 
 #include "screener/strategy/strategy.hpp"
 

@@ -13,6 +13,9 @@
 //     least K_sp - c_p - C_max); the same for call verticals with P_max;
 //   - call verticals are visited by descending credit, so the pairs of p stop at the first
 //     call vertical with c_p + c_c < min_credit.
+// The pairs are measured in batches by the kernel of condor_kernel.hpp (one put vertical
+// against the call verticals as arrays); only --explain takes the pair by pair path, which
+// records a verdict per pair.
 #include "condor_kernel.hpp"
 #include "verticals.hpp"
 

@@ -4,14 +4,16 @@
 //
 // Why not libm: an iron condor costs two ln and two erfc per pair, and the libm calls are opaque
 // to the vectoriser and branchy. These are straight-line code (selects, no table, no call), so
-// the pair loop of iron_condor.cpp vectorises, and they serve the scalar callers (prob_above)
-// too, so that a pair measured by the batched kernel and one measured on its own agree.
+// the pair loop of condor_kernel.cpp vectorises, and they serve the scalar callers (prob_above)
+// too, so that a pair measured by the batched kernel and one measured on its own agree bit for
+// bit (pm_erfc_block and pm_erfc_scalar skip the Cody ranges their arguments do not need, with
+// the same operations in the ranges they evaluate).
 //
-// Accuracy (tests/unit/strategy_pop_math_test.cpp, against glibc): pm_log and pm_exp within a
-// few ulps, pm_erfc within ~1e-15 relative down to 4e-307 and 0 below (no subnormals). No fma:
-// without a global -march std::fma is a libm call, and the kernel's AVX-512 clone and the scalar
-// build must round alike (the strategy files using these are built with -ffp-contract=off, see
-// the root CMakeLists.txt).
+// Accuracy (tests/unit/strategy_pop_math_test.cpp, against glibc): pm_log and pm_exp within
+// 2.3e-16 relative, pm_erfc within ~1e-15 relative down to 4e-307 and 0 below (no subnormals). No
+// fma: without a global -march std::fma is a libm call, and the kernel's AVX-512 clone and the
+// scalar build must round alike (the strategy files using these are built with -ffp-contract=off,
+// see the root CMakeLists.txt).
 //
 // The Cody erfc coefficients are those of src/pricing/black_normalised.hpp.
 
