@@ -61,8 +61,8 @@ struct CurlClientOptions {
     std::string user_agent = "screener/0.1";
 };
 
-// libcurl multi-interface client: one background thread drives all transfers; gzip/deflate/br
-// responses are decoded; keep-alive connections are reused across requests.
+// libcurl multi-interface client: one background thread drives all transfers; gzip/deflate
+// responses are asked for and decoded; keep-alive connections are reused across requests.
 std::unique_ptr<HttpClient> make_curl_client(const CurlClientOptions& options = {});
 
 } // namespace screener::net
