@@ -38,6 +38,7 @@ struct Options {
     double per_minute = 6000; // per vendor, enforced by the server (429 beyond)
     int in_flight = 8;
     int workers = 24;
+    bool cache = true; // --no-cache: do not keep bodies in http_cache
 };
 
 struct Server {
@@ -86,7 +87,7 @@ config::Config bench_config(const fs::path& dir, const Server& server, const Opt
         "providers:\n"
         "  routing: {universe: eodhd, history: eodhd, chains: marketdata, earnings: eodhd}\n"
         "  workers: " +
-        std::to_string(o.workers) +
+        std::to_string(o.workers) + (o.cache ? "" : "\n  cache: {chains_hours: 0, history: false}") +
         "\n"
         "  eodhd:\n"
         "    base_url: " +
@@ -123,8 +124,17 @@ double cpu_seconds(const rusage& usage) {
 
 int main(int argc, char** argv) {
     Options o;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; i += 2) {
         const std::string flag = argv[i];
+        if (flag == "--no-cache") {
+            o.cache = false;
+            --i;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fmt::print(stderr, "{} needs a value\n", flag);
+            return 2;
+        }
         const double value = std::atof(argv[i + 1]);
         if (flag == "--symbols") {
             o.symbols = static_cast<int>(value);

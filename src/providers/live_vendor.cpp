@@ -239,8 +239,8 @@ std::string LiveVendor::get(const VendorRequest& request, double expected_credit
         };
     }
 
-    const net::FetchResult result = m_channel->fetch(fetch);
-    const net::HttpResponse& response = result.response;
+    net::FetchResult result = m_channel->fetch(fetch);
+    net::HttpResponse& response = result.response;
     if (response.transport != net::TransportError::None) {
         throw DataError(fmt::format("{}: {} after {} attempt(s): {}", context,
                                     net::to_string(response.transport), result.attempts,
@@ -254,7 +254,7 @@ std::string LiveVendor::get(const VendorRequest& request, double expected_credit
             response.body.empty() ? std::string("(empty body)")
                                   : vendor_json::sanitize(response.body, 160)));
     }
-    return response.body;
+    return std::move(response.body);
 }
 
 } // namespace screener::providers
