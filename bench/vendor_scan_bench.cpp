@@ -62,7 +62,8 @@ Server start_server(const Options& o) {
         execl(SCREENER_FAKE_VENDOR, SCREENER_FAKE_VENDOR, "--port", "0", "--symbols",
               symbols.c_str(), "--latency-ms", latency.c_str(), "--rate-limit-per-minute",
               rate.c_str(), "--token-eodhd", "bench-eodhd", "--token-marketdata", "bench-md",
-              "--threads", "96", static_cast<char*>(nullptr));
+              "--threads", "96", "--marketdata-daily-credits", "1000000000",
+              static_cast<char*>(nullptr));
         _exit(127);
     }
     close(out[1]);
@@ -87,7 +88,8 @@ config::Config bench_config(const fs::path& dir, const Server& server, const Opt
         "providers:\n"
         "  routing: {universe: eodhd, history: eodhd, chains: marketdata, earnings: eodhd}\n"
         "  workers: " +
-        std::to_string(o.workers) + (o.cache ? "" : "\n  cache: {chains_hours: 0, history: false}") +
+        std::to_string(o.workers) +
+        (o.cache ? "" : "\n  cache: {chains_hours: 0, history: false}") +
         "\n"
         "  eodhd:\n"
         "    base_url: " +
@@ -189,12 +191,12 @@ int main(int argc, char** argv) {
                        q.getColumn(1).getDouble(), q.getColumn(2).getInt());
         }
         fmt::print("  outcome {}, screened {}, failed {}, results {}\n",
-                   outcome_status(report.outcome), report.symbols_screened,
-                   report.symbols_failed, report.results.size());
-        fmt::print("  wall {:.2f} s, floor {:.2f} s: {:.3f}x (target <= 1.10x: {})\n", wall,
-                   floor, wall / floor, wall / floor <= 1.10 ? "MET" : "NOT MET");
-        fmt::print("  cpu {:.2f} s = {:.1f}% of wall (target < 10%: {})\n", cpu,
-                   100 * cpu / wall, cpu / wall < 0.10 ? "MET" : "NOT MET");
+                   outcome_status(report.outcome), report.symbols_screened, report.symbols_failed,
+                   report.results.size());
+        fmt::print("  wall {:.2f} s, floor {:.2f} s: {:.3f}x (target <= 1.10x: {})\n", wall, floor,
+                   wall / floor, wall / floor <= 1.10 ? "MET" : "NOT MET");
+        fmt::print("  cpu {:.2f} s = {:.1f}% of wall (target < 10%: {})\n", cpu, 100 * cpu / wall,
+                   cpu / wall < 0.10 ? "MET" : "NOT MET");
         const double rss_mb = static_cast<double>(after.ru_maxrss) / 1024.0;
         fmt::print("  peak RSS {:.0f} MB (target < 256 MB: {})\n", rss_mb,
                    rss_mb < 256 ? "MET" : "NOT MET");

@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
     app.add_option("--token-eodhd", options.eodhd.token, "EODHD api_token (empty = any)");
     app.add_option("--token-marketdata", options.marketdata.token,
                    "MarketData bearer token (empty = any)");
+    app.add_option("--marketdata-daily-credits", options.marketdata_daily_credits,
+                   "MarketData credits per day before 429 (default 100000)");
     app.add_option("--marketdata-203-every", options.marketdata_203_every,
                    "answer every k-th MarketData success with 203 (0 = never)");
     app.add_option("--fault", faults, "VENDOR:PATH:KIND[:COUNT[:SYMBOL]] (repeatable)");

@@ -3,6 +3,7 @@
 
 #include "screener/config/config.hpp"
 #include "screener/core/error.hpp"
+#include "support/temp_dir.hpp"
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -19,6 +20,8 @@ using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 
 namespace {
+
+using TempDir = screener::testing::TempDir;
 
 const EnvLookup k_no_env = [](const std::string&) -> std::optional<std::string> {
     return std::nullopt;
@@ -55,31 +58,6 @@ const std::string k_profile_head = "data_dir: data\n"
                                    "  p:\n"
                                    "    universe:\n"
                                    "      source: exchange\n";
-
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        m_path = fs::temp_directory_path() /
-                 ("screener_config_strategy_test_" + std::to_string(::getpid()) + "_" +
-                  std::to_string(counter++));
-        fs::remove_all(m_path);
-        fs::create_directories(m_path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(m_path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return m_path; }
-    void write(const std::string& name, const std::string& content) const {
-        std::ofstream(m_path / name) << content;
-    }
-
-private:
-    fs::path m_path;
-};
 
 } // namespace
 

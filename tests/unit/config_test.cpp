@@ -3,6 +3,7 @@
 
 #include "screener/config/config.hpp"
 #include "screener/core/error.hpp"
+#include "support/temp_dir.hpp"
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -62,35 +63,7 @@ const std::string k_head = "data_dir: data\n"
                            "      cash_secured_put:\n";
 
 // A fresh directory per test, removed afterwards.
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        m_path = fs::temp_directory_path() / ("screener_config_test_" + std::to_string(::getpid()) +
-                                              "_" + std::to_string(counter++));
-        fs::remove_all(m_path);
-        fs::create_directories(m_path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(m_path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const fs::path& path() const { return m_path; }
-
-    fs::path write(const std::string& name, const std::string& content, fs::perms mode) const {
-        const fs::path file = m_path / name;
-        fs::create_directories(file.parent_path());
-        std::ofstream(file) << content;
-        fs::permissions(file, mode);
-        return file;
-    }
-
-private:
-    fs::path m_path;
-};
+using TempDir = screener::testing::TempDir;
 
 constexpr fs::perms k_mode_600 = fs::perms::owner_read | fs::perms::owner_write;
 constexpr fs::perms k_mode_644 = k_mode_600 | fs::perms::group_read | fs::perms::others_read;

@@ -3,6 +3,7 @@
 #include "screener/ops/run_lock.hpp"
 #include "screener/pipeline/scan.hpp"
 #include "screener/store/store.hpp"
+#include "support/temp_dir.hpp"
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -15,23 +16,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using TempDir = screener::testing::TempDir;
+
 const fs::path k_sample = fs::path(SCREENER_SOURCE_DIR) / "data" / "sample";
-
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        m_path = fs::temp_directory_path() / ("screener-pipeline-" + std::to_string(::getpid()) +
-                                              "-" + std::to_string(counter++));
-        fs::remove_all(m_path);
-        fs::create_directories(m_path);
-    }
-    ~TempDir() { fs::remove_all(m_path); }
-    const fs::path& path() const { return m_path; }
-
-private:
-    fs::path m_path;
-};
 
 config::Config make_config(const fs::path& dir, const fs::path& sample) {
     const std::string yaml = "data_dir: data\n"

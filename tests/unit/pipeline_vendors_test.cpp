@@ -6,6 +6,7 @@
 #include "screener/pipeline/scan.hpp"
 #include "screener/store/store.hpp"
 #include "support/fake_vendor.hpp"
+#include "support/temp_dir.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <algorithm>
@@ -24,25 +25,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using TempDir = screener::testing::TempDir;
+
 const Date k_as_of{std::chrono::year{2026}, std::chrono::November, std::chrono::day{20}};
 constexpr const char* k_eodhd_token = "EODHD-SECRET-7f3a9c";
 constexpr const char* k_marketdata_token = "MD-SECRET-b81e55";
-
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        m_path = fs::temp_directory_path() / ("screener-vendors-" + std::to_string(::getpid()) +
-                                              "-" + std::to_string(counter++));
-        fs::remove_all(m_path);
-        fs::create_directories(m_path);
-    }
-    ~TempDir() { fs::remove_all(m_path); }
-    const fs::path& path() const { return m_path; }
-
-private:
-    fs::path m_path;
-};
 
 struct Setup {
     int symbols = 12;
