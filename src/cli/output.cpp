@@ -254,6 +254,7 @@ const std::map<std::string, std::pair<std::string, std::string>>& flag_codes() {
         {"held_lot", {"H", "written against a held lot"}},
         {"no_history_volatility", {"V", "no historical volatility"}},
         {"wide_spread", {"W", "wide bid-ask spread"}},
+        {"vendor_disagreement", {"X", "vendors disagree on this symbol's quotes"}},
     };
     return codes;
 }
@@ -438,11 +439,14 @@ std::string render_table(const pipeline::ScanReport& report, const std::string& 
             out += fmt::format("  {} [{}] {}\n", e.symbol, e.stage, e.message);
         }
     }
-    out += fmt::format("\n{}: screened {} of {} symbols ({} in universe), {} failed, {} "
-                       "opportunities, {:.2f} s",
-                       outcome_status(report.outcome), report.symbols_screened,
-                       report.symbols_total, report.universe_size, report.symbols_failed,
-                       report.results.size(), report.duration_s);
+    out +=
+        fmt::format("\n{}: screened {} of {} symbols ({} in universe), {} failed, {}{} "
+                    "opportunities, {:.2f} s",
+                    outcome_status(report.outcome), report.symbols_screened, report.symbols_total,
+                    report.universe_size, report.symbols_failed,
+                    report.symbols_skipped > 0 ? fmt::format("{} skipped, ", report.symbols_skipped)
+                                               : std::string(),
+                    report.results.size(), report.duration_s);
     out += report.run_id > 0 ? fmt::format("; run {} stored in {}\n", report.run_id, database)
                              : std::string("; dry run, nothing stored\n");
     return out;
@@ -484,6 +488,8 @@ std::string render_json(const pipeline::ScanReport& report) {
     w.Int(report.symbols_screened);
     w.Key("symbols_failed");
     w.Int(report.symbols_failed);
+    w.Key("symbols_skipped");
+    w.Int(report.symbols_skipped);
     w.Key("opportunities");
     w.Int(static_cast<int>(report.results.size()));
     w.Key("trades_measured");
@@ -498,6 +504,19 @@ std::string render_json(const pipeline::ScanReport& report) {
         w.Int(count);
     }
     w.EndObject();
+    write_string(w, "stop_reason", report.stop_reason);
+    w.Key("failovers");
+    w.StartArray();
+    for (const auto& failover : report.failovers) {
+        w.String(failover.c_str(), static_cast<rapidjson::SizeType>(failover.size()));
+    }
+    w.EndArray();
+    w.Key("vendor_disagreements");
+    w.StartArray();
+    for (const auto& symbol : report.vendor_disagreements) {
+        w.String(symbol.c_str(), static_cast<rapidjson::SizeType>(symbol.size()));
+    }
+    w.EndArray();
     write_rounded(w, "duration_s", report.duration_s, 3);
     write_rounded(w, "cost_usd", report.cost_usd, 6);
     w.Key("errors");
