@@ -136,6 +136,39 @@ OptionChain EodhdProvider::option_chain(const std::string& symbol, const ChainRe
     return chain;
 }
 
+std::vector<StockQuote> EodhdProvider::quotes(const std::vector<std::string>& symbols) {
+    constexpr std::size_t k_batch = 20; // keeps the URL short; the bill is per ticker anyway
+    std::vector<StockQuote> out;
+    for (std::size_t first = 0; first < symbols.size(); first += k_batch) {
+        const std::size_t last = std::min(symbols.size(), first + k_batch);
+        VendorRequest request;
+        request.path = "/real-time/" + ticker(symbols[first], m_exchange);
+        std::string others;
+        for (std::size_t i = first + 1; i < last; ++i) {
+            others += (others.empty() ? "" : ",") + ticker(symbols[i], m_exchange);
+        }
+        if (!others.empty()) {
+            request.query = {{"s", others}};
+        }
+        request.endpoint = "/real-time/{symbol}";
+        const double tickers = static_cast<double>(last - first);
+        request.fixed_credits = tickers;
+        const std::string body = m_vendor.get(request, tickers);
+        for (auto& q : parse_eodhd_real_time(body, "eodhd /real-time/{symbol} " + symbols[first])) {
+            if (!q.close) {
+                continue; // the all-"NA" answer for a ticker the vendor does not know
+            }
+            StockQuote quote;
+            quote.symbol = q.code.substr(0, q.code.find('.'));
+            quote.last = *q.close;
+            quote.volume = q.volume;
+            quote.updated = q.timestamp;
+            out.push_back(std::move(quote));
+        }
+    }
+    return out;
+}
+
 std::vector<EarningsEvent> EodhdProvider::earnings_calendar(Date from, Date to) {
     VendorRequest request;
     request.path = "/calendar/earnings";

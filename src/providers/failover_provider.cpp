@@ -71,6 +71,10 @@ std::vector<Date> FailoverProvider::expirations(const std::string& symbol) {
     return serve([&](Provider& p) { return p.expirations(symbol); });
 }
 
+std::vector<StockQuote> FailoverProvider::quotes(const std::vector<std::string>& symbols) {
+    return serve([&](Provider& p) { return p.quotes(symbols); });
+}
+
 OptionChain FailoverProvider::option_chain(const std::string& symbol, const ChainRequest& request) {
     return serve([&](Provider& p) { return p.option_chain(symbol, request); });
 }

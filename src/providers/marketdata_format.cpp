@@ -223,4 +223,35 @@ std::vector<Bar> parse_marketdata_candles(std::string_view json, std::string_vie
     return out;
 }
 
+std::vector<StockQuote> parse_marketdata_quotes(std::string_view json, std::string_view context) {
+    const auto doc = vj::parse_body(json, context);
+    std::vector<StockQuote> out;
+    if (check_status(doc, context) == Status::NoData) {
+        return out;
+    }
+    const Columns cols(doc, context, "symbol");
+    const auto col = [&](const char* name, bool required) {
+        return Column{cols.column(name, required), name, context};
+    };
+    const Column symbol = col("symbol", true), last = col("last", true), bid = col("bid", false),
+                 ask = col("ask", false), volume = col("volume", false),
+                 updated = col("updated", false);
+    out.reserve(cols.rows());
+    for (std::size_t i = 0; i < cols.rows(); ++i) {
+        StockQuote q;
+        q.symbol = symbol.string(i);
+        const auto price = last.opt_number(i);
+        if (!price) {
+            continue; // no trade yet: nothing to use as a price
+        }
+        q.last = *price;
+        q.bid = bid.opt_number(i);
+        q.ask = ask.opt_number(i);
+        q.volume = volume.opt_number(i);
+        q.updated = updated.opt_integer(i).value_or(0);
+        out.push_back(std::move(q));
+    }
+    return out;
+}
+
 } // namespace screener::providers

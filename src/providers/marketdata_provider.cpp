@@ -124,6 +124,30 @@ OptionChain MarketDataProvider::option_chain(const std::string& symbol,
     return chain;
 }
 
+std::vector<StockQuote> MarketDataProvider::quotes(const std::vector<std::string>& symbols) {
+    constexpr std::size_t k_batch = 100;
+    std::vector<StockQuote> out;
+    for (std::size_t first = 0; first < symbols.size(); first += k_batch) {
+        const std::size_t last = std::min(symbols.size(), first + k_batch);
+        std::string list;
+        for (std::size_t i = first; i < last; ++i) {
+            list += (list.empty() ? "" : ",") + symbols[i];
+        }
+        VendorRequest request;
+        request.path = "/v1/stocks/quotes/";
+        request.query = {{"symbols", list}};
+        request.endpoint = "/v1/stocks/quotes/";
+        const double count = static_cast<double>(last - first);
+        request.credits = [count](const net::HttpResponse& r) { return consumed(r, count); };
+        request.answer_statuses = {404};
+        const std::string body = m_vendor.get(request, count);
+        for (auto& q : parse_marketdata_quotes(body, "marketdata /v1/stocks/quotes/")) {
+            out.push_back(std::move(q));
+        }
+    }
+    return out;
+}
+
 std::vector<EarningsEvent> MarketDataProvider::earnings_calendar(Date, Date) {
     throw DataError("marketdata: no market-wide earnings calendar at this vendor; route "
                     "providers.routing.earnings to eodhd");

@@ -14,6 +14,8 @@ public:
     std::vector<StockSnapshot> exchange_snapshot(Date as_of) override;
     std::vector<Bar> daily_history(const std::string& symbol, Date from, Date to) override;
     std::vector<Date> expirations(const std::string& symbol) override;
+    // GET /v1/stocks/quotes/?symbols=... in batches of 100 (1 credit per symbol returned).
+    std::vector<StockQuote> quotes(const std::vector<std::string>& symbols) override;
     OptionChain option_chain(const std::string& symbol, const ChainRequest& request) override;
     // Per-symbol only at this vendor (a premium endpoint): DataError for the whole calendar.
     std::vector<EarningsEvent> earnings_calendar(Date from, Date to) override;

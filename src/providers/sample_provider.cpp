@@ -1,5 +1,7 @@
 #include "screener/providers/sample_provider.hpp"
 
+#include "screener/core/calendar.hpp"
+
 #include "screener/core/error.hpp"
 #include "screener/core/symbol.hpp"
 #include "screener/providers/eodhd_format.hpp"
@@ -106,6 +108,25 @@ std::vector<StockSnapshot> SampleProvider::exchange_snapshot(Date /*as_of*/) {
         read_response("", "eodhd", "/eod-bulk-last-day/{exchange}",
                       m_dir / "eodhd" / "eod-bulk-last-day" / "US.json", "exchange snapshot");
     return parse_eodhd_bulk(r.body, r.context);
+}
+
+std::vector<StockQuote> SampleProvider::quotes(const std::vector<std::string>& symbols) {
+    std::vector<StockQuote> out;
+    const auto rows = exchange_snapshot(m_as_of);
+    for (const auto& symbol : symbols) {
+        for (const auto& row : rows) {
+            if (row.symbol == symbol) {
+                StockQuote q;
+                q.symbol = symbol;
+                q.last = row.close;
+                q.volume = row.volume;
+                q.updated = market_close_unix(row.date);
+                out.push_back(std::move(q));
+                break;
+            }
+        }
+    }
+    return out;
 }
 
 std::vector<Bar> SampleProvider::daily_history(const std::string& symbol, Date from, Date to) {

@@ -41,6 +41,10 @@ public:
         step();
         return {};
     }
+    std::vector<StockQuote> quotes(const std::vector<std::string>&) override {
+        step();
+        return {};
+    }
     OptionChain option_chain(const std::string& symbol, const ChainRequest&) override {
         step();
         return {m_name + ":" + symbol, {}};

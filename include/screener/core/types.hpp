@@ -34,6 +34,14 @@ struct StockSnapshot {
     std::optional<double> avg_volume_200d;
 };
 
+// The latest quote of a stock (EODHD real-time, MarketData.app quotes, the sample's close).
+struct StockQuote {
+    std::string symbol; // without exchange suffix
+    double last = 0;
+    std::optional<double> bid, ask, volume;
+    std::int64_t updated = 0; // unix seconds of the quote; 0 when unknown
+};
+
 struct OptionContract {
     std::string option_symbol; // OCC, e.g. AAPL230616C00175000
     std::string underlying;

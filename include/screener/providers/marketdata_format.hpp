@@ -28,4 +28,8 @@ std::vector<Date> parse_marketdata_expirations(std::string_view json, std::strin
 // adjusted_close = close (candles are split-adjusted by default). Oldest first.
 std::vector<Bar> parse_marketdata_candles(std::string_view json, std::string_view context);
 
+// GET /v1/stocks/quotes/?symbols=A,B (or /v1/stocks/quotes/{SYMBOL}/): columns symbol, last
+// required; bid, ask, volume, updated nullable. no_data -> empty.
+std::vector<StockQuote> parse_marketdata_quotes(std::string_view json, std::string_view context);
+
 } // namespace screener::providers

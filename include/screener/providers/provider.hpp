@@ -60,6 +60,9 @@ public:
     // Daily bars from..to inclusive, oldest first.
     virtual std::vector<Bar> daily_history(const std::string& symbol, Date from, Date to) = 0;
     virtual std::vector<Date> expirations(const std::string& symbol) = 0;
+    // Latest quotes of `symbols`, batched into as few requests as the vendor allows; a symbol
+    // the vendor does not know is left out.
+    virtual std::vector<StockQuote> quotes(const std::vector<std::string>& symbols) = 0;
     // Contracts of every expiration inside the request's DTE window.
     virtual OptionChain option_chain(const std::string& symbol, const ChainRequest& request) = 0;
     // Earnings announcements between from and to inclusive, for every symbol the vendor knows.

@@ -29,6 +29,8 @@ public:
     std::vector<StockSnapshot> exchange_snapshot(Date as_of) override;
     std::vector<Bar> daily_history(const std::string& symbol, Date from, Date to) override;
     std::vector<Date> expirations(const std::string& symbol) override;
+    // The snapshot's closes: the sample is one session, so its last price is the close.
+    std::vector<StockQuote> quotes(const std::vector<std::string>& symbols) override;
     // Contracts whose DTE, counted from request.as_of, lies in [dte_min, dte_max]; each
     // contract's dte is recomputed from request.as_of.
     OptionChain option_chain(const std::string& symbol, const ChainRequest& request) override;
