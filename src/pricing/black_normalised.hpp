@@ -11,7 +11,9 @@
 // points must reproduce the scalar ones bit for bit).
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 namespace screener::pricing::detail {
@@ -30,6 +32,65 @@ inline double exp_square(double y) {
     const double hi = y * y;
     const double lo = std::fma(y, y, -hi);
     return std::exp(hi) * (1.0 + lo);
+}
+
+// e^a for a <= 0 (and 0 <= a < 0.34, where k = 0) without libm and without FMA: a Cody-Waite
+// reduction a = k ln2 + r, |r| <~ ln2/2, a Taylor tail and a fast two-sum 1 + r (within ~0.7 ulp;
+// subnormal results are scaled in two steps). Plain +,-,* only, in a fixed order, so a vector
+// version built with -ffp-contract=off rounds identically (the implied vol solver's evaluations use
+// it; glibc's exp cannot be reproduced lane by lane). NaN stays NaN, below -745.2 gives 0.
+inline double exp_nonpositive(double a) {
+    constexpr double inv_ln2 = 1.44269504088896338700e+00;
+    constexpr double ln2_hi = 6.93147180369123816490e-01; // 32 significant bits: k ln2_hi exact
+    constexpr double ln2_lo = 1.90821492927058770002e-10;
+    constexpr double shifter = 0x1.8p52;
+    constexpr double c[14] = {1.0 / 2,
+                              1.0 / 6,
+                              1.0 / 24,
+                              1.0 / 120,
+                              1.0 / 720,
+                              1.0 / 5040,
+                              1.0 / 40320,
+                              1.0 / 362880,
+                              1.0 / 3628800,
+                              1.0 / 39916800,
+                              1.0 / 479001600,
+                              1.0 / 6227020800.0,
+                              1.0 / 87178291200.0,
+                              1.0 / 1307674368000.0};
+    const bool zero = a < -745.2;
+    const double ac = zero ? 0.0 : a; // NaN passes through
+    const double kd_shifted = ac * inv_ln2 + shifter;
+    const double kd = kd_shifted - shifter;
+    // kd_shifted = 1.5 2^52 + k with the shifter's exponent: k is the difference of the bits.
+    const std::int64_t k =
+        std::bit_cast<std::int64_t>(kd_shifted) - std::bit_cast<std::int64_t>(shifter);
+    const double r_hi = ac - kd * ln2_hi; // exact (Sterbenz; the product is exact)
+    const double r_lo = kd * ln2_lo;
+    const double r = r_hi - r_lo;
+    const double r2 = r * r;
+    const double r4 = r2 * r2;
+    const double r8 = r4 * r4;
+    const double q01 = c[0] + c[1] * r;
+    const double q23 = c[2] + c[3] * r;
+    const double q45 = c[4] + c[5] * r;
+    const double q67 = c[6] + c[7] * r;
+    const double q89 = c[8] + c[9] * r;
+    const double q1011 = c[10] + c[11] * r;
+    const double q1213 = c[12] + c[13] * r;
+    const double lowp = (q01 + q23 * r2) + (q45 + q67 * r2) * r4;
+    const double highp = (q89 + q1011 * r2) + q1213 * r4;
+    const double tail = r2 * (lowp + highp * r8);
+    const double hi = 1.0 + r_hi;
+    const double lo = (1.0 - hi) + r_hi; // exact (fast two-sum, |r_hi| < 1)
+    const double m = hi + (lo + (tail - r_lo));
+    // 2^k in one factor down to k = -1022, else 2^(k + 600) 2^-600 (k >= -1075 here).
+    const bool tiny = k < -1020;
+    const std::int64_t k1 = tiny ? k + 600 : k;
+    const double f1 = std::bit_cast<double>(static_cast<std::uint64_t>(k1 + 1023) << 52);
+    const double f2 = tiny ? 0x1p-600 : 1.0;
+    const double v = m * f1 * f2;
+    return zero ? 0.0 : v;
 }
 
 // --- Cody's rational Chebyshev approximations (W. J. Cody, Math. Comp. 23 (1969) 631-637,
@@ -126,6 +187,8 @@ inline double cody_tail_w(double y) {
 }
 
 // erfcx(x) = e^{x^2} erfc(x), relative accuracy a few ulps for all x (inf below -26.6).
+// OwnExp: the small range's e^{y^2} from exp_nonpositive (exact for its 0 <= y^2 <= 0.22).
+template <bool OwnExp = false>
 inline double erfcx(double x) {
     const double y = std::fabs(x);
     double r;
@@ -138,7 +201,8 @@ inline double erfcx(double x) {
             den = (den + k_cody_b[i]) * ysq;
         }
         const double erf = x * (num + k_cody_a[3]) / (den + k_cody_b[3]);
-        return std::exp(ysq) * (1.0 - erf); // signed x: valid on both sides
+        // signed x: valid on both sides
+        return (OwnExp ? exp_nonpositive(ysq) : std::exp(ysq)) * (1.0 - erf);
     }
     if (y <= k_cody_mid) {
         const Powers p = powers(y);
@@ -158,10 +222,11 @@ inline double erfcx(double x) {
 struct Mills {
     double m0, m1;
 };
+template <bool OwnExp = false>
 inline Mills mills_left(double h) {
     const double y = -h * k_inv_sqrt2;
     if (y <= k_cody_small) {
-        const double m0 = k_sqrt_half_pi * erfcx(y);
+        const double m0 = k_sqrt_half_pi * erfcx<OwnExp>(y);
         return {m0, 1.0 + h * m0};
     }
     if (y <= k_cody_mid) {
@@ -203,6 +268,9 @@ inline constexpr auto k_taylor_inv = [] {
 // Requires x <= 0 and s > 0 (finite); b_max = e^{x/2} as the caller computed it (the implied
 // vol solver has it already: one exponential less per evaluation in region IV), or negative to
 // have region IV compute it.
+// OwnExp: e^exponent from exp_nonpositive instead of libm (the implied vol solver, whose batch
+// path evaluates it in vector code).
+template <bool OwnExp = false>
 inline BlackValue normalised_black_with(double x, double s, double b_max,
                                         double tolerance = 0.25 * k_eps) {
     const double h = x / s;
@@ -210,7 +278,7 @@ inline BlackValue normalised_black_with(double x, double s, double b_max,
     const double d1 = h + t;
     const double d2 = h - t;
     const double exponent = -0.5 * (h * h + t * t);
-    const double e = std::exp(exponent); // = e^{x/2} e^{-d1^2/2}
+    const double e = OwnExp ? exp_nonpositive(exponent) : std::exp(exponent); // e^{x/2} e^{-d1^2/2}
     const double vega = k_inv_sqrt_2pi * e;
     if (d1 <= k_region_asymptotic) {
         // Region I. With p = -d1 > 0, q = -d2 = p + 2t, integrate (1) term by term against the
@@ -252,7 +320,7 @@ inline BlackValue normalised_black_with(double x, double s, double b_max,
         // Region II. M(h+t) - M(h-t) = 2 sum_{n odd} t^n m_n / n! with m_n = M^{(n)}(h) > 0,
         // m_n = h m_{n-1} + (n-1) m_{n-2}. Only m_1 needs full accuracy (mills_left); the
         // recursion's loss in higher m_n is damped by (t/h)^2 per order.
-        const auto [m0, m1] = mills_left(h);
+        const auto [m0, m1] = mills_left<OwnExp>(h);
         const double t2 = t * t;
         const double hh = h * h;
         double prev = m0; // m_{n-1} (even)
@@ -286,13 +354,15 @@ inline BlackValue normalised_black_with(double x, double s, double b_max,
     } else if (d1 < 0) {
         // Region III, both d's negative: (1) with M = sqrt(pi/2) erfcx(-z/sqrt 2). The
         // difference loses at most |h|/(2t) < 11 ulps here (regions I/II take the rest).
-        const double mantissa = 0.5 * (erfcx(-d1 * k_inv_sqrt2) - erfcx(-d2 * k_inv_sqrt2));
+        const double mantissa =
+            0.5 * (erfcx<OwnExp>(-d1 * k_inv_sqrt2) - erfcx<OwnExp>(-d2 * k_inv_sqrt2));
         const double b = mantissa * e;
         return {b, vega, -1.0, mantissa, exponent};
     } else {
         // d1 >= 0: the complement is a sum of two positive terms; b = b_max - complement loses
         // at most a factor 2 (b >= b(x, s_c) >= b_max/2 - ...).
-        const double upper = 0.5 * e * (erfcx(d1 * k_inv_sqrt2) + erfcx(-d2 * k_inv_sqrt2));
+        const double upper =
+            0.5 * e * (erfcx<OwnExp>(d1 * k_inv_sqrt2) + erfcx<OwnExp>(-d2 * k_inv_sqrt2));
         const double bm = b_max >= 0 ? b_max : std::exp(0.5 * x);
         const double b = std::max(bm - upper, 0.0);
         return {b, vega, upper, b / e, exponent};

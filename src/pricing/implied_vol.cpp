@@ -103,96 +103,161 @@ BlackValue central_black(double x, double s_c, double b_max) {
     return {b, detail::k_inv_sqrt_2pi * b_max, -1.0, 0.0, -0.5 * (h * h + t * t)};
 }
 
-// Solves b(x, s) = beta for s, x <= 0, 0 < beta < b_max = e^{x/2}.
-// ln beta = ln price - ln scale out of the money (exact where beta underflows), ln beta
-// itself in the money (itm).
-double normalised_implied(double beta, double x, double b_max, double price, double scale,
-                          bool itm) {
+// The solver for b(x, s) = beta, x <= 0, 0 < beta < b_max = e^{x/2}, as a resumable state
+// machine: every evaluation of b is requested (eval_s, eval_tolerance) and fed back through
+// Solver::feed, so the scalar path evaluates it at once and the batch path gathers the requests
+// of many options into one vector evaluation. Both run the same code around it, so the results
+// agree bit for bit. ln beta = ln price - ln scale out of the money (exact where beta
+// underflows), ln beta itself in the money (itm).
+struct Solver {
+    double beta, x, b_max, price, scale;
+    bool itm;
     double log_beta = 0.0; // only the lowest branch needs it
     double inv_log_beta = 0.0;
     double lo = 0.0, hi = k_inf; // bracket of the root in s
-    double s;
+    double s = 0.0;
     Objective objective = Objective::Middle;
-    if (x == 0.0) {
-        // b(0, s) = 2N(s/2) - 1 = erf(s / (2 sqrt 2))  =>  s = 2 sqrt(2) erfinv(beta)
-        // = -2 N^{-1}((1 - beta)/2). Polished below (1 - beta loses tiny betas' digits).
-        s = -2.0 * detail::inv_norm_cdf(0.5 * (1.0 - beta), 2);
-        objective = beta > 0.5 * b_max ? Objective::Upper : Objective::Middle;
-    } else {
+    double log_upper_beta = 0.0, upper_beta = 0.0;
+    bool near = false;
+    int step = 0;
+    // Guess stage: 1 waits for b(s_l), 2 for b(s_u), 0 iterates.
+    int boundary = 0;
+    double s_c = 0.0, s_b = 0.0;
+    BlackValue c{};
+    bool done = false;
+    double eval_s = 0.0, eval_tolerance = 0.0; // the pending evaluation
+
+    Solver(double beta_, double x_, double b_max_, double price_, double scale_, bool itm_)
+        : beta(beta_), x(x_), b_max(b_max_), price(price_), scale(scale_), itm(itm_) {
+        begin();
+    }
+    void feed(const BlackValue& v) {
+        if (boundary == 1) {
+            lower_guess(v);
+        } else if (boundary == 2) {
+            upper_guess(v);
+        } else {
+            iterate(v);
+        }
+    }
+
+private:
+    void finish(double result) {
+        s = result;
+        done = true;
+    }
+    void request(double at, double tolerance) {
+        eval_s = at;
+        eval_tolerance = tolerance;
+    }
+    void begin() {
+        if (x == 0.0) {
+            // b(0, s) = 2N(s/2) - 1 = erf(s / (2 sqrt 2))  =>  s = 2 sqrt(2) erfinv(beta)
+            // = -2 N^{-1}((1 - beta)/2). Polished below (1 - beta loses tiny betas' digits).
+            s = -2.0 * detail::inv_norm_cdf(0.5 * (1.0 - beta), 2);
+            objective = beta > 0.5 * b_max ? Objective::Upper : Objective::Middle;
+            start_iterations();
+            return;
+        }
         // Inflection point of s -> b(x, s), where vega peaks; b_c = b(x, s_c).
-        const double s_c = std::sqrt(-2.0 * x);
+        s_c = std::sqrt(-2.0 * x);
         // b(x, s_c) = e^{x/2} (1 - erfcx(sqrt|x|)) / 2 in closed form (d1 = 0 there), and
         // b'(x, s_c) = e^{x/2} / sqrt(2 pi).
-        const BlackValue c = central_black(x, s_c, b_max);
+        c = central_black(x, s_c, b_max);
         if (beta < c.b) {
             hi = s_c;
             // The tangent at s_c meets zero at s_l.
-            const double s_l = s_c - c.b / c.vega;
-            const BlackValue l = s_l > 0 ? normalised_black_with(x, s_l, b_max, k_rough)
-                                         : BlackValue{0, 0, -1, 0, 0};
-            if (beta < l.b) {
-                // Lowest branch: f(s) = (2 pi |x| / 3^{3/2}) N(-|x| / (sqrt3 s))^3 has the same
-                // leading asymptotics as b(x, s) for s -> 0 (both ~ phi(x/s) s^3 / x^2), so
-                // f(beta) is close to the identity: interpolate it by a quadratic with f(0) = 0,
-                // f'(0) = 1, f(b_l) = f(s_l), then invert f in closed form.
-                hi = s_l * (1.0 + k_rough_margin);
-                objective = Objective::Lower;
-                // ln beta from beta itself unless beta is (nearly) subnormal: out of the money
-                // the price still carries it exactly then, as ln price - ln scale.
-                log_beta =
-                    itm || beta > 1e-290 ? std::log(beta) : std::log(price) - std::log(scale);
-                inv_log_beta = 1.0 / log_beta;
-                const double k = k_two_pi * -x / (3.0 * k_sqrt3);
-                const double n_l = 0.5 * std::erfc(-x / (k_sqrt3 * s_l) * detail::k_inv_sqrt2);
-                const double f_l = k * n_l * n_l * n_l;
-                const double ratio = beta / l.b;
-                const double f = beta * (1.0 + (f_l / l.b - 1.0) * ratio);
-                // N^{-1}((f/k)^{1/3}): in Acklam's tail formula only ln u = ln(f/k)/3 enters,
-                // so the cube root is needed only in the central range.
-                const double log_u = std::log(f / k) * (1.0 / 3.0);
-                const double z = log_u < k_log_acklam_low ? acklam_lower_tail(log_u)
-                                                          : inv_norm_cdf_guess(std::exp(log_u));
-                s = z < 0 ? x / (k_sqrt3 * z) : 0.5 * s_l;
+            s_b = s_c - c.b / c.vega;
+            if (s_b > 0) {
+                boundary = 1;
+                request(s_b, k_rough);
             } else {
-                const double s_l0 = std::max(s_l, 0.0);
-                lo = s_l0 * (1.0 - k_rough_margin);
-                const double ds_l = l.vega > 0 ? 1.0 / l.vega : 0.0;
-                s = hermite(beta, l.b, s_l0, ds_l, c.b, s_c, 1.0 / c.vega);
+                lower_guess(BlackValue{0, 0, -1, 0, 0});
             }
         } else {
             lo = s_c;
             // The tangent at s_c meets b_max at s_u.
-            const double s_u = s_c + (b_max - c.b) / c.vega;
-            const BlackValue u = normalised_black_with(x, s_u, b_max, k_rough);
-            if (beta <= u.b) {
-                hi = s_u * (1.0 + k_rough_margin);
-                s = hermite(beta, c.b, s_c, 1.0 / c.vega, u.b, s_u, 1.0 / u.vega);
-            } else {
-                // Highest branch: b_max - b decays like N(-s/2); interpolate that linearly in
-                // b_max - beta from (b_u, N(-s_u/2)) to (b_max, 0) and invert.
-                lo = s_u * (1.0 - k_rough_margin);
-                const double f_u = 0.5 * std::erfc(0.5 * s_u * detail::k_inv_sqrt2);
-                const double f = f_u * ((b_max - beta) / (u.upper >= 0 ? u.upper : b_max - u.b));
-                s = -2.0 * inv_norm_cdf_guess(f);
-            }
-            if (beta > 0.5 * b_max) {
-                objective = Objective::Upper;
-            }
+            s_b = s_c + (b_max - c.b) / c.vega;
+            boundary = 2;
+            request(s_b, k_rough);
         }
     }
-    const double log_upper_beta = objective == Objective::Upper ? std::log(b_max - beta) : 0.0;
-    const double upper_beta = b_max - beta; // exact where the upper objective is used (Sterbenz)
-    // Once a step was below k_near s, the transformed objectives have done their job (a wide
-    // basin): the remaining error is ~ (k_near)^4, where the plain objective b - beta converges
-    // just as fast and needs no logarithm. It is also the most accurate one: its rounding is
-    // that of b itself. Not where b or b_max - b is (nearly) subnormal.
-    bool near = false;
-    for (int step = 0; step < k_max_steps; ++step) {
+    void lower_guess(const BlackValue& l) {
+        boundary = 0;
+        const double s_l = s_b;
+        if (beta < l.b) {
+            // Lowest branch: f(s) = (2 pi |x| / 3^{3/2}) N(-|x| / (sqrt3 s))^3 has the same
+            // leading asymptotics as b(x, s) for s -> 0 (both ~ phi(x/s) s^3 / x^2), so
+            // f(beta) is close to the identity: interpolate it by a quadratic with f(0) = 0,
+            // f'(0) = 1, f(b_l) = f(s_l), then invert f in closed form.
+            hi = s_l * (1.0 + k_rough_margin);
+            objective = Objective::Lower;
+            // ln beta from beta itself unless beta is (nearly) subnormal: out of the money
+            // the price still carries it exactly then, as ln price - ln scale.
+            log_beta = itm || beta > 1e-290 ? std::log(beta) : std::log(price) - std::log(scale);
+            inv_log_beta = 1.0 / log_beta;
+            const double k = k_two_pi * -x / (3.0 * k_sqrt3);
+            const double n_l = 0.5 * std::erfc(-x / (k_sqrt3 * s_l) * detail::k_inv_sqrt2);
+            const double f_l = k * n_l * n_l * n_l;
+            const double ratio = beta / l.b;
+            const double f = beta * (1.0 + (f_l / l.b - 1.0) * ratio);
+            // N^{-1}((f/k)^{1/3}): in Acklam's tail formula only ln u = ln(f/k)/3 enters,
+            // so the cube root is needed only in the central range.
+            const double log_u = std::log(f / k) * (1.0 / 3.0);
+            const double z = log_u < k_log_acklam_low ? acklam_lower_tail(log_u)
+                                                      : inv_norm_cdf_guess(std::exp(log_u));
+            s = z < 0 ? x / (k_sqrt3 * z) : 0.5 * s_l;
+        } else {
+            const double s_l0 = std::max(s_l, 0.0);
+            lo = s_l0 * (1.0 - k_rough_margin);
+            const double ds_l = l.vega > 0 ? 1.0 / l.vega : 0.0;
+            s = hermite(beta, l.b, s_l0, ds_l, c.b, s_c, 1.0 / c.vega);
+        }
+        start_iterations();
+    }
+    void upper_guess(const BlackValue& u) {
+        boundary = 0;
+        const double s_u = s_b;
+        if (beta <= u.b) {
+            hi = s_u * (1.0 + k_rough_margin);
+            s = hermite(beta, c.b, s_c, 1.0 / c.vega, u.b, s_u, 1.0 / u.vega);
+        } else {
+            // Highest branch: b_max - b decays like N(-s/2); interpolate that linearly in
+            // b_max - beta from (b_u, N(-s_u/2)) to (b_max, 0) and invert.
+            lo = s_u * (1.0 - k_rough_margin);
+            const double f_u = 0.5 * std::erfc(0.5 * s_u * detail::k_inv_sqrt2);
+            const double f = f_u * ((b_max - beta) / (u.upper >= 0 ? u.upper : b_max - u.b));
+            s = -2.0 * inv_norm_cdf_guess(f);
+        }
+        if (beta > 0.5 * b_max) {
+            objective = Objective::Upper;
+        }
+        start_iterations();
+    }
+    void start_iterations() {
+        log_upper_beta = objective == Objective::Upper ? std::log(b_max - beta) : 0.0;
+        upper_beta = b_max - beta; // exact where the upper objective is used (Sterbenz)
+        near = false;
+        step = 0;
+        next_step();
+    }
+    // Top of the Householder loop: bisect if s left the bracket, then request b(s).
+    void next_step() {
+        if (step >= k_max_steps) {
+            finish(s);
+            return;
+        }
         if (!(s > lo && s < hi)) {
             s = hi < k_inf ? (lo > 0 ? std::sqrt(lo * hi) : 0.5 * hi) : 2.0 * lo;
             near = false;
         }
-        const BlackValue v = normalised_black_with(x, s, b_max, step == 0 ? k_rough : 0.25 * k_eps);
+        request(s, step == 0 ? k_rough : 0.25 * k_eps);
+    }
+    // Once a step was below k_near s, the transformed objectives have done their job (a wide
+    // basin): the remaining error is ~ (k_near)^4, where the plain objective b - beta converges
+    // just as fast and needs no logarithm. It is also the most accurate one: its rounding is
+    // that of b itself. Not where b or b_max - b is (nearly) subnormal.
+    void iterate(const BlackValue& v) {
         const double upper = v.upper >= 0 ? v.upper : b_max - v.b;
         Objective current = objective;
         if (near && (objective == Objective::Lower ? v.b > k_plain_min && beta > k_plain_min
@@ -252,7 +317,9 @@ double normalised_implied(double beta, double x, double b_max, double price, dou
         }
         if (!std::isfinite(ds)) {
             s = -1.0; // forces a bisection of the bracket on the next pass
-            continue;
+            ++step;
+            next_step();
+            return;
         }
         const double next = s + ds;
         // Fourth order: a step below 1e-5 s leaves an error ~ (1e-5)^4, below rounding. For the
@@ -261,19 +328,31 @@ double normalised_implied(double beta, double x, double b_max, double price, dou
         const double converged =
             current != objective ? k_converged / std::max(1.0, x2_s2) : k_converged;
         if (std::fabs(ds) <= converged * s && step > 0) {
-            return next > lo && next < hi ? next : s;
+            finish(next > lo && next < hi ? next : s);
+            return;
         }
         near = std::fabs(ds) <= k_near * s;
         s = next;
+        ++step;
+        next_step();
     }
-    return s;
-}
+};
 
-inline double implied_vol_kernel(OptionType type, double price, double spot, double strike,
-                                 double t, double r, double q) {
+// Validation and normalisation of one option. Either the answer is known (result) or the
+// normalised problem is set up (x, b_max, beta, ...); sqrt_t divides the solver's s.
+struct Prepared {
+    bool solved;
+    double result;
+    double beta, x, b_max, scale, sqrt_t;
+    bool itm;
+};
+
+inline Prepared prepare(OptionType type, double price, double spot, double strike, double t,
+                        double r, double q) {
+    Prepared p{true, k_nan, 0, 0, 0, 0, 0, false};
     if (!(t > 0) || !(spot > 0) || !(strike > 0) || !std::isfinite(price) || !std::isfinite(r) ||
         !std::isfinite(q) || !std::isfinite(t) || !std::isfinite(spot) || !std::isfinite(strike)) {
-        return k_nan;
+        return p;
     }
     const double theta_sign = type == OptionType::Call ? 1.0 : -1.0;
     // The upper bound checked on the price itself, so a price exactly at it is never solved.
@@ -283,7 +362,7 @@ inline double implied_vol_kernel(OptionType type, double price, double spot, dou
     const double bound_rate_t = (theta_sign > 0 ? q : r) * t;
     if (!(price < bound_base * (1.0 - bound_rate_t) * (1.0 - 4.0 * k_eps)) &&
         price >= bound_base * std::exp(-bound_rate_t)) {
-        return k_nan;
+        return p;
     }
     const auto [x, scale] = detail::normalise(spot, strike, t, r, q);
     const double beta = price / scale;
@@ -295,13 +374,28 @@ inline double implied_vol_kernel(OptionType type, double price, double spot, dou
         // Out of the money: any positive price has a solution, even if beta underflows.
     } else if (beta_otm <= 4.0 * k_eps * beta) {
         // At the intrinsic value up to rounding: zero volatility; below it: no solution.
-        return beta_otm >= -4.0 * k_eps * beta ? 0.0 : k_nan;
+        p.result = beta_otm >= -4.0 * k_eps * beta ? 0.0 : k_nan;
+        return p;
     }
     const double b_max = std::exp(0.5 * x_otm);
     if (!(beta_otm < b_max)) {
-        return k_nan; // at or above the sigma -> infinity limit
+        return p; // at or above the sigma -> infinity limit
     }
-    return normalised_implied(beta_otm, x_otm, b_max, price, scale, intrinsic > 0) / std::sqrt(t);
+    return {false, 0.0, beta_otm, x_otm, b_max, scale, std::sqrt(t), intrinsic > 0};
+}
+
+inline double implied_vol_kernel(OptionType type, double price, double spot, double strike,
+                                 double t, double r, double q) {
+    const Prepared p = prepare(type, price, spot, strike, t, r, q);
+    if (p.solved) {
+        return p.result;
+    }
+    Solver solver(p.beta, p.x, p.b_max, price, p.scale, p.itm);
+    while (!solver.done) {
+        solver.feed(
+            normalised_black_with<true>(p.x, solver.eval_s, p.b_max, solver.eval_tolerance));
+    }
+    return solver.s / p.sqrt_t;
 }
 
 } // namespace
