@@ -1,10 +1,12 @@
 #include "screener/pricing/implied_vol.hpp"
 
 #include "black_normalised.hpp"
+#include "black_normalised_simd.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace screener::pricing {
 namespace {
@@ -410,8 +412,71 @@ void implied_vol_batch(std::span<const OptionType> type, std::span<const double>
                        std::span<const double> t, std::span<const double> r,
                        std::span<const double> q, std::span<double> out) {
     const std::size_t n = type.size();
-    for (std::size_t i = 0; i < n; ++i) {
-        out[i] = implied_vol_kernel(type[i], price[i], spot[i], strike[i], t[i], r[i], q[i]);
+    if (!detail::simd::have_avx512()) {
+        for (std::size_t i = 0; i < n; ++i) {
+            out[i] = implied_vol_kernel(type[i], price[i], spot[i], strike[i], t[i], r[i], q[i]);
+        }
+        return;
+    }
+    // Chunks of options run their solvers side by side: each round gathers the pending
+    // evaluations of all unfinished solvers, evaluates them eight at a time in vector code
+    // (the same numbers as the scalar evaluation) and feeds them back.
+    constexpr std::size_t k_chunk = 256;
+    std::vector<Solver> solvers;
+    solvers.reserve(k_chunk);
+    struct Slot {
+        std::size_t index; // into out
+        double sqrt_t;
+    };
+    std::vector<Slot> slots;
+    slots.reserve(k_chunk);
+    alignas(64) double ex[k_chunk], es[k_chunk], eb[k_chunk], et[k_chunk];
+    alignas(64) double vb[k_chunk], vv[k_chunk], vu[k_chunk], vm[k_chunk], ve[k_chunk];
+    int pending[k_chunk];
+    for (std::size_t begin = 0; begin < n; begin += k_chunk) {
+        const std::size_t end = std::min(n, begin + k_chunk);
+        solvers.clear();
+        slots.clear();
+        for (std::size_t i = begin; i < end; ++i) {
+            const Prepared p = prepare(type[i], price[i], spot[i], strike[i], t[i], r[i], q[i]);
+            if (p.solved) {
+                out[i] = p.result;
+            } else {
+                solvers.emplace_back(p.beta, p.x, p.b_max, price[i], p.scale, p.itm);
+                slots.push_back({i, p.sqrt_t});
+            }
+        }
+        for (;;) {
+            int m = 0;
+            for (std::size_t j = 0; j < solvers.size(); ++j) {
+                const Solver& sv = solvers[j];
+                if (!sv.done) {
+                    pending[m] = static_cast<int>(j);
+                    ex[m] = sv.x;
+                    es[m] = sv.eval_s;
+                    eb[m] = sv.b_max;
+                    et[m] = sv.eval_tolerance;
+                    ++m;
+                }
+            }
+            if (m == 0) {
+                break;
+            }
+            const int padded = (m + 7) / 8 * 8;
+            for (int k = m; k < padded; ++k) { // harmless stand-ins, results unused
+                ex[k] = -1.0;
+                es[k] = 1.0;
+                eb[k] = 0.6065306597126334;
+                et[k] = 1.0;
+            }
+            detail::simd::black_batch_avx512(padded, ex, es, eb, et, vb, vv, vu, vm, ve);
+            for (int k = 0; k < m; ++k) {
+                solvers[pending[k]].feed(BlackValue{vb[k], vv[k], vu[k], vm[k], ve[k]});
+            }
+        }
+        for (std::size_t j = 0; j < solvers.size(); ++j) {
+            out[slots[j].index] = solvers[j].s / slots[j].sqrt_t;
+        }
     }
 }
 

@@ -1,0 +1,328 @@
+#pragma once
+// normalised_black_with<true> (black_normalised.hpp) for eight arguments at a time, for the
+// implied vol batch (internal; included by implied_vol.cpp only). GCC vector extensions in an
+// AVX-512 target region, chosen at run time (no global -march). Every lane performs exactly the
+// scalar kernel's operations in the same order (implied_vol.cpp is built with -ffp-contract=off,
+// and the exponential is exp_nonpositive, not libm), so each lane's result equals the scalar
+// one bit for bit: regions are selected per lane, absent regions and Cody ranges are skipped per
+// vector, and the series of regions I and II run under a mask until every lane has converged.
+
+#include "black_normalised.hpp"
+
+#include <cstdint>
+
+namespace screener::pricing::detail::simd {
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,prefer-vector-width=512")
+
+typedef double vd __attribute__((vector_size(64)));
+typedef std::int64_t vl __attribute__((vector_size(64)));
+
+[[gnu::always_inline]] inline vd splat(double a) {
+    return vd{a, a, a, a, a, a, a, a};
+}
+[[gnu::always_inline]] inline bool any(vl m) {
+    std::int64_t r = 0;
+    for (int i = 0; i < 8; ++i) {
+        r |= m[i];
+    }
+    return r != 0;
+}
+[[gnu::always_inline]] inline vd sel(vl m, vd a, vd b) {
+    return m ? a : b;
+}
+[[gnu::always_inline]] inline vd vfabs(vd a) {
+    return (vd)((vl)a & 0x7fffffffffffffffLL);
+}
+
+// exp_nonpositive, lane by lane.
+[[gnu::always_inline]] inline vd vexp_np(vd a) {
+    constexpr double inv_ln2 = 1.44269504088896338700e+00;
+    constexpr double ln2_hi = 6.93147180369123816490e-01;
+    constexpr double ln2_lo = 1.90821492927058770002e-10;
+    constexpr double shifter = 0x1.8p52;
+    constexpr double c[14] = {1.0 / 2,
+                              1.0 / 6,
+                              1.0 / 24,
+                              1.0 / 120,
+                              1.0 / 720,
+                              1.0 / 5040,
+                              1.0 / 40320,
+                              1.0 / 362880,
+                              1.0 / 3628800,
+                              1.0 / 39916800,
+                              1.0 / 479001600,
+                              1.0 / 6227020800.0,
+                              1.0 / 87178291200.0,
+                              1.0 / 1307674368000.0};
+    const vl zero = a < -745.2;
+    const vd ac = sel(zero, splat(0.0), a);
+    const vd kd_shifted = ac * inv_ln2 + shifter;
+    const vd kd = kd_shifted - shifter;
+    const vl k = (vl)kd_shifted - std::bit_cast<std::int64_t>(shifter);
+    const vd r_hi = ac - kd * ln2_hi;
+    const vd r_lo = kd * ln2_lo;
+    const vd r = r_hi - r_lo;
+    const vd r2 = r * r;
+    const vd r4 = r2 * r2;
+    const vd r8 = r4 * r4;
+    const vd q01 = c[0] + c[1] * r;
+    const vd q23 = c[2] + c[3] * r;
+    const vd q45 = c[4] + c[5] * r;
+    const vd q67 = c[6] + c[7] * r;
+    const vd q89 = c[8] + c[9] * r;
+    const vd q1011 = c[10] + c[11] * r;
+    const vd q1213 = c[12] + c[13] * r;
+    const vd lowp = (q01 + q23 * r2) + (q45 + q67 * r2) * r4;
+    const vd highp = (q89 + q1011 * r2) + q1213 * r4;
+    const vd tail = r2 * (lowp + highp * r8);
+    const vd hi = 1.0 + r_hi;
+    const vd lo = (1.0 - hi) + r_hi;
+    const vd m = hi + (lo + (tail - r_lo));
+    const vl tiny = k < -1020;
+    const vl k1 = tiny ? k + 600 : k;
+    const vd f1 = (vd)((k1 + 1023) << 52);
+    const vd f2 = sel(tiny, splat(0x1p-600), splat(1.0));
+    const vd v = m * f1 * f2;
+    return sel(zero, splat(0.0), v);
+}
+
+struct VPowers {
+    vd y, y2, y4, y8;
+};
+[[gnu::always_inline]] inline VPowers vpowers(vd y) {
+    const vd y2 = y * y;
+    const vd y4 = y2 * y2;
+    return {y, y2, y4, y4 * y4};
+}
+[[gnu::always_inline]] inline vd vestrin8(const double (&a)[9], const VPowers& p) {
+    const vd p01 = a[0] + a[1] * p.y;
+    const vd p23 = a[2] + a[3] * p.y;
+    const vd p45 = a[4] + a[5] * p.y;
+    const vd p67 = a[6] + a[7] * p.y;
+    return (p01 + p23 * p.y2) + (p45 + p67 * p.y2) * p.y4 + a[8] * p.y8;
+}
+[[gnu::always_inline]] inline vd vestrin9(const double (&a)[10], const VPowers& p) {
+    const vd p01 = a[0] + a[1] * p.y;
+    const vd p23 = a[2] + a[3] * p.y;
+    const vd p45 = a[4] + a[5] * p.y;
+    const vd p67 = a[6] + a[7] * p.y;
+    const vd p89 = a[8] + a[9] * p.y;
+    return (p01 + p23 * p.y2) + (p45 + p67 * p.y2) * p.y4 + p89 * p.y8;
+}
+[[gnu::always_inline]] inline vd vcody_tail_w(vd y) {
+    const vd ysq = 1.0 / (y * y);
+    const vd y4 = ysq * ysq;
+    const vd num = (k_cody_p[4] + k_cody_p[3] * ysq) + (k_cody_p[2] + k_cody_p[1] * ysq) * y4 +
+                   (k_cody_p[0] + k_cody_p[5] * ysq) * (y4 * y4);
+    const vd den = (k_cody_q[4] + k_cody_q[3] * ysq) + (k_cody_q[2] + k_cody_q[1] * ysq) * y4 +
+                   (k_cody_q[0] + ysq) * (y4 * y4);
+    return ysq * num / den;
+}
+// Cody's small range: erf(x) = x num / den with ysq = x^2.
+[[gnu::always_inline]] inline vd vcody_small_erf(vd x) {
+    const vd ysq = x * x;
+    vd num = k_cody_a[4] * ysq;
+    vd den = ysq;
+    for (int i = 0; i < 3; ++i) {
+        num = (num + k_cody_a[i]) * ysq;
+        den = (den + k_cody_b[i]) * ysq;
+    }
+    return x * (num + k_cody_a[3]) / (den + k_cody_b[3]);
+}
+
+// erfcx<true>(x) for x >= 0 (or -0): the ranges present among the lanes, then a select.
+[[gnu::always_inline]] inline vd verfcx(vd x, vl live) {
+    const vd y = vfabs(x);
+    const vl in_small = y <= k_cody_small;
+    const vl in_mid = y <= k_cody_mid;
+    vd r = splat(0.0);
+    const vl tail = ~in_mid & live;
+    if (any(tail)) {
+        const vd yt = sel(tail, y, splat(5.0));
+        r = (k_inv_sqrt_pi - vcody_tail_w(yt)) / yt;
+    }
+    const vl mid = in_mid & ~in_small & live;
+    if (any(mid)) {
+        const VPowers p = vpowers(sel(mid, y, splat(1.0)));
+        const vd num = vestrin8(k_cody_c_asc, p);
+        const vd den = vestrin8(k_cody_d_asc, p);
+        r = sel(mid, num / den, r);
+    }
+    const vl small = in_small & live;
+    if (any(small)) {
+        const vd xs = sel(small, x, splat(0.25));
+        const vd erf = vcody_small_erf(xs);
+        const vd ysq = xs * xs;
+        r = sel(small, vexp_np(ysq) * (1.0 - erf), r);
+    }
+    return r;
+}
+
+// mills_left<true>(h), h <= 0.
+[[gnu::always_inline]] inline void vmills_left(vd h, vl live, vd& m0, vd& m1) {
+    const vd y = -h * k_inv_sqrt2;
+    const vl in_small = y <= k_cody_small;
+    const vl in_mid = y <= k_cody_mid;
+    m0 = splat(0.0);
+    m1 = splat(0.0);
+    const vl tail = ~in_mid & live;
+    if (any(tail)) {
+        const vd yt = sel(tail, y, splat(5.0));
+        const vd w = vcody_tail_w(yt);
+        m0 = k_sqrt_half_pi * (k_inv_sqrt_pi - w) / yt;
+        m1 = k_sqrt_pi * w;
+    }
+    const vl mid = in_mid & ~in_small & live;
+    if (any(mid)) {
+        const VPowers p = vpowers(sel(mid, y, splat(1.0)));
+        const vd inv_den = 1.0 / vestrin8(k_cody_d_asc, p);
+        m0 = sel(mid, k_sqrt_half_pi * vestrin8(k_cody_c_asc, p) * inv_den, m0);
+        m1 = sel(mid, vestrin9(k_mills1_n_asc, p) * inv_den, m1);
+    }
+    const vl small = in_small & live;
+    if (any(small)) {
+        // erfcx<true>(y), small range (y is its own |y| here up to the sign of zero).
+        const vd ys = sel(small, y, splat(0.25));
+        const vd erf = vcody_small_erf(ys);
+        const vd ex = vexp_np(ys * ys) * (1.0 - erf);
+        const vd ms = k_sqrt_half_pi * ex;
+        m0 = sel(small, ms, m0);
+        m1 = sel(small, 1.0 + h * ms, m1);
+    }
+}
+
+// Eight evaluations of normalised_black_with<true>(x, s, b_max, tolerance); b_max >= 0.
+[[gnu::always_inline]] inline void vblack(vd x, vd s, vd b_max, vd tolerance, vd& b_out,
+                                          vd& vega_out, vd& upper_out, vd& mant_out,
+                                          vd& exponent_out) {
+    const vd h = x / s;
+    const vd t = 0.5 * s;
+    const vd d1 = h + t;
+    const vd d2 = h - t;
+    const vd exponent = -0.5 * (h * h + t * t);
+    const vd e = vexp_np(exponent);
+    const vd vega = k_inv_sqrt_2pi * e;
+    const vl r1 = d1 <= k_region_asymptotic;
+    const vl r2 = ~r1 & (t < k_region_small_t);
+    const vl r3 = ~r1 & ~r2 & (d1 < 0.0);
+    const vl r4 = ~r1 & ~r2 & ~r3; // NaN lanes too, as in the scalar else
+    vd mant = splat(0.0);
+    if (any(r1)) {
+        const vd p = sel(r1, -d1, splat(20.0));
+        const vd q = sel(r1, -d2, splat(21.0));
+        const vd tt = sel(r1, t, splat(0.5));
+        const vd rho = p / q;
+        const vd one_minus_rho = 2.0 * tt / q;
+        const vd inv_p2 = 1.0 / (p * p);
+        vd geometric = splat(1.0);
+        vd rho_n = rho;
+        vd coef = splat(1.0);
+        vd sum = splat(1.0);
+        const vd one_plus_rho = 1.0 + rho;
+        const vd rho2 = rho * rho;
+        vl act = r1;
+        for (int k = 1; k < 40 && any(act); k += 2) {
+            const vd g1 = geometric + rho_n * one_plus_rho;
+            const vd rn1 = rho_n * rho2;
+            const vd c1 = coef * (-(2.0 * k - 1.0) * inv_p2);
+            const vd s1 = sum + c1 * g1;
+            const vd g2 = g1 + rn1 * one_plus_rho;
+            const vd rn2 = rn1 * rho2;
+            const vd c2 = c1 * (-(2.0 * k + 1.0) * inv_p2);
+            const vd term = c2 * g2;
+            const vd s2 = s1 + term;
+            geometric = sel(act, g2, geometric);
+            rho_n = sel(act, rn2, rho_n);
+            coef = sel(act, c2, coef);
+            sum = sel(act, s2, sum);
+            act = act & ~(vfabs(term) <= tolerance * s2);
+        }
+        mant = sel(r1, k_inv_sqrt_2pi * one_minus_rho * sum / p, mant);
+    }
+    if (any(r2)) {
+        const vd hv = sel(r2, h, splat(-1.0));
+        const vd tt = sel(r2, t, splat(0.25));
+        vd m0, m1;
+        vmills_left(hv, r2, m0, m1);
+        const vd t2 = tt * tt;
+        const vd hh = hv * hv;
+        vd prev = m0;
+        vd cur = m1;
+        vd sum = m1;
+        vd scale = splat(1.0);
+        vl act = r2;
+        for (int n = 1; n < 2 * k_taylor_terms && any(act); n += 4) {
+            const double nd = n;
+            const vd even = hv * cur + nd * prev;
+            const vd odd = (hh + double(n + 1)) * cur + (nd * hv) * prev;
+            const vd sc1 = scale * (t2 * k_taylor_inv[n >> 1]);
+            const vd s1 = sum + sc1 * odd;
+            const int n2 = n + 2;
+            const double n2d = n2;
+            const vd even2 = hv * odd + n2d * even;
+            const vd odd2 = (hh + double(n2 + 1)) * odd + (n2d * hv) * even;
+            const vd sc2 = sc1 * (t2 * k_taylor_inv[n2 >> 1]);
+            const vd term = sc2 * odd2;
+            const vd s2 = s1 + term;
+            prev = sel(act, even2, prev);
+            cur = sel(act, odd2, cur);
+            scale = sel(act, sc2, scale);
+            sum = sel(act, s2, sum);
+            act = act & ~(term <= tolerance * s2);
+        }
+        mant = sel(r2, k_inv_sqrt_2pi * 2.0 * tt * sum, mant);
+    }
+    vd b = mant * e;
+    vd upper = splat(-1.0);
+    const vl r34 = r3 | r4;
+    if (any(r34)) {
+        // III: erfcx(-d1/sqrt2) - erfcx(-d2/sqrt2); IV: erfcx(d1/sqrt2) + erfcx(-d2/sqrt2).
+        const vd y1 = sel(r3, -d1, d1) * k_inv_sqrt2;
+        const vd y2 = -d2 * k_inv_sqrt2;
+        const vd e1 = verfcx(y1, r34);
+        const vd e2 = verfcx(y2, r34);
+        const vd mant3 = 0.5 * (e1 - e2);
+        const vd up4 = 0.5 * e * (e1 + e2);
+        const vd diff = b_max - up4;
+        const vd b4 = sel(diff < 0.0, splat(0.0), diff); // std::max(diff, 0)
+        b = sel(r3, mant3 * e, sel(r4, b4, b));
+        mant = sel(r3, mant3, sel(r4, b4 / e, mant));
+        upper = sel(r4, up4, upper);
+    }
+    b_out = b;
+    vega_out = vega;
+    upper_out = upper;
+    mant_out = mant;
+    exponent_out = exponent;
+}
+
+// n evaluations (n a multiple of 8; arrays 64-byte aligned).
+[[gnu::noinline]] inline void black_batch_avx512(int n, const double* x, const double* s,
+                                                 const double* b_max, const double* tolerance,
+                                                 double* b, double* vega, double* upper,
+                                                 double* mant, double* exponent) {
+    for (int i = 0; i < n; i += 8) {
+        vd vb, vv, vu, vm, ve;
+        vblack(*(const vd*)(x + i), *(const vd*)(s + i), *(const vd*)(b_max + i),
+               *(const vd*)(tolerance + i), vb, vv, vu, vm, ve);
+        *(vd*)(b + i) = vb;
+        *(vd*)(vega + i) = vv;
+        *(vd*)(upper + i) = vu;
+        *(vd*)(mant + i) = vm;
+        *(vd*)(exponent + i) = ve;
+    }
+}
+
+#pragma GCC pop_options
+
+inline bool have_avx512() {
+    static const bool available = [] {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") != 0;
+    }();
+    return available;
+}
+
+} // namespace screener::pricing::detail::simd
