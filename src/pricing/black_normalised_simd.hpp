@@ -42,20 +42,9 @@ typedef std::int64_t vl __attribute__((vector_size(64)));
     constexpr double ln2_hi = 6.93147180369123816490e-01;
     constexpr double ln2_lo = 1.90821492927058770002e-10;
     constexpr double shifter = 0x1.8p52;
-    constexpr double c[14] = {1.0 / 2,
-                              1.0 / 6,
-                              1.0 / 24,
-                              1.0 / 120,
-                              1.0 / 720,
-                              1.0 / 5040,
-                              1.0 / 40320,
-                              1.0 / 362880,
-                              1.0 / 3628800,
-                              1.0 / 39916800,
-                              1.0 / 479001600,
-                              1.0 / 6227020800.0,
-                              1.0 / 87178291200.0,
-                              1.0 / 1307674368000.0};
+    constexpr double c[12] = {1.0 / 2,       1.0 / 6,        1.0 / 24,        1.0 / 120,
+                              1.0 / 720,     1.0 / 5040,     1.0 / 40320,     1.0 / 362880,
+                              1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800.0};
     const vl zero = a < -745.2;
     const vd ac = sel(zero, splat(0.0), a);
     const vd kd_shifted = ac * inv_ln2 + shifter;
@@ -73,9 +62,8 @@ typedef std::int64_t vl __attribute__((vector_size(64)));
     const vd q67 = c[6] + c[7] * r;
     const vd q89 = c[8] + c[9] * r;
     const vd q1011 = c[10] + c[11] * r;
-    const vd q1213 = c[12] + c[13] * r;
     const vd lowp = (q01 + q23 * r2) + (q45 + q67 * r2) * r4;
-    const vd highp = (q89 + q1011 * r2) + q1213 * r4;
+    const vd highp = q89 + q1011 * r2;
     const vd tail = r2 * (lowp + highp * r8);
     const vd hi = 1.0 + r_hi;
     const vd lo = (1.0 - hi) + r_hi;

@@ -133,7 +133,7 @@ struct Solver {
         : beta(beta_), x(x_), b_max(b_max_), price(price_), scale(scale_), itm(itm_) {
         begin();
     }
-    void feed(const BlackValue& v) {
+    [[gnu::always_inline]] void feed(const BlackValue& v) {
         if (boundary == 1) {
             lower_guess(v);
         } else if (boundary == 2) {
@@ -144,11 +144,11 @@ struct Solver {
     }
 
 private:
-    void finish(double result) {
+    [[gnu::always_inline]] void finish(double result) {
         s = result;
         done = true;
     }
-    void request(double at, double tolerance) {
+    [[gnu::always_inline]] void request(double at, double tolerance) {
         eval_s = at;
         eval_tolerance = tolerance;
     }
@@ -244,7 +244,7 @@ private:
         next_step();
     }
     // Top of the Householder loop: bisect if s left the bracket, then request b(s).
-    void next_step() {
+    [[gnu::always_inline]] void next_step() {
         if (step >= k_max_steps) {
             finish(s);
             return;
@@ -259,7 +259,7 @@ private:
     // basin): the remaining error is ~ (k_near)^4, where the plain objective b - beta converges
     // just as fast and needs no logarithm. It is also the most accurate one: its rounding is
     // that of b itself. Not where b or b_max - b is (nearly) subnormal.
-    void iterate(const BlackValue& v) {
+    [[gnu::always_inline]] void iterate(const BlackValue& v) {
         const double upper = v.upper >= 0 ? v.upper : b_max - v.b;
         Objective current = objective;
         if (near && (objective == Objective::Lower ? v.b > k_plain_min && beta > k_plain_min
