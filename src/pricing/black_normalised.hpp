@@ -34,30 +34,11 @@ inline double exp_square(double y) {
     return std::exp(hi) * (1.0 + lo);
 }
 
-// e^a for a <= 0 (and 0 <= a < 0.34, where k = 0) without libm and without FMA: a Cody-Waite
-// reduction a = k ln2 + r, |r| <~ ln2/2, a Taylor tail to r^13 (truncation < 5e-18) and a fast
-// two-sum 1 + r (within ~0.7 ulp; subnormal results are scaled in two steps). Plain +,-,* only, in
-// a fixed order, so a vector version built with -ffp-contract=off rounds identically (the implied
-// vol solver's evaluations use it; glibc's exp cannot be reproduced lane by lane). NaN stays NaN,
-// below -745.2 gives 0.
-inline double exp_nonpositive(double a) {
-    constexpr double inv_ln2 = 1.44269504088896338700e+00;
-    constexpr double ln2_hi = 6.93147180369123816490e-01; // 32 significant bits: k ln2_hi exact
-    constexpr double ln2_lo = 1.90821492927058770002e-10;
-    constexpr double shifter = 0x1.8p52;
+// e^a - 1 - a = a^2/2 + ... + a^13/13! for |a| <= 0.35 (truncation < 5e-18 relative), Estrin.
+inline double exp_tail(double r) {
     constexpr double c[12] = {1.0 / 2,       1.0 / 6,        1.0 / 24,        1.0 / 120,
                               1.0 / 720,     1.0 / 5040,     1.0 / 40320,     1.0 / 362880,
                               1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800.0};
-    const bool zero = a < -745.2;
-    const double ac = zero ? 0.0 : a; // NaN passes through
-    const double kd_shifted = ac * inv_ln2 + shifter;
-    const double kd = kd_shifted - shifter;
-    // kd_shifted = 1.5 2^52 + k with the shifter's exponent: k is the difference of the bits.
-    const std::int64_t k =
-        std::bit_cast<std::int64_t>(kd_shifted) - std::bit_cast<std::int64_t>(shifter);
-    const double r_hi = ac - kd * ln2_hi; // exact (Sterbenz; the product is exact)
-    const double r_lo = kd * ln2_lo;
-    const double r = r_hi - r_lo;
     const double r2 = r * r;
     const double r4 = r2 * r2;
     const double r8 = r4 * r4;
@@ -69,7 +50,36 @@ inline double exp_nonpositive(double a) {
     const double q1011 = c[10] + c[11] * r;
     const double lowp = (q01 + q23 * r2) + (q45 + q67 * r2) * r4;
     const double highp = q89 + q1011 * r2;
-    const double tail = r2 * (lowp + highp * r8);
+    return r2 * (lowp + highp * r8);
+}
+
+// e^a - 1 for 0 <= a <= 0.35 without libm: a + exp_tail(a), within ~1 ulp (all terms positive).
+inline double expm1_small(double a) {
+    return a + exp_tail(a);
+}
+
+// e^a for a <= 0 (and 0 <= a < 0.34, where k = 0) without libm and without FMA: a Cody-Waite
+// reduction a = k ln2 + r, |r| <~ ln2/2, a Taylor tail to r^13 (truncation < 5e-18) and a fast
+// two-sum 1 + r (within ~0.7 ulp; subnormal results are scaled in two steps). Plain +,-,* only, in
+// a fixed order, so a vector version built with -ffp-contract=off rounds identically (the implied
+// vol solver's evaluations use it; glibc's exp cannot be reproduced lane by lane). NaN stays NaN,
+// below -745.2 gives 0.
+inline double exp_nonpositive(double a) {
+    constexpr double inv_ln2 = 1.44269504088896338700e+00;
+    constexpr double ln2_hi = 6.93147180369123816490e-01; // 32 significant bits: k ln2_hi exact
+    constexpr double ln2_lo = 1.90821492927058770002e-10;
+    constexpr double shifter = 0x1.8p52;
+    const bool zero = a < -745.2;
+    const double ac = zero ? 0.0 : a; // NaN passes through
+    const double kd_shifted = ac * inv_ln2 + shifter;
+    const double kd = kd_shifted - shifter;
+    // kd_shifted = 1.5 2^52 + k with the shifter's exponent: k is the difference of the bits.
+    const std::int64_t k =
+        std::bit_cast<std::int64_t>(kd_shifted) - std::bit_cast<std::int64_t>(shifter);
+    const double r_hi = ac - kd * ln2_hi; // exact (Sterbenz; the product is exact)
+    const double r_lo = kd * ln2_lo;
+    const double r = r_hi - r_lo;
+    const double tail = exp_tail(r);
     const double hi = 1.0 + r_hi;
     const double lo = (1.0 - hi) + r_hi; // exact (fast two-sum, |r_hi| < 1)
     const double m = hi + (lo + (tail - r_lo));

@@ -93,8 +93,8 @@ BlackValue central_black(double x, double s_c, double b_max) {
             den = (den + detail::k_cody_b[i]) * ysq;
         }
         const double erf = y * (num + detail::k_cody_a[3]) / (den + detail::k_cody_b[3]);
-        // e^{y^2} = 1 + expm1(y^2) to half an ulp: one libm call instead of two.
-        const double em1 = std::expm1(ysq);
+        // e^{y^2} = 1 + expm1(y^2) to half an ulp; y^2 <= 0.22: the series, no libm call.
+        const double em1 = detail::expm1_small(ysq);
         one_minus = (1.0 + em1) * erf - em1;
     } else {
         one_minus = 1.0 - detail::erfcx(y);
@@ -349,8 +349,24 @@ struct Prepared {
     bool itm;
 };
 
+// e^{-(r+q)t/2} of the last (t, r, q) seen: an option chain shares them, so the batch evaluates
+// the exponential once per chain (same argument, same bits).
+struct ScaleCache {
+    double t = k_nan, r = k_nan, q = k_nan, value = k_nan;
+    double operator()(double t_, double r_, double q_) {
+        // Equal values give the same exponential (zeros of either sign give e^0 = 1).
+        if (!(t_ == t && r_ == r && q_ == q)) {
+            t = t_;
+            r = r_;
+            q = q_;
+            value = std::exp(-0.5 * (r + q) * t);
+        }
+        return value;
+    }
+};
+
 inline Prepared prepare(OptionType type, double price, double spot, double strike, double t,
-                        double r, double q) {
+                        double r, double q, ScaleCache& cache) {
     Prepared p{true, k_nan, 0, 0, 0, 0, 0, false};
     if (!(t > 0) || !(spot > 0) || !(strike > 0) || !std::isfinite(price) || !std::isfinite(r) ||
         !std::isfinite(q) || !std::isfinite(t) || !std::isfinite(spot) || !std::isfinite(strike)) {
@@ -366,7 +382,12 @@ inline Prepared prepare(OptionType type, double price, double spot, double strik
         price >= bound_base * std::exp(-bound_rate_t)) {
         return p;
     }
-    const auto [x, scale] = detail::normalise(spot, strike, t, r, q);
+    // detail::normalise with the chain's exponential.
+    const double ratio = spot / strike;
+    const double log_moneyness =
+        ratio > 0.5 && ratio < 2.0 ? std::log1p((spot - strike) / strike) : std::log(ratio);
+    const double x = log_moneyness + (r - q) * t;
+    const double scale = std::sqrt(spot) * std::sqrt(strike) * cache(t, r, q);
     const double beta = price / scale;
     // Fold: subtract the intrinsic value once (ITM -> OTM by parity), then b_put(x) = b_call(-x).
     const double intrinsic = detail::normalised_intrinsic(theta_sign, x);
@@ -388,7 +409,8 @@ inline Prepared prepare(OptionType type, double price, double spot, double strik
 
 inline double implied_vol_kernel(OptionType type, double price, double spot, double strike,
                                  double t, double r, double q) {
-    const Prepared p = prepare(type, price, spot, strike, t, r, q);
+    ScaleCache cache;
+    const Prepared p = prepare(type, price, spot, strike, t, r, q, cache);
     if (p.solved) {
         return p.result;
     }
@@ -433,12 +455,14 @@ void implied_vol_batch(std::span<const OptionType> type, std::span<const double>
     alignas(64) double ex[k_chunk], es[k_chunk], eb[k_chunk], et[k_chunk];
     alignas(64) double vb[k_chunk], vv[k_chunk], vu[k_chunk], vm[k_chunk], ve[k_chunk];
     int pending[k_chunk];
+    ScaleCache cache;
     for (std::size_t begin = 0; begin < n; begin += k_chunk) {
         const std::size_t end = std::min(n, begin + k_chunk);
         solvers.clear();
         slots.clear();
         for (std::size_t i = begin; i < end; ++i) {
-            const Prepared p = prepare(type[i], price[i], spot[i], strike[i], t[i], r[i], q[i]);
+            const Prepared p =
+                prepare(type[i], price[i], spot[i], strike[i], t[i], r[i], q[i], cache);
             if (p.solved) {
                 out[i] = p.result;
             } else {
