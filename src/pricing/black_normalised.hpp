@@ -58,32 +58,64 @@ inline double expm1_small(double a) {
     return a + exp_tail(a);
 }
 
-// e^a for a <= 0 (and 0 <= a < 0.34, where k = 0) without libm and without FMA: a Cody-Waite
-// reduction a = k ln2 + r, |r| <~ ln2/2, a Taylor tail to r^13 (truncation < 5e-18) and a fast
-// two-sum 1 + r (within ~0.7 ulp; subnormal results are scaled in two steps). Plain +,-,* only, in
-// a fixed order, so a vector version built with -ffp-contract=off rounds identically (the implied
-// vol solver's evaluations use it; glibc's exp cannot be reproduced lane by lane). NaN stays NaN,
-// below -745.2 gives 0.
+// 2^{j/8} = hi + lo, j = 0..7 (hi rounded to nearest; lo the next 53 bits).
+inline constexpr double k_exp2_8_hi[8] = {0x1p+0,
+                                          0x1.172b83c7d517bp+0,
+                                          0x1.306fe0a31b715p+0,
+                                          0x1.4bfdad5362a27p+0,
+                                          0x1.6a09e667f3bcdp+0,
+                                          0x1.8ace5422aa0dbp+0,
+                                          0x1.ae89f995ad3adp+0,
+                                          0x1.d5818dcfba487p+0};
+inline constexpr double k_exp2_8_lo[8] = {0.0,
+                                          -0x1.19041b9d78a76p-55,
+                                          0x1.6f46ad23182e4p-55,
+                                          0x1.d4397afec42e2p-56,
+                                          -0x1.bdd3413b26456p-54,
+                                          0x1.6e9f156864b27p-54,
+                                          0x1.7a1cd345dcc81p-54,
+                                          0x1.2ed02d75b3707p-55};
+// Constants of exp_nonpositive (shared with its vector mirror).
+inline constexpr double k_exp_inv_ln2_8 = 11.541560327111707;            // 8 / ln 2
+inline constexpr double k_exp_ln2_8_hi = 6.93147180369123816490e-01 / 8; // 32 bits: n ln2/8 exact
+inline constexpr double k_exp_ln2_8_lo = 1.90821492927058770002e-10 / 8;
+inline constexpr double k_exp_shifter = 0x1.8p52;
+// e^r - 1 - r = r^2/2 + ... + r^8/8! for |r| <= 0.044 (truncation < 2e-18 relative).
+inline double exp_tail8(double r) {
+    constexpr double c[7] = {1.0 / 2,   1.0 / 6,    1.0 / 24,   1.0 / 120,
+                             1.0 / 720, 1.0 / 5040, 1.0 / 40320};
+    const double r2 = r * r;
+    const double r4 = r2 * r2;
+    const double q01 = c[0] + c[1] * r;
+    const double q23 = c[2] + c[3] * r;
+    const double q45 = c[4] + c[5] * r;
+    return r2 * ((q01 + q23 * r2) + (q45 + c[6] * r2) * r4);
+}
+
+// e^a for a <= 0 (and small positive a) without libm and without FMA: a = (8k + j) ln2/8 + r,
+// |r| <= ln2/16 (Cody-Waite, ln2/8 split so that n ln2_hi/8 is exact), e^a = 2^k 2^{j/8} e^r with
+// 2^{j/8} from a table (hi + lo) and e^r - 1 = r + a Taylor tail; within ~0.55 ulp, subnormal
+// results scaled in two steps. Plain +,-,* and a table lookup only, in a fixed order, so the
+// vector mirror (black_normalised_simd.hpp, built with -ffp-contract=off) rounds identically:
+// the implied vol solver's evaluations use it, since glibc's exp cannot be reproduced lane by
+// lane. NaN stays NaN, below -745.2 gives 0.
 inline double exp_nonpositive(double a) {
-    constexpr double inv_ln2 = 1.44269504088896338700e+00;
-    constexpr double ln2_hi = 6.93147180369123816490e-01; // 32 significant bits: k ln2_hi exact
-    constexpr double ln2_lo = 1.90821492927058770002e-10;
-    constexpr double shifter = 0x1.8p52;
     const bool zero = a < -745.2;
     const double ac = zero ? 0.0 : a; // NaN passes through
-    const double kd_shifted = ac * inv_ln2 + shifter;
-    const double kd = kd_shifted - shifter;
-    // kd_shifted = 1.5 2^52 + k with the shifter's exponent: k is the difference of the bits.
-    const std::int64_t k =
-        std::bit_cast<std::int64_t>(kd_shifted) - std::bit_cast<std::int64_t>(shifter);
-    const double r_hi = ac - kd * ln2_hi; // exact (Sterbenz; the product is exact)
-    const double r_lo = kd * ln2_lo;
+    const double n_shifted = ac * k_exp_inv_ln2_8 + k_exp_shifter;
+    const double nd = n_shifted - k_exp_shifter;
+    // n_shifted = 1.5 2^52 + n with the shifter's exponent: n is the difference of the bits.
+    const std::int64_t n =
+        std::bit_cast<std::int64_t>(n_shifted) - std::bit_cast<std::int64_t>(k_exp_shifter);
+    const double r_hi = ac - nd * k_exp_ln2_8_hi; // exact (Sterbenz; the product is exact)
+    const double r_lo = nd * k_exp_ln2_8_lo;
     const double r = r_hi - r_lo;
-    const double tail = exp_tail(r);
-    const double hi = 1.0 + r_hi;
-    const double lo = (1.0 - hi) + r_hi; // exact (fast two-sum, |r_hi| < 1)
-    const double m = hi + (lo + (tail - r_lo));
-    // 2^k in one factor down to k = -1022, else 2^(k + 600) 2^-600 (k >= -1075 here).
+    const double em1 = r_hi + (exp_tail8(r) - r_lo); // e^r - 1
+    const std::int64_t j = n & 7;
+    const std::int64_t k = n >> 3; // floor
+    const double t_hi = k_exp2_8_hi[j];
+    const double m = t_hi + (t_hi * em1 + k_exp2_8_lo[j]);
+    // 2^k in one factor down to k = -1020, else 2^(k + 600) 2^-600 (k >= -1076 here).
     const bool tiny = k < -1020;
     const std::int64_t k1 = tiny ? k + 600 : k;
     const double f1 = std::bit_cast<double>(static_cast<std::uint64_t>(k1 + 1023) << 52);

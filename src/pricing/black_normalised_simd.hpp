@@ -36,38 +36,33 @@ typedef std::int64_t vl __attribute__((vector_size(64)));
     return (vd)((vl)a & 0x7fffffffffffffffLL);
 }
 
-// exp_nonpositive, lane by lane.
+// exp_nonpositive, lane by lane (the table through a permutation of a register).
 [[gnu::always_inline]] inline vd vexp_np(vd a) {
-    constexpr double inv_ln2 = 1.44269504088896338700e+00;
-    constexpr double ln2_hi = 6.93147180369123816490e-01;
-    constexpr double ln2_lo = 1.90821492927058770002e-10;
-    constexpr double shifter = 0x1.8p52;
-    constexpr double c[12] = {1.0 / 2,       1.0 / 6,        1.0 / 24,        1.0 / 120,
-                              1.0 / 720,     1.0 / 5040,     1.0 / 40320,     1.0 / 362880,
-                              1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800.0};
+    const vd tab_hi = {k_exp2_8_hi[0], k_exp2_8_hi[1], k_exp2_8_hi[2], k_exp2_8_hi[3],
+                       k_exp2_8_hi[4], k_exp2_8_hi[5], k_exp2_8_hi[6], k_exp2_8_hi[7]};
+    const vd tab_lo = {k_exp2_8_lo[0], k_exp2_8_lo[1], k_exp2_8_lo[2], k_exp2_8_lo[3],
+                       k_exp2_8_lo[4], k_exp2_8_lo[5], k_exp2_8_lo[6], k_exp2_8_lo[7]};
+    constexpr double c[7] = {1.0 / 2,   1.0 / 6,    1.0 / 24,   1.0 / 120,
+                             1.0 / 720, 1.0 / 5040, 1.0 / 40320};
     const vl zero = a < -745.2;
     const vd ac = sel(zero, splat(0.0), a);
-    const vd kd_shifted = ac * inv_ln2 + shifter;
-    const vd kd = kd_shifted - shifter;
-    const vl k = (vl)kd_shifted - std::bit_cast<std::int64_t>(shifter);
-    const vd r_hi = ac - kd * ln2_hi;
-    const vd r_lo = kd * ln2_lo;
+    const vd n_shifted = ac * k_exp_inv_ln2_8 + k_exp_shifter;
+    const vd nd = n_shifted - k_exp_shifter;
+    const vl n = (vl)n_shifted - std::bit_cast<std::int64_t>(k_exp_shifter);
+    const vd r_hi = ac - nd * k_exp_ln2_8_hi;
+    const vd r_lo = nd * k_exp_ln2_8_lo;
     const vd r = r_hi - r_lo;
     const vd r2 = r * r;
     const vd r4 = r2 * r2;
-    const vd r8 = r4 * r4;
     const vd q01 = c[0] + c[1] * r;
     const vd q23 = c[2] + c[3] * r;
     const vd q45 = c[4] + c[5] * r;
-    const vd q67 = c[6] + c[7] * r;
-    const vd q89 = c[8] + c[9] * r;
-    const vd q1011 = c[10] + c[11] * r;
-    const vd lowp = (q01 + q23 * r2) + (q45 + q67 * r2) * r4;
-    const vd highp = q89 + q1011 * r2;
-    const vd tail = r2 * (lowp + highp * r8);
-    const vd hi = 1.0 + r_hi;
-    const vd lo = (1.0 - hi) + r_hi;
-    const vd m = hi + (lo + (tail - r_lo));
+    const vd tail = r2 * ((q01 + q23 * r2) + (q45 + c[6] * r2) * r4);
+    const vd em1 = r_hi + (tail - r_lo);
+    const vl j = n & 7;
+    const vl k = n >> 3;
+    const vd t_hi = __builtin_shuffle(tab_hi, j);
+    const vd m = t_hi + (t_hi * em1 + __builtin_shuffle(tab_lo, j));
     const vl tiny = k < -1020;
     const vl k1 = tiny ? k + 600 : k;
     const vd f1 = (vd)((k1 + 1023) << 52);

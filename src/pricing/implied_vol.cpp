@@ -365,8 +365,11 @@ struct ScaleCache {
     }
 };
 
-inline Prepared prepare(OptionType type, double price, double spot, double strike, double t,
-                        double r, double q, ScaleCache& cache) {
+// cache: the batch's ScaleCache, or null (the scalar path: the exponential directly).
+template <class Cache>
+[[gnu::always_inline]] inline Prepared prepare(OptionType type, double price, double spot,
+                                               double strike, double t, double r, double q,
+                                               Cache* cache) {
     Prepared p{true, k_nan, 0, 0, 0, 0, 0, false};
     if (!(t > 0) || !(spot > 0) || !(strike > 0) || !std::isfinite(price) || !std::isfinite(r) ||
         !std::isfinite(q) || !std::isfinite(t) || !std::isfinite(spot) || !std::isfinite(strike)) {
@@ -387,7 +390,8 @@ inline Prepared prepare(OptionType type, double price, double spot, double strik
     const double log_moneyness =
         ratio > 0.5 && ratio < 2.0 ? std::log1p((spot - strike) / strike) : std::log(ratio);
     const double x = log_moneyness + (r - q) * t;
-    const double scale = std::sqrt(spot) * std::sqrt(strike) * cache(t, r, q);
+    const double scale = std::sqrt(spot) * std::sqrt(strike) *
+                         (cache != nullptr ? (*cache)(t, r, q) : std::exp(-0.5 * (r + q) * t));
     const double beta = price / scale;
     // Fold: subtract the intrinsic value once (ITM -> OTM by parity), then b_put(x) = b_call(-x).
     const double intrinsic = detail::normalised_intrinsic(theta_sign, x);
@@ -409,8 +413,8 @@ inline Prepared prepare(OptionType type, double price, double spot, double strik
 
 inline double implied_vol_kernel(OptionType type, double price, double spot, double strike,
                                  double t, double r, double q) {
-    ScaleCache cache;
-    const Prepared p = prepare(type, price, spot, strike, t, r, q, cache);
+    const Prepared p =
+        prepare(type, price, spot, strike, t, r, q, static_cast<ScaleCache*>(nullptr));
     if (p.solved) {
         return p.result;
     }
@@ -462,7 +466,7 @@ void implied_vol_batch(std::span<const OptionType> type, std::span<const double>
         slots.clear();
         for (std::size_t i = begin; i < end; ++i) {
             const Prepared p =
-                prepare(type[i], price[i], spot[i], strike[i], t[i], r[i], q[i], cache);
+                prepare(type[i], price[i], spot[i], strike[i], t[i], r[i], q[i], &cache);
             if (p.solved) {
                 out[i] = p.result;
             } else {
