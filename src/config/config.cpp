@@ -32,7 +32,8 @@ const std::vector<std::string> k_providers_keys = {
     "routing", "sample",  "eodhd",     "marketdata",
     "cache",   "workers", "reconcile", "reconcile_tolerance"};
 const std::vector<std::string> k_cache_keys = {"chains_hours", "history"};
-const std::vector<std::string> k_routing_keys = {"universe", "history", "chains", "earnings"};
+const std::vector<std::string> k_routing_keys = {"universe", "history", "chains", "earnings",
+                                                 "quotes"};
 const std::vector<std::string> k_sample_keys = {"path"};
 const std::vector<std::string> k_marketdata_keys = {"base_url",
                                                     "api_key",
@@ -63,6 +64,7 @@ const std::vector<std::string> k_profile_keys = {"description",
                                                  "max_per_symbol",
                                                  "max_per_sector",
                                                  "history_days",
+                                                 "live_quotes",
                                                  "fill_k",
                                                  "pop_drift",
                                                  "real_world_vol",
@@ -776,6 +778,7 @@ ProvidersConfig parse_providers(const MapView& map, const fs::path& base_dir,
         out.history = read_route(routing, "history", out.history);
         out.chains = read_route(routing, "chains", out.chains);
         out.earnings = read_route(routing, "earnings", out.earnings);
+        out.quotes = read_route(routing, "quotes", out.quotes);
         if (out.universe.front() == "marketdata") {
             // MarketData.app has no exchange-wide snapshot; only a backup may be named there.
             routing.fail_at("universe", "marketdata has no exchange-wide end-of-day snapshot; "
@@ -794,6 +797,9 @@ ProvidersConfig parse_providers(const MapView& map, const fs::path& base_dir,
     read(map, "reconcile", out.reconcile);
     read(map, "reconcile_tolerance", out.reconcile_tolerance);
     check_between(map, "reconcile_tolerance", out.reconcile_tolerance, 0, 1);
+    if (out.quotes.empty()) {
+        out.quotes = out.chains; // the chains vendor knows the underlyings' prices too
+    }
     if (auto field = map.find("sample")) {
         const MapView sample(*field);
         sample.allow_only(k_sample_keys);
@@ -1080,6 +1086,7 @@ ProfileConfig parse_profile(const std::string& name, const MapView& map, const f
     read(map, "max_per_symbol", out.max_per_symbol);
     read(map, "max_per_sector", out.max_per_sector);
     read(map, "history_days", out.history_days);
+    read(map, "live_quotes", out.live_quotes);
     check_at_least(map, "top_n", out.top_n, 1);
     check_at_least(map, "max_per_symbol", out.max_per_symbol, 1);
     check_at_least(map, "max_per_sector", out.max_per_sector, 0);

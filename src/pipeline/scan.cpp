@@ -53,7 +53,7 @@ struct ProviderSet {
     std::unique_ptr<net::HttpClient> http; // only when a live vendor is routed
     StoreResponseCache cache;
     std::map<std::string, std::unique_ptr<providers::Provider>> owned;
-    std::unique_ptr<providers::FailoverProvider> universe, history, chains, earnings;
+    std::unique_ptr<providers::FailoverProvider> universe, history, chains, earnings, quotes;
     // Failovers that happened, for the report (the callback may run on any worker).
     std::mutex mutex;
     std::vector<providers::Failover> failovers;
@@ -131,7 +131,7 @@ std::unique_ptr<ProviderSet> build_providers(const config::Config& config) {
     const auto& routes = config.providers;
     bool live = false;
     for (const auto* route :
-         {&routes.universe, &routes.history, &routes.chains, &routes.earnings}) {
+         {&routes.universe, &routes.history, &routes.chains, &routes.earnings, &routes.quotes}) {
         live = live || std::any_of(route->begin(), route->end(), is_live);
     }
     providers::ProviderServices services;
@@ -163,6 +163,7 @@ std::unique_ptr<ProviderSet> build_providers(const config::Config& config) {
     set->history = chain_of("history", routes.history);
     set->chains = chain_of("chains", routes.chains);
     set->earnings = chain_of("earnings", routes.earnings);
+    set->quotes = chain_of("quotes", routes.quotes);
     return set;
 }
 
@@ -291,7 +292,7 @@ strategy::SymbolContext symbol_context(const config::Config& config,
                                        const std::string& symbol, Date as_of,
                                        const std::vector<Bar>& bars, const OptionChain& chain,
                                        const std::vector<EarningsEvent>& earnings,
-                                       store::Store* db) {
+                                       std::optional<double> live_price, store::Store* db) {
     std::vector<double> closes;
     closes.reserve(bars.size());
     for (const auto& bar : bars) {
@@ -307,6 +308,9 @@ strategy::SymbolContext symbol_context(const config::Config& config,
     context.spot = !chain.contracts.empty() && chain.contracts.front().underlying_price
                        ? *chain.contracts.front().underlying_price
                        : (closes.empty() ? 0.0 : closes.back());
+    if (live_price && *live_price > 0) {
+        context.spot = *live_price; // profile.live_quotes: the latest trade, not the close
+    }
     if (!(context.spot > 0)) {
         throw DataError(fmt::format("{}: no underlying price in chain or history", symbol));
     }
@@ -389,9 +393,10 @@ struct ScreenState {
 SymbolOutcome screen_symbol(const config::Config& config, const config::ProfileConfig& profile,
                             const ScanOptions& options, const std::string& symbol,
                             const providers::ChainRequest& request,
-                            const std::vector<EarningsEvent>& earnings, ProviderSet& providers,
-                            store::Store* db, ops::Logger& logger, ScanReport& report,
-                            ScreenState& state) {
+                            const std::vector<EarningsEvent>& earnings,
+                            const std::map<std::string, double>& live_prices,
+                            ProviderSet& providers, store::Store* db, ops::Logger& logger,
+                            ScanReport& report, ScreenState& state) {
     SymbolOutcome out;
     std::string stage = "history";
     auto fail = [&](std::string message) {
@@ -405,8 +410,10 @@ SymbolOutcome screen_symbol(const config::Config& config, const config::ProfileC
         stage = "chain";
         const auto chain = providers.chains->option_chain(symbol, request);
         stage = "score";
-        const auto context =
-            symbol_context(config, profile, symbol, report.as_of, bars, chain, earnings, db);
+        const auto live = live_prices.find(symbol);
+        const auto context = symbol_context(
+            config, profile, symbol, report.as_of, bars, chain, earnings,
+            live == live_prices.end() ? std::nullopt : std::optional<double>(live->second), db);
         strategy::ScoreOptions score_options;
         score_options.keep_per_symbol = profile.max_per_symbol;
         score_options.explain = symbol == options.explain_symbol;
@@ -532,6 +539,21 @@ void screen_symbols(const config::Config& config, const config::ProfileConfig& p
                                           options.explain_symbol, profile.name);
     }
 
+    // profile.live_quotes: one batched quote call for the whole universe. Without it the run
+    // goes on at the chains' underlying prices or the last closes.
+    std::map<std::string, double> live_prices;
+    if (profile.live_quotes && !symbols.empty()) {
+        try {
+            for (const auto& quote : providers.quotes->quotes(symbols)) {
+                live_prices[quote.symbol] = quote.last;
+            }
+        } catch (const StoreError&) {
+            throw;
+        } catch (const std::exception& e) {
+            record_error(report, db, logger, {"*", "quotes", e.what()});
+        }
+    }
+
     // Workers take symbols in order; each vendor's channel caps what is in flight and the rate,
     // so more workers than the vendors allow only wait.
     std::vector<SymbolOutcome> outcomes(symbols.size());
@@ -551,7 +573,7 @@ void screen_symbols(const config::Config& config, const config::ProfileConfig& p
             }
             try {
                 outcomes[i] = screen_symbol(config, profile, options, symbols[i], request, earnings,
-                                            providers, db, logger, report, state);
+                                            live_prices, providers, db, logger, report, state);
             } catch (...) {
                 std::lock_guard lock(state.mutex);
                 if (!fatal) {

@@ -1,7 +1,6 @@
 #include "screener/providers/sample_provider.hpp"
 
 #include "screener/core/calendar.hpp"
-
 #include "screener/core/error.hpp"
 #include "screener/core/symbol.hpp"
 #include "screener/providers/eodhd_format.hpp"

@@ -38,6 +38,8 @@ struct Setup {
     std::string marketdata_extra;      // more keys under providers.marketdata
     std::string eodhd_extra;           // more keys under providers.eodhd
     std::string providers_extra;       // more keys under providers
+    std::string routing_extra;         // more keys under providers.routing
+    std::string profile_extra;         // more keys under profiles.daily
     int workers = 6;
     int breaker_failures = 50;
     double eodhd_timeout_s = 2;
@@ -70,8 +72,7 @@ config::Config make_config(const fs::path& dir, const FakeVendor& fake, const Se
          << setup.chains
          << "\n"
             "    earnings: eodhd\n"
-            "  workers: "
-         << setup.workers << "\n"
+         << setup.routing_extra << "  workers: " << setup.workers << "\n"
          << setup.providers_extra
          << "  eodhd:\n"
             "    base_url: "
@@ -105,7 +106,8 @@ config::Config make_config(const fs::path& dir, const FakeVendor& fake, const Se
             "    top_n: 50\n"
             "    max_per_symbol: 3\n"
             "    history_days: 120\n"
-            "    strategies:\n"
+         << setup.profile_extra
+         << "    strategies:\n"
             "      cash_secured_put:\n"
             "        dte_min: 7\n"
             "        dte_max: 45\n"
@@ -505,4 +507,40 @@ TEST_CASE("reconciliation grades each symbol by how far the two vendors agree", 
         CHECK(row.grade == "A");
     }
     CHECK(report.vendor_disagreements.empty());
+}
+
+TEST_CASE("live quotes: one batched call prices the universe; EODHD batches by 20", "[vendors]") {
+    FakeVendor fake(market(25), fake_options());
+    fake.start();
+    SECTION("MarketData.app, the chains' vendor, by default") {
+        TempDir dir;
+        Setup setup;
+        setup.profile_extra = "    live_quotes: true\n";
+        const auto report = scan(make_config(dir.path(), fake, setup));
+        CHECK(report.outcome == Outcome::Ok);
+        CHECK(count_requests(fake, Vendor::MarketData, "/v1/stocks/quotes/") == 1);
+        REQUIRE_FALSE(report.results.empty());
+        for (const auto& c : report.results) {
+            const auto* symbol = fake.market().find(c.symbol);
+            REQUIRE(symbol != nullptr);
+            CHECK(c.underlying_price == Approx(symbol->last()).epsilon(1e-9));
+        }
+    }
+    SECTION("EODHD real-time when routed there") {
+        TempDir dir;
+        Setup setup;
+        setup.profile_extra = "    live_quotes: true\n";
+        setup.routing_extra = "    quotes: eodhd\n";
+        const auto report = scan(make_config(dir.path(), fake, setup));
+        CHECK(report.outcome == Outcome::Ok);
+        CHECK(count_requests(fake, Vendor::Eodhd, "/api/real-time/") == 2); // 20 + 5 tickers
+        CHECK(count_requests(fake, Vendor::MarketData, "/v1/stocks/quotes/") == 0);
+    }
+    SECTION("without live_quotes no quote is bought") {
+        TempDir dir;
+        const auto report = scan(make_config(dir.path(), fake, {}));
+        CHECK(report.outcome == Outcome::Ok);
+        CHECK(count_requests(fake, Vendor::MarketData, "/v1/stocks/quotes/") == 0);
+        CHECK(count_requests(fake, Vendor::Eodhd, "/api/real-time/") == 0);
+    }
 }

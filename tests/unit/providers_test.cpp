@@ -477,6 +477,26 @@ TEST_CASE("marketdata expirations: documented example", "[marketdata]") {
                Contains("no 'expirations' array"));
 }
 
+TEST_CASE("marketdata quotes: documented example, no_data, missing last", "[marketdata]") {
+    const auto quotes = parse_marketdata_quotes(fixture("marketdata/stocks_quotes.json"), "q");
+    REQUIRE(quotes.size() == 3);
+    CHECK(quotes[0].symbol == "AAPL");
+    CHECK(quotes[0].last == 247.94);
+    CHECK(*quotes[0].bid == 247.87);
+    CHECK(*quotes[0].ask == 247.94);
+    CHECK(*quotes[0].volume == 27255134);
+    CHECK(quotes[0].updated == 1769210435);
+    CHECK(quotes[2].symbol == "MSFT");
+    CHECK(parse_marketdata_quotes(R"({"s":"no_data"})", "q").empty());
+    const auto untraded = parse_marketdata_quotes(
+        R"({"s":"ok","symbol":["NEWCO"],"last":[null],"bid":[null],"ask":[null]})", "q");
+    CHECK(untraded.empty());
+    CHECK_THAT(data_error([] {
+                   parse_marketdata_quotes(R"({"s":"ok","symbol":["A","B"],"last":[1]})", "q");
+               }),
+               Contains("ragged"));
+}
+
 TEST_CASE("marketdata candles: documented example", "[marketdata]") {
     const auto bars = parse_marketdata_candles(fixture("marketdata/stocks_candles.json"), k_ctx);
     REQUIRE(bars.size() == 3);

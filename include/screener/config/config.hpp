@@ -46,6 +46,7 @@ struct ProvidersConfig {
     std::vector<std::string> history{"sample"};  // daily bars
     std::vector<std::string> chains{"sample"};   // expirations and option chains
     std::vector<std::string> earnings{"sample"}; // earnings calendar
+    std::vector<std::string> quotes;             // latest stock quotes; empty: as chains
     std::filesystem::path sample_path;           // absolute after loading
     VendorConfig eodhd;
     std::string eodhd_exchange = "US";
@@ -133,6 +134,9 @@ struct ProfileConfig {
     int max_per_symbol = 3;
     int max_per_sector = 0; // 0: no limit
     int history_days = 365; // calendar days of daily bars fetched per symbol
+    // Price each symbol at its latest quote (one batched call for the universe) instead of the
+    // chain's underlying price or the last close: for runs during market hours.
+    bool live_quotes = false;
     // Conservative fill: a sold leg fills at mid - k x half-spread, a bought one at mid + k x
     // half-spread (k = 1: the natural bid/ask; k = 0: the mid).
     double fill_k = 0.5;
