@@ -9,6 +9,7 @@
 
 #include "screener/core/date.hpp"
 #include "screener/pricing/black_scholes.hpp"
+#include "sim_random.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -39,39 +40,9 @@ const Date k_history_start{year{2025}, November, day{20}};
 // ---------------------------------------------------------------------------------------------
 // Randomness
 
-class Rng {
-public:
-    explicit Rng(std::uint64_t seed) : m_state(seed) {}
+using screener::sim::Rng;
 
-    std::uint64_t next() {
-        std::uint64_t z = (m_state += 0x9E3779B97F4A7C15ULL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        return z ^ (z >> 31);
-    }
-    // [0, 1)
-    double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-    // (0, 1]: safe for log()
-    double uniform_open() { return static_cast<double>((next() >> 11) + 1) * 0x1.0p-53; }
-    // Standard normal by Box-Muller (one value per two uniforms, the sine half discarded).
-    double normal() {
-        const double u1 = uniform_open();
-        const double u2 = uniform();
-        return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * k_pi * u2);
-    }
-
-private:
-    std::uint64_t m_state;
-};
-
-std::uint64_t fnv1a(std::string_view text) {
-    std::uint64_t h = 0xcbf29ce484222325ULL;
-    for (const char c : text) {
-        h ^= static_cast<unsigned char>(c);
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
+using screener::sim::fnv1a;
 
 // An independent stream per (symbol, purpose).
 Rng stream(std::string_view symbol, std::string_view purpose) {

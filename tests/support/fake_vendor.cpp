@@ -2,6 +2,7 @@
 
 #include "screener/core/calendar.hpp"
 #include "screener/pricing/black_scholes.hpp"
+#include "sim_random.hpp"
 #include "support/loopback_server.hpp"
 
 #include <algorithm>
@@ -63,38 +64,9 @@ using Clock = steady_clock;
 // Randomness: an own splitmix64 and Box-Muller (std:: distributions are implementation-defined),
 // one stream per (seed, symbol, purpose) so a symbol's data never depends on N.
 
-class Rng {
-public:
-    explicit Rng(std::uint64_t seed) : m_state(seed) {}
-    std::uint64_t next() {
-        std::uint64_t z = (m_state += 0x9E3779B97F4A7C15ULL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        return z ^ (z >> 31);
-    }
-    double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-    double normal() {
-        const double u1 = static_cast<double>((next() >> 11) + 1) * 0x1.0p-53;
-        const double u2 = uniform();
-        return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * 3.14159265358979323846 * u2);
-    }
-    // exp-uniform between lo and hi: prices, sizes and volumes spread over decades.
-    double log_uniform(double lo, double hi) {
-        return std::exp(std::log(lo) + uniform() * (std::log(hi) - std::log(lo)));
-    }
+using sim::Rng;
 
-private:
-    std::uint64_t m_state;
-};
-
-std::uint64_t fnv1a(std::string_view text) {
-    std::uint64_t h = 0xcbf29ce484222325ULL;
-    for (const char c : text) {
-        h ^= static_cast<unsigned char>(c);
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
+using sim::fnv1a;
 
 Rng stream(std::uint64_t seed, std::string_view symbol, std::string_view purpose) {
     return Rng(seed * 0xD1B54A32D192ED03ULL ^ fnv1a(symbol) ^
