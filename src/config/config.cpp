@@ -779,11 +779,6 @@ ProvidersConfig parse_providers(const MapView& map, const fs::path& base_dir,
         out.chains = read_route(routing, "chains", out.chains);
         out.earnings = read_route(routing, "earnings", out.earnings);
         out.quotes = read_route(routing, "quotes", out.quotes);
-        if (out.universe.front() == "marketdata") {
-            // MarketData.app has no exchange-wide snapshot; only a backup may be named there.
-            routing.fail_at("universe", "marketdata has no exchange-wide end-of-day snapshot; "
-                                        "use eodhd or sample first");
-        }
     }
     if (auto field = map.find("cache")) {
         const MapView cache(*field);

@@ -223,6 +223,36 @@ std::vector<Bar> parse_marketdata_candles(std::string_view json, std::string_vie
     return out;
 }
 
+std::vector<StockSnapshot> parse_marketdata_bulkcandles(std::string_view json,
+                                                        std::string_view context) {
+    const auto doc = vj::parse_body(json, context);
+    std::vector<StockSnapshot> out;
+    if (check_status(doc, context) == Status::NoData) {
+        return out;
+    }
+    const Columns cols(doc, context, "symbol");
+    const auto col = [&](const char* name) {
+        return Column{cols.column(name, true), name, context};
+    };
+    const Column symbol = col("symbol"), t = col("t"), o = col("o"), h = col("h"), l = col("l"),
+                 c = col("c"), v = col("v");
+    out.reserve(cols.rows());
+    for (std::size_t i = 0; i < cols.rows(); ++i) {
+        StockSnapshot row;
+        row.symbol = symbol.string(i);
+        row.exchange = "US";
+        row.date = date_from_unix(t.integer(i));
+        row.open = o.number(i);
+        row.high = h.number(i);
+        row.low = l.number(i);
+        row.close = c.number(i);
+        row.adjusted_close = row.close;
+        row.volume = v.number(i);
+        out.push_back(std::move(row));
+    }
+    return out;
+}
+
 std::vector<StockQuote> parse_marketdata_quotes(std::string_view json, std::string_view context) {
     const auto doc = vj::parse_body(json, context);
     std::vector<StockQuote> out;

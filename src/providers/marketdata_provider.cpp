@@ -33,9 +33,19 @@ MarketDataProvider::MarketDataProvider(const config::Config& config,
     : LiveProvider("marketdata", config, config.providers.marketdata, services, add_bearer,
                    new_york_0930_start) {}
 
-std::vector<StockSnapshot> MarketDataProvider::exchange_snapshot(Date) {
-    throw DataError("marketdata: no exchange-wide end-of-day snapshot at this vendor; route "
-                    "providers.routing.universe to eodhd");
+std::vector<StockSnapshot> MarketDataProvider::exchange_snapshot(Date as_of) {
+    // Every US symbol's bar of the session: 1 credit per symbol returned, so it is a backup
+    // for EODHD's 100-call bulk, not a primary. No market cap or average volume comes with it.
+    VendorRequest request;
+    request.path = "/v1/stocks/bulkcandles/D/";
+    request.query = {{"snapshot", "true"}, {"date", format_date(as_of)}};
+    request.endpoint = "/v1/stocks/bulkcandles/{resolution}/";
+    request.credits = [](const net::HttpResponse& r) { return consumed(r, 1); };
+    request.cache_until_close = m_cache_history;
+    request.answer_statuses = {404};
+    const std::string body = m_vendor.get(request, 1);
+    return parse_marketdata_bulkcandles(
+        body, fmt::format("marketdata /v1/stocks/bulkcandles/D/ {}", format_date(as_of)));
 }
 
 std::vector<Bar> MarketDataProvider::daily_history(const std::string& symbol, Date from, Date to) {

@@ -10,7 +10,7 @@ public:
     MarketDataProvider(const config::Config& config, const ProviderServices& services);
 
     std::string name() const override { return "marketdata"; }
-    // MarketData.app has no exchange-wide snapshot: DataError (config keeps it off that route).
+    // Bulk candles with snapshot=true: the universe's last bars, billed per symbol (a backup).
     std::vector<StockSnapshot> exchange_snapshot(Date as_of) override;
     std::vector<Bar> daily_history(const std::string& symbol, Date from, Date to) override;
     std::vector<Date> expirations(const std::string& symbol) override;

@@ -1007,8 +1007,12 @@ public:
         static const std::regex expirations("/v1/options/expirations/([^/]+)/?");
         static const std::regex chain("/v1/options/chain/([^/]+)/?");
         static const std::regex earnings("/v1/stocks/earnings/([^/]+)/?");
+        static const std::regex bulkcandles("/v1/stocks/bulkcandles/([^/]+)/?");
         std::smatch m;
         const std::string& path = c.req.path;
+        if (std::regex_match(path, m, bulkcandles)) {
+            return this->bulkcandles(c, m[1]);
+        }
         if (std::regex_match(path, m, candles)) {
             return this->candles(c, m[1], m[2]);
         }
@@ -1080,6 +1084,43 @@ private:
         j.column("v", bars, [](const Bar& b) { return std::llround(b.volume); });
         j.w.EndObject();
         return json_reply(200, j.str(), static_cast<long long>((bars.size() + 999) / 1000));
+    }
+
+    // The last session's bar of every symbol (snapshot=true) or of the listed ones; 1 credit per
+    // symbol returned.
+    Reply bulkcandles(const Call& c, const std::string& resolution) const {
+        if (resolution != "D" && resolution != "daily" && resolution != "1D") {
+            return bad_parameter("Bulk candles are daily only.");
+        }
+        std::vector<const SimSymbol*> found;
+        if (c.param("snapshot") == "true") {
+            for (const auto& s : m_market.symbols()) {
+                found.push_back(&s);
+            }
+        } else {
+            for (const auto& code : split(c.param("symbols"), ',')) {
+                if (const SimSymbol* s = m_market.find(code)) {
+                    found.push_back(s);
+                }
+            }
+        }
+        if (found.empty()) {
+            return no_data();
+        }
+        Json j;
+        j.w.StartObject();
+        j.field("s", "ok");
+        j.column("symbol", found, [](const SimSymbol* s) { return s->code; });
+        j.column("o", found, [](const SimSymbol* s) { return s->history.back().open; });
+        j.column("h", found, [](const SimSymbol* s) { return s->history.back().high; });
+        j.column("l", found, [](const SimSymbol* s) { return s->history.back().low; });
+        j.column("c", found, [](const SimSymbol* s) { return s->history.back().close; });
+        j.column("v", found,
+                 [](const SimSymbol* s) { return std::llround(s->history.back().volume); });
+        j.column("t", found,
+                 [](const SimSymbol* s) { return session_unix(s->history.back().date); });
+        j.w.EndObject();
+        return json_reply(200, j.str(), static_cast<long long>(found.size()));
     }
 
     Reply quotes(const std::vector<std::string>& codes) const {

@@ -35,6 +35,7 @@ struct Setup {
     int symbols = 12;
     std::string chains = "marketdata"; // routing.chains
     std::string history = "eodhd";     // routing.history
+    std::string universe = "eodhd";    // routing.universe
     std::string marketdata_extra;      // more keys under providers.marketdata
     std::string eodhd_extra;           // more keys under providers.eodhd
     std::string providers_extra;       // more keys under providers
@@ -64,7 +65,9 @@ config::Config make_config(const fs::path& dir, const FakeVendor& fake, const Se
     yaml << "data_dir: data\n"
             "providers:\n"
             "  routing:\n"
-            "    universe: eodhd\n"
+            "    universe: "
+         << setup.universe
+         << "\n"
             "    history: "
          << setup.history
          << "\n"
@@ -543,4 +546,30 @@ TEST_CASE("live quotes: one batched call prices the universe; EODHD batches by 2
         CHECK(count_requests(fake, Vendor::MarketData, "/v1/stocks/quotes/") == 0);
         CHECK(count_requests(fake, Vendor::Eodhd, "/api/real-time/") == 0);
     }
+}
+
+TEST_CASE("with EODHD refusing the key, MarketData.app serves the universe and history",
+          "[vendors]") {
+    FakeVendor fake(market(8), fake_options());
+    fake.start();
+    Fault refused;
+    refused.vendor = Vendor::Eodhd;
+    refused.path = "/api/";
+    refused.kind = FaultKind::Unauthorized;
+    fake.add_fault(refused);
+    TempDir dir;
+    Setup setup;
+    setup.workers = 2;
+    setup.universe = "[eodhd, marketdata]";
+    setup.history = "[eodhd, marketdata]";
+    auto config = make_config(dir.path(), fake, setup);
+    const auto report = scan(config);
+    CHECK(report.outcome == Outcome::Degraded);
+    CHECK(report.symbols_total == 8);
+    CHECK(report.symbols_screened == 8);
+    CHECK(count_requests(fake, Vendor::MarketData, "/v1/stocks/bulkcandles/D/") == 1);
+    CHECK(count_requests(fake, Vendor::MarketData, "/v1/stocks/candles/D/") == 8);
+    CHECK(count_requests(fake, Vendor::Eodhd, "/api/") == 1); // asked once, never again
+    CHECK(report.failovers.size() == 2);                      // universe and history
+    CHECK(has_error(report, "*", "eodhd refused the credentials (HTTP 401)")); // earnings
 }

@@ -477,6 +477,19 @@ TEST_CASE("marketdata expirations: documented example", "[marketdata]") {
                Contains("no 'expirations' array"));
 }
 
+TEST_CASE("marketdata bulk candles: documented example as snapshot rows", "[marketdata]") {
+    const auto rows =
+        parse_marketdata_bulkcandles(fixture("marketdata/stocks_bulkcandles.json"), "bulk");
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[0].symbol == "AAPL");
+    CHECK(rows[0].close == 196.94);
+    CHECK(rows[0].volume == 40714051);
+    CHECK(rows[0].date == ymd(2023, 12, 20)); // 1703048400 = midnight New York, 05:00 UTC
+    CHECK_FALSE(rows[0].market_cap);
+    CHECK_FALSE(rows[0].avg_volume_50d);
+    CHECK(parse_marketdata_bulkcandles(R"({"s":"no_data"})", "bulk").empty());
+}
+
 TEST_CASE("marketdata quotes: documented example, no_data, missing last", "[marketdata]") {
     const auto quotes = parse_marketdata_quotes(fixture("marketdata/stocks_quotes.json"), "q");
     REQUIRE(quotes.size() == 3);

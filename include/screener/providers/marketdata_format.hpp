@@ -28,6 +28,11 @@ std::vector<Date> parse_marketdata_expirations(std::string_view json, std::strin
 // adjusted_close = close (candles are split-adjusted by default). Oldest first.
 std::vector<Bar> parse_marketdata_candles(std::string_view json, std::string_view context);
 
+// GET /v1/stocks/bulkcandles/D/?snapshot=true: one daily bar per symbol as a snapshot row
+// (no market cap or average volume at this vendor). Columns symbol, o, h, l, c, v, t.
+std::vector<StockSnapshot> parse_marketdata_bulkcandles(std::string_view json,
+                                                        std::string_view context);
+
 // GET /v1/stocks/quotes/?symbols=A,B (or /v1/stocks/quotes/{SYMBOL}/): columns symbol, last
 // required; bid, ask, volume, updated nullable. no_data -> empty.
 std::vector<StockQuote> parse_marketdata_quotes(std::string_view json, std::string_view context);
