@@ -32,8 +32,8 @@ const std::vector<std::string> k_providers_keys = {
     "routing", "sample",  "eodhd",     "marketdata",
     "cache",   "workers", "reconcile", "reconcile_tolerance"};
 const std::vector<std::string> k_cache_keys = {"chains_hours", "history"};
-const std::vector<std::string> k_routing_keys = {"universe", "history", "chains", "earnings",
-                                                 "quotes"};
+const std::vector<std::string> k_routing_keys = {"universe", "history", "chains",
+                                                 "earnings", "quotes",  "dividends"};
 const std::vector<std::string> k_sample_keys = {"path"};
 const std::vector<std::string> k_marketdata_keys = {"base_url",
                                                     "api_key",
@@ -779,6 +779,7 @@ ProvidersConfig parse_providers(const MapView& map, const fs::path& base_dir,
         out.chains = read_route(routing, "chains", out.chains);
         out.earnings = read_route(routing, "earnings", out.earnings);
         out.quotes = read_route(routing, "quotes", out.quotes);
+        out.dividends = read_route(routing, "dividends", out.dividends);
     }
     if (auto field = map.find("cache")) {
         const MapView cache(*field);

@@ -54,6 +54,7 @@ struct ProviderSet {
     StoreResponseCache cache;
     std::map<std::string, std::unique_ptr<providers::Provider>> owned;
     std::unique_ptr<providers::FailoverProvider> universe, history, chains, earnings, quotes;
+    std::unique_ptr<providers::FailoverProvider> dividends; // none unless routed
     // Failovers that happened, for the report (the callback may run on any worker).
     std::mutex mutex;
     std::vector<providers::Failover> failovers;
@@ -130,8 +131,8 @@ std::unique_ptr<ProviderSet> build_providers(const config::Config& config) {
     auto set = std::make_unique<ProviderSet>();
     const auto& routes = config.providers;
     bool live = false;
-    for (const auto* route :
-         {&routes.universe, &routes.history, &routes.chains, &routes.earnings, &routes.quotes}) {
+    for (const auto* route : {&routes.universe, &routes.history, &routes.chains, &routes.earnings,
+                              &routes.quotes, &routes.dividends}) {
         live = live || std::any_of(route->begin(), route->end(), is_live);
     }
     providers::ProviderServices services;
@@ -164,6 +165,9 @@ std::unique_ptr<ProviderSet> build_providers(const config::Config& config) {
     set->chains = chain_of("chains", routes.chains);
     set->earnings = chain_of("earnings", routes.earnings);
     set->quotes = chain_of("quotes", routes.quotes);
+    if (!routes.dividends.empty()) {
+        set->dividends = chain_of("dividends", routes.dividends);
+    }
     return set;
 }
 
@@ -287,12 +291,12 @@ providers::ChainRequest chain_request(const config::ProfileConfig& profile, Date
 }
 
 // Everything the strategy engine needs to know about a symbol besides its chain.
-strategy::SymbolContext symbol_context(const config::Config& config,
-                                       const config::ProfileConfig& profile,
-                                       const std::string& symbol, Date as_of,
-                                       const std::vector<Bar>& bars, const OptionChain& chain,
-                                       const std::vector<EarningsEvent>& earnings,
-                                       std::optional<double> live_price, store::Store* db) {
+strategy::SymbolContext
+symbol_context(const config::Config& config, const config::ProfileConfig& profile,
+               const std::string& symbol, Date as_of, const std::vector<Bar>& bars,
+               const OptionChain& chain, const std::vector<EarningsEvent>& earnings,
+               std::optional<double> live_price, const std::optional<DividendInfo>& dividend,
+               store::Store* db) {
     std::vector<double> closes;
     closes.reserve(bars.size());
     for (const auto& bar : bars) {
@@ -308,6 +312,16 @@ strategy::SymbolContext symbol_context(const config::Config& config,
     context.spot = !chain.contracts.empty() && chain.contracts.front().underlying_price
                        ? *chain.contracts.front().underlying_price
                        : (closes.empty() ? 0.0 : closes.back());
+    if (dividend) {
+        // The vendor's simple annual yield as the continuous rate the pricing uses; the next
+        // payment assumed quarterly (a quarter of the annual amount) on the announced ex-date.
+        context.dividend_yield = std::log1p(std::max(0.0, dividend->yield));
+        if (dividend->ex_date && *dividend->ex_date >= as_of && dividend->annual_amount &&
+            *dividend->annual_amount > 0) {
+            context.next_dividend =
+                strategy::Dividend{*dividend->ex_date, *dividend->annual_amount / 4};
+        }
+    }
     if (live_price && *live_price > 0) {
         context.spot = *live_price; // profile.live_quotes: the latest trade, not the close
     }
@@ -386,6 +400,7 @@ struct SymbolOutcome {
 struct ScreenState {
     std::mutex mutex;
     std::atomic<bool> stop{false};
+    std::atomic<bool> no_dividends{false};
     std::string stop_reason;
     int skipped = 0;
 };
@@ -410,10 +425,29 @@ SymbolOutcome screen_symbol(const config::Config& config, const config::ProfileC
         stage = "chain";
         const auto chain = providers.chains->option_chain(symbol, request);
         stage = "score";
+        std::optional<DividendInfo> dividend;
+        if (providers.dividends && !state.no_dividends.load()) {
+            try {
+                dividend = providers.dividends->dividends(symbol);
+            } catch (const StoreError&) {
+                throw;
+            } catch (const DataError& e) {
+                // Enrichment: the symbol is still screened, without dividend facts.
+                std::lock_guard lock(state.mutex);
+                record_error(report, db, logger, {symbol, "dividends", e.what()});
+            } catch (const std::exception& e) {
+                // The dividends vendor is out (circuit, key, budget): stop asking, say so once.
+                if (!state.no_dividends.exchange(true)) {
+                    std::lock_guard lock(state.mutex);
+                    record_error(report, db, logger, {"*", "dividends", e.what()});
+                }
+            }
+        }
         const auto live = live_prices.find(symbol);
         const auto context = symbol_context(
             config, profile, symbol, report.as_of, bars, chain, earnings,
-            live == live_prices.end() ? std::nullopt : std::optional<double>(live->second), db);
+            live == live_prices.end() ? std::nullopt : std::optional<double>(live->second),
+            dividend, db);
         strategy::ScoreOptions score_options;
         score_options.keep_per_symbol = profile.max_per_symbol;
         score_options.explain = symbol == options.explain_symbol;

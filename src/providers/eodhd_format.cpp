@@ -234,6 +234,31 @@ EodhdOptionsPage parse_eodhd_options(std::string_view json, std::string_view con
     return page;
 }
 
+DividendInfo parse_eodhd_dividends(std::string_view json, std::string_view context) {
+    const auto doc = vj::parse_body(json, context);
+    if (!doc.IsObject()) {
+        vj::fail(context, fmt::format("expected a JSON object of fundamentals sections, got {}",
+                                      vj::kind_of(doc)));
+    }
+    DividendInfo out;
+    if (const auto* highlights = vj::member(doc, "Highlights");
+        highlights && highlights->IsObject()) {
+        out.yield = vj::read_number(vj::member(*highlights, "DividendYield"),
+                                    {context, "Highlights.DividendYield", {}})
+                        .value_or(0);
+        out.annual_amount = vj::read_number(vj::member(*highlights, "DividendShare"),
+                                            {context, "Highlights.DividendShare", {}});
+    }
+    if (const auto* splits = vj::member(doc, "SplitsDividends"); splits && splits->IsObject()) {
+        const auto text = vj::read_string(vj::member(*splits, "ExDividendDate"),
+                                          {context, "SplitsDividends.ExDividendDate", {}});
+        if (text && *text != "0000-00-00") {
+            out.ex_date = parse_date(*text);
+        }
+    }
+    return out;
+}
+
 std::vector<EodhdQuote> parse_eodhd_real_time(std::string_view json, std::string_view context) {
     const auto doc = vj::parse_body(json, context);
     std::vector<EodhdQuote> out;

@@ -169,6 +169,19 @@ std::vector<StockQuote> EodhdProvider::quotes(const std::vector<std::string>& sy
     return out;
 }
 
+std::optional<DividendInfo> EodhdProvider::dividends(const std::string& symbol) {
+    constexpr double k_fundamentals_credits = 10;
+    VendorRequest request;
+    request.path = "/fundamentals/" + ticker(symbol, m_exchange);
+    request.query = {{"filter", "Highlights,SplitsDividends"}};
+    request.endpoint = "/fundamentals/{symbol}";
+    request.symbol = symbol;
+    request.fixed_credits = k_fundamentals_credits;
+    request.cache_until_close = true;
+    const std::string body = m_vendor.get(request, k_fundamentals_credits);
+    return parse_eodhd_dividends(body, "eodhd /fundamentals/{symbol} " + symbol);
+}
+
 std::vector<EarningsEvent> EodhdProvider::earnings_calendar(Date from, Date to) {
     VendorRequest request;
     request.path = "/calendar/earnings";

@@ -18,6 +18,9 @@ public:
     std::vector<StockQuote> quotes(const std::vector<std::string>& symbols) override;
     OptionChain option_chain(const std::string& symbol, const ChainRequest& request) override;
     std::vector<EarningsEvent> earnings_calendar(Date from, Date to) override;
+    // GET /fundamentals/{TICKER}?filter=Highlights,SplitsDividends: 10 calls, kept until the
+    // next close.
+    std::optional<DividendInfo> dividends(const std::string& symbol) override;
 
 private:
     // Every page of the marketplace contracts of `symbol` expiring in [from, to].

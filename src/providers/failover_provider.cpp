@@ -71,6 +71,10 @@ std::vector<Date> FailoverProvider::expirations(const std::string& symbol) {
     return serve([&](Provider& p) { return p.expirations(symbol); });
 }
 
+std::optional<DividendInfo> FailoverProvider::dividends(const std::string& symbol) {
+    return serve([&](Provider& p) { return p.dividends(symbol); });
+}
+
 std::vector<StockQuote> FailoverProvider::quotes(const std::vector<std::string>& symbols) {
     return serve([&](Provider& p) { return p.quotes(symbols); });
 }

@@ -420,6 +420,7 @@ public:
         static const std::regex real_time("/api/real-time/([^/]+)/?");
         static const std::regex contracts("/api/mp/unicornbay/options/contracts/?");
         static const std::regex user("/api/(internal-user|user)/?");
+        static const std::regex fundamentals("/api/fundamentals/([^/]+)/?");
         std::smatch m;
         const std::string& path = c.req.path;
         if (std::regex_match(path, m, bulk)) {
@@ -439,6 +440,9 @@ public:
         }
         if (std::regex_match(path, user)) {
             return internal_user(account);
+        }
+        if (std::regex_match(path, m, fundamentals)) {
+            return this->fundamentals(c, m[1]);
         }
         return text_reply(404, "Not Found", "text/html; charset=UTF-8");
     }
@@ -673,6 +677,42 @@ private:
         j.w.EndArray();
         j.w.EndObject();
         return json_reply(200, j.str(), 1);
+    }
+
+    // Only the dividend fields of Highlights and SplitsDividends are simulated; 10 calls. A
+    // payer's next ex-date falls 1-80 days after the last session (deterministic per symbol).
+    Reply fundamentals(const Call& c, const std::string& ticker) const {
+        const SimSymbol* s = find_ticker(ticker);
+        if (s == nullptr) {
+            return text_reply(404, "Ticker Not Found.", "text/html; charset=UTF-8");
+        }
+        const auto sections = split(c.param("filter"), ',');
+        const auto wanted = [&](const char* name) {
+            return sections.empty() ||
+                   std::find(sections.begin(), sections.end(), name) != sections.end();
+        };
+        const double yield = s->dividend_yield > 0 ? std::expm1(s->dividend_yield) : 0.0;
+        const double annual = cents(yield * s->last());
+        const Date ex_date =
+            add_days(m_market.last_session(), 1 + static_cast<int>(sim::fnv1a(s->code) % 80));
+        Json j;
+        j.w.StartObject();
+        if (wanted("Highlights")) {
+            j.w.Key("Highlights");
+            j.w.StartObject();
+            j.field("DividendShare", annual).field("DividendYield", round_to(yield, 4));
+            j.w.EndObject();
+        }
+        if (wanted("SplitsDividends")) {
+            j.w.Key("SplitsDividends");
+            j.w.StartObject();
+            j.field("ForwardAnnualDividendRate", annual)
+                .field("ForwardAnnualDividendYield", round_to(yield, 4))
+                .field("ExDividendDate", yield > 0 ? format_date(ex_date) : "0000-00-00");
+            j.w.EndObject();
+        }
+        j.w.EndObject();
+        return json_reply(200, j.str(), 10);
     }
 
     Reply real_time(const Call& c, const std::string& ticker) const {

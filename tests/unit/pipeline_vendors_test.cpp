@@ -573,3 +573,41 @@ TEST_CASE("with EODHD refusing the key, MarketData.app serves the universe and h
     CHECK(report.failovers.size() == 2);                      // universe and history
     CHECK(has_error(report, "*", "eodhd refused the credentials (HTTP 401)")); // earnings
 }
+
+TEST_CASE("dividends from EODHD fundamentals price and flag the trades", "[vendors]") {
+    FakeVendor fake(market(10), fake_options());
+    fake.start();
+    TempDir dir;
+    Setup setup;
+    setup.routing_extra = "    dividends: eodhd\n";
+    const auto config = make_config(dir.path(), fake, setup);
+    const auto report = scan(config);
+    CHECK(report.outcome == Outcome::Ok);
+    CHECK(count_requests(fake, Vendor::Eodhd, "/api/fundamentals/") == 10);
+    CHECK(query_double(config.database, "SELECT sum(credits) FROM api_calls WHERE endpoint = "
+                                        "'/fundamentals/{symbol}'") == 100);
+    REQUIRE_FALSE(report.results.empty());
+    int payers = 0;
+    for (const auto& c : report.results) {
+        const auto* symbol = fake.market().find(c.symbol);
+        REQUIRE(symbol != nullptr);
+        // The fake's simple yield, rounded to 4 places, back as a continuous rate.
+        const double simple = std::round(std::expm1(symbol->dividend_yield) * 1e4) / 1e4;
+        CHECK(c.dividend_yield == Approx(std::log1p(simple)).margin(1e-12));
+        payers += c.dividend_yield > 0 ? 1 : 0;
+    }
+    CHECK(payers > 0);
+    // Announced ex-dates inside a trade's life raise the flag the strategy engine defines.
+    CHECK(std::any_of(report.results.begin(), report.results.end(), [](const Candidate& c) {
+        return std::find(c.flags.begin(), c.flags.end(), "ex_dividend_before_expiry") !=
+               c.flags.end();
+    }));
+
+    // Without the route nothing is fetched and the yield is zero.
+    TempDir other;
+    const auto plain = scan(make_config(other.path(), fake, {}));
+    CHECK(count_requests(fake, Vendor::Eodhd, "/api/fundamentals/") == 10);
+    for (const auto& c : plain.results) {
+        CHECK(c.dividend_yield == 0);
+    }
+}

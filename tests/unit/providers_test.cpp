@@ -282,6 +282,26 @@ TEST_CASE("eodhd options contracts: nulls, last page, wrong shapes", "[eodhd]") 
     CHECK_THAT(data_error([] { parse_eodhd_options("[]", "eodhd /mp"); }), Contains("JSON:API"));
 }
 
+TEST_CASE("eodhd fundamentals: dividend fields, none announced, wrong shape", "[eodhd]") {
+    const auto payer = parse_eodhd_dividends(
+        R"({"Highlights":{"DividendShare":1.03,"DividendYield":0.0041,"PERatio":31.6},
+            "SplitsDividends":{"ExDividendDate":"2026-12-08","ForwardAnnualDividendRate":1.04}})",
+        "f");
+    CHECK(payer.yield == 0.0041);
+    CHECK(*payer.annual_amount == 1.03);
+    CHECK(*payer.ex_date == ymd(2026, 12, 8));
+    const auto none = parse_eodhd_dividends(
+        R"({"Highlights":{"DividendShare":null,"DividendYield":"NA"},
+            "SplitsDividends":{"ExDividendDate":"0000-00-00"}})",
+        "f");
+    CHECK(none.yield == 0);
+    CHECK_FALSE(none.annual_amount);
+    CHECK_FALSE(none.ex_date);
+    CHECK(parse_eodhd_dividends("{}", "f").yield == 0);
+    CHECK_THAT(data_error([] { parse_eodhd_dividends("[]", "eodhd /fundamentals AAPL"); }),
+               Contains("eodhd /fundamentals AAPL"));
+}
+
 TEST_CASE("eodhd real-time: one object, an array, and the all-NA unknown ticker", "[eodhd]") {
     const auto one = parse_eodhd_real_time(fixture("eodhd/real_time_single.json"), "rt");
     REQUIRE(one.size() == 1);

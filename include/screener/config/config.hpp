@@ -47,6 +47,7 @@ struct ProvidersConfig {
     std::vector<std::string> chains{"sample"};   // expirations and option chains
     std::vector<std::string> earnings{"sample"}; // earnings calendar
     std::vector<std::string> quotes;             // latest stock quotes; empty: as chains
+    std::vector<std::string> dividends;          // dividend facts; empty: none fetched
     std::filesystem::path sample_path;           // absolute after loading
     VendorConfig eodhd;
     std::string eodhd_exchange = "US";

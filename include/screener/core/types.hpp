@@ -42,6 +42,13 @@ struct StockQuote {
     std::int64_t updated = 0; // unix seconds of the quote; 0 when unknown
 };
 
+// What a vendor says about a stock's dividend (EODHD fundamentals).
+struct DividendInfo {
+    double yield = 0;                    // annual, simple fraction of the price
+    std::optional<double> annual_amount; // per share
+    std::optional<Date> ex_date;         // the latest announced ex-dividend date
+};
+
 struct OptionContract {
     std::string option_symbol; // OCC, e.g. AAPL230616C00175000
     std::string underlying;

@@ -42,6 +42,11 @@ struct EodhdOptionsPage {
 };
 EodhdOptionsPage parse_eodhd_options(std::string_view json, std::string_view context);
 
+// GET /fundamentals/{TICKER}?filter=Highlights,SplitsDividends: Highlights.DividendYield
+// (fraction), Highlights.DividendShare (annual, per share), SplitsDividends.ExDividendDate
+// ("YYYY-MM-DD"; null or "0000-00-00" when none). Missing sections give an empty DividendInfo.
+DividendInfo parse_eodhd_dividends(std::string_view json, std::string_view context);
+
 // GET /real-time/{TICKER}: one object, or an array with s=. An unknown ticker comes back as 200
 // with every field "NA": such a row is returned with close missing (nullopt), not an error.
 struct EodhdQuote {

@@ -32,6 +32,7 @@ public:
     std::vector<Bar> daily_history(const std::string& symbol, Date from, Date to) override;
     std::vector<Date> expirations(const std::string& symbol) override;
     std::vector<StockQuote> quotes(const std::vector<std::string>& symbols) override;
+    std::optional<DividendInfo> dividends(const std::string& symbol) override;
     OptionChain option_chain(const std::string& symbol, const ChainRequest& request) override;
     std::vector<EarningsEvent> earnings_calendar(Date from, Date to) override;
     std::optional<double> credits_left() const override;

@@ -68,6 +68,11 @@ public:
     // Earnings announcements between from and to inclusive, for every symbol the vendor knows.
     virtual std::vector<EarningsEvent> earnings_calendar(Date from, Date to) = 0;
 
+    // Dividend facts of `symbol`; nullopt when the vendor does not offer them.
+    virtual std::optional<DividendInfo> dividends(const std::string& /*symbol*/) {
+        return std::nullopt;
+    }
+
     // Accounting of a live vendor over this run (the sample spends nothing).
     virtual double credits_spent() const { return 0; }
     // Credits this vendor may still spend today (daily budget minus what the store recorded
