@@ -53,6 +53,7 @@ const std::vector<std::string> k_marketdata_keys = {"base_url",
 const std::vector<std::string> k_eodhd_keys = [] {
     auto keys = k_marketdata_keys;
     keys.push_back("exchange");
+    keys.push_back("marketplace_daily_credit_budget");
     return keys;
 }();
 const std::vector<std::string> k_profile_keys = {"description",
@@ -819,6 +820,8 @@ ProvidersConfig parse_providers(const MapView& map, const fs::path& base_dir,
                            [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
             out.eodhd_exchange = code;
         }
+        read(eodhd, "marketplace_daily_credit_budget", out.eodhd_marketplace_budget);
+        check_at_least(eodhd, "marketplace_daily_credit_budget", out.eodhd_marketplace_budget, 0.0);
     }
     if (auto field = map.find("marketdata")) {
         out.marketdata =

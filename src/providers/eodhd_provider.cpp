@@ -33,9 +33,22 @@ std::string ticker(const std::string& symbol, const std::string& exchange) {
 
 } // namespace
 
+namespace {
+
+// The marketplace pool: EODHD's connection settings with its own daily budget.
+config::VendorConfig marketplace_config(const config::Config& config) {
+    config::VendorConfig out = config.providers.eodhd;
+    out.daily_credit_budget = config.providers.eodhd_marketplace_budget;
+    return out;
+}
+
+} // namespace
+
 EodhdProvider::EodhdProvider(const config::Config& config, const ProviderServices& services)
     : LiveProvider("eodhd", config, config.providers.eodhd, services, add_token, utc_day_start),
-      m_exchange(config.providers.eodhd_exchange) {}
+      m_exchange(config.providers.eodhd_exchange),
+      m_marketplace("eodhd_marketplace", marketplace_config(config), services, add_token,
+                    utc_day_start, [this](const ApiCall& call) { report_call(call); }) {}
 
 std::vector<StockSnapshot> EodhdProvider::exchange_snapshot(Date as_of) {
     VendorRequest request;
@@ -89,7 +102,7 @@ std::vector<OptionContract> EodhdProvider::contracts(const std::string& symbol, 
         request.symbol = symbol;
         request.fixed_credits = k_marketplace_credits;
         request.cache_for = m_chain_ttl;
-        const std::string body = m_vendor.get(request, k_marketplace_credits);
+        const std::string body = m_marketplace.get(request, k_marketplace_credits);
         auto parsed = parse_eodhd_options(
             body,
             fmt::format("eodhd /mp/unicornbay/options/contracts {} page {}", symbol, page + 1));
@@ -191,6 +204,24 @@ std::vector<EarningsEvent> EodhdProvider::earnings_calendar(Date from, Date to) 
     const std::string body = m_vendor.get(request, 1);
     return parse_eodhd_earnings(
         body, fmt::format("eodhd /calendar/earnings {}..{}", format_date(from), format_date(to)));
+}
+
+double EodhdProvider::credits_spent() const {
+    return m_vendor.credits_spent() + m_marketplace.credits_spent();
+}
+
+std::optional<double> EodhdProvider::credits_left() const {
+    const auto main = m_vendor.credits_left();
+    const auto marketplace = m_marketplace.credits_left();
+    if (main && marketplace) {
+        return std::min(*main, *marketplace);
+    }
+    return main ? main : marketplace;
+}
+
+std::string EodhdProvider::unavailable_reason() const {
+    const std::string main = m_vendor.unavailable_reason();
+    return main.empty() ? m_marketplace.unavailable_reason() : main;
 }
 
 Date EodhdProvider::new_york_today() const {

@@ -22,6 +22,10 @@ public:
     // next close.
     std::optional<DividendInfo> dividends(const std::string& symbol) override;
 
+    double credits_spent() const override;
+    std::optional<double> credits_left() const override;
+    std::string unavailable_reason() const override;
+
 private:
     // Every page of the marketplace contracts of `symbol` expiring in [from, to].
     std::vector<OptionContract> contracts(const std::string& symbol, Date from, Date to,
@@ -29,6 +33,9 @@ private:
     Date new_york_today() const;
 
     std::string m_exchange;
+    // The marketplace (options) pool: its own allowance, budget and api_calls name
+    // ("eodhd_marketplace"); same key and host.
+    LiveVendor m_marketplace;
 };
 
 } // namespace screener::providers

@@ -611,3 +611,26 @@ TEST_CASE("dividends from EODHD fundamentals price and flag the trades", "[vendo
         CHECK(c.dividend_yield == 0);
     }
 }
+
+TEST_CASE("EODHD's marketplace pool has its own budget and its own name in api_calls",
+          "[vendors]") {
+    FakeVendor fake(market(8), fake_options());
+    fake.start();
+    TempDir dir;
+    Setup setup;
+    setup.chains = "eodhd";
+    setup.workers = 1;
+    // Three pages of options at 10 calls each; the main pool has no budget.
+    setup.eodhd_extra = "    marketplace_daily_credit_budget: 30\n";
+    const auto config = make_config(dir.path(), fake, setup);
+    const auto report = scan(config);
+    CHECK(report.outcome == Outcome::Degraded);
+    CHECK_THAT(report.stop_reason, Catch::Contains("eodhd_marketplace: daily credit budget"));
+    CHECK(fake.eodhd_marketplace_credits() <= 30);
+    CHECK(query_double(config.database, "SELECT sum(credits) FROM api_calls WHERE provider = "
+                                        "'eodhd_marketplace'") <= 30);
+    CHECK(query_int(config.database, "SELECT count(*) FROM api_calls WHERE provider = 'eodhd' "
+                                     "AND endpoint LIKE '/mp/%'") == 0);
+    CHECK(report.symbols_screened >= 1);
+    CHECK(report.symbols_skipped >= 1);
+}

@@ -51,6 +51,8 @@ struct ProvidersConfig {
     std::filesystem::path sample_path;           // absolute after loading
     VendorConfig eodhd;
     std::string eodhd_exchange = "US";
+    // EODHD's marketplace (options) draws on its own 100,000-call pool: its own budget.
+    double eodhd_marketplace_budget = 0;
     VendorConfig marketdata;
     double chain_cache_hours = 4; // a fetched chain is reused this long (0: never cached)
     bool cache_history = true;    // end-of-day data is reused until the next close
