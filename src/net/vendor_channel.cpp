@@ -28,19 +28,7 @@ VendorChannel::VendorChannel(VendorLimits limits, HttpClient& http, ResponseCach
                              ApiCallObserver observer)
     : m_limits(std::move(limits)), m_http(http), m_cache(cache), m_observer(std::move(observer)),
       m_limiter(m_limits.requests_per_second, m_limits.burst),
-      m_breaker(m_limits.breaker_failures, m_limits.breaker_cooldown),
-      m_steady([] { return std::chrono::steady_clock::now(); }),
-      m_wall([] { return std::chrono::system_clock::now(); }) {}
-
-void VendorChannel::set_clocks(SteadyClock steady, WallClock wall) {
-    m_steady = std::move(steady);
-    m_wall = std::move(wall);
-}
-
-void VendorChannel::set_jitter_seed(std::uint64_t seed) {
-    std::lock_guard lock(m_mutex);
-    m_rng.seed(seed);
-}
+      m_breaker(m_limits.breaker_failures, m_limits.breaker_cooldown) {}
 
 double VendorChannel::credits_spent() const {
     std::lock_guard lock(m_mutex);
@@ -91,8 +79,9 @@ void VendorChannel::learn_from_headers(const HttpResponse& response) {
     auto wait = std::chrono::milliseconds(60000); // EODHD's window is one minute
     if (reset) {
         auto until = std::chrono::system_clock::from_time_t(static_cast<time_t>(*reset));
-        wait = std::max(std::chrono::milliseconds(0),
-                        std::chrono::ceil<std::chrono::milliseconds>(until - m_wall()));
+        wait = std::max(
+            std::chrono::milliseconds(0),
+            std::chrono::ceil<std::chrono::milliseconds>(until - std::chrono::system_clock::now()));
     }
     if (wait > m_limits.retry.max_retry_after) {
         std::lock_guard lock(m_mutex);
@@ -102,7 +91,7 @@ void VendorChannel::learn_from_headers(const HttpResponse& response) {
         }
         return;
     }
-    m_limiter.pause_until(m_steady() + wait);
+    m_limiter.pause_until(std::chrono::steady_clock::now() + wait);
 }
 
 void VendorChannel::report(const Fetch& fetch, const HttpResponse& response, double credits,
@@ -125,7 +114,7 @@ void VendorChannel::report(const Fetch& fetch, const HttpResponse& response, dou
 FetchResult VendorChannel::fetch(const Fetch& fetch) {
     FetchResult result;
     if (m_cache != nullptr && !fetch.cache_key.empty()) {
-        if (auto body = m_cache->get(fetch.cache_key, m_wall())) {
+        if (auto body = m_cache->get(fetch.cache_key, std::chrono::system_clock::now())) {
             result.from_cache = true;
             result.response.status = 200;
             result.response.body = std::move(*body);
@@ -146,7 +135,7 @@ FetchResult VendorChannel::fetch(const Fetch& fetch) {
                 throw VendorUnavailable(m_refused);
             }
         }
-        if (!m_breaker.allow(m_steady())) {
+        if (!m_breaker.allow(std::chrono::steady_clock::now())) {
             throw VendorUnavailable(unavailable_reason());
         }
         acquire_slot();
@@ -182,7 +171,7 @@ FetchResult VendorChannel::fetch(const Fetch& fetch) {
             throw VendorUnavailable(reason);
         }
         if (is_vendor_failure(response)) {
-            m_breaker.record_failure(m_steady());
+            m_breaker.record_failure(std::chrono::steady_clock::now());
         } else {
             m_breaker.record_success();
         }
@@ -196,14 +185,14 @@ FetchResult VendorChannel::fetch(const Fetch& fetch) {
             }
             std::string retry_after = response.header("retry-after");
             if (!retry_after.empty()) {
-                if (auto wait = parse_retry_after(retry_after, m_wall())) {
+                if (auto wait = parse_retry_after(retry_after, std::chrono::system_clock::now())) {
                     if (*wait > m_limits.retry.max_retry_after) {
                         retry = false; // not worth holding the run for
                     } else {
                         delay = *wait;
                         if (response.status == 429) {
                             // The vendor's limit is shared by every worker: all of them wait.
-                            m_limiter.pause_until(m_steady() + *wait);
+                            m_limiter.pause_until(std::chrono::steady_clock::now() + *wait);
                         }
                     }
                 }
@@ -215,7 +204,8 @@ FetchResult VendorChannel::fetch(const Fetch& fetch) {
                               fetch.cacheable(response));
             if (m_cache != nullptr && !fetch.cache_key.empty() && cacheable &&
                 response.transport == TransportError::None) {
-                m_cache->put(fetch.cache_key, response.body, m_wall(), fetch.cache_until);
+                m_cache->put(fetch.cache_key, response.body, std::chrono::system_clock::now(),
+                             fetch.cache_until);
             }
             result.response = std::move(response);
             return result;

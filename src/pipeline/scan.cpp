@@ -542,10 +542,9 @@ void screen_symbols(const config::Config& config, const config::ProfileConfig& p
     } else {
         try {
             symbols = prefiltered_exchange(profile, *providers.universe, report.as_of, report);
+        } catch (const StoreError&) {
+            throw;
         } catch (const std::exception& e) {
-            if (dynamic_cast<const StoreError*>(&e) != nullptr) {
-                throw;
-            }
             record_error(report, db, logger, {"*", "universe", e.what()});
             report.outcome = Outcome::Failed;
             report.message = "the universe could not be loaded";
@@ -645,7 +644,8 @@ void screen_symbols(const config::Config& config, const config::ProfileConfig& p
                      });
 
     std::vector<Candidate> candidates;
-    for (auto& outcome : outcomes) {
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        auto& outcome = outcomes[i];
         for (const auto& [reason, count] : outcome.rejections) {
             report.rejections[reason] += count;
         }
@@ -659,8 +659,7 @@ void screen_symbols(const config::Config& config, const config::ProfileConfig& p
         }
         report.symbols_screened += outcome.screened ? 1 : 0;
         if (outcome.vendor_disagreement) {
-            report.vendor_disagreements.push_back(
-                symbols[static_cast<std::size_t>(&outcome - outcomes.data())]);
+            report.vendor_disagreements.push_back(symbols[i]);
         }
         report.symbols_failed += outcome.failed ? 1 : 0;
         for (auto& c : outcome.candidates) {

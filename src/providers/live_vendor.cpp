@@ -71,8 +71,7 @@ LiveVendor::LiveVendor(std::string vendor, const config::VendorConfig& config,
                        net::ApiCallObserver observer)
     : m_vendor(std::move(vendor)), m_base_url(config.base_url), m_key(config.api_key),
       m_budget(config.daily_credit_budget), m_spent_since(services.spent_since),
-      m_day_start(std::move(day_start)), m_add_credentials(std::move(add_credentials)),
-      m_now(services.now) {
+      m_day_start(std::move(day_start)), m_add_credentials(std::move(add_credentials)) {
     if (services.http == nullptr) {
         throw ConfigError(fmt::format("provider '{}' needs network access, which this command "
                                       "does not set up",
@@ -85,13 +84,10 @@ LiveVendor::LiveVendor(std::string vendor, const config::VendorConfig& config,
     }
     m_channel = std::make_unique<net::VendorChannel>(
         vendor_limits(m_vendor, config), *services.http, services.cache, std::move(observer));
-    if (m_now) {
-        m_channel->set_clocks([] { return std::chrono::steady_clock::now(); }, m_now);
-    }
 }
 
 std::chrono::system_clock::time_point LiveVendor::now() const {
-    return m_now ? m_now() : std::chrono::system_clock::now();
+    return std::chrono::system_clock::now();
 }
 
 double LiveVendor::spent_before_run() const {
@@ -107,7 +103,11 @@ std::optional<double> LiveVendor::credits_left() const {
     }
     const double before = spent_before_run();
     std::lock_guard lock(m_budget_mutex);
-    return std::max(0.0, m_budget - before - m_channel->credits_spent() - m_reserved);
+    return remaining(before);
+}
+
+double LiveVendor::remaining(double spent_before) const {
+    return std::max(0.0, m_budget - spent_before - m_channel->credits_spent() - m_reserved);
 }
 
 std::chrono::system_clock::time_point utc_day_start(std::chrono::system_clock::time_point now) {
@@ -175,8 +175,7 @@ std::string LiveVendor::get(const VendorRequest& request, double expected_credit
     if (m_budget > 0) {
         const double before = spent_before_run();
         std::lock_guard lock(m_budget_mutex);
-        const double left =
-            std::max(0.0, m_budget - before - m_channel->credits_spent() - m_reserved);
+        const double left = remaining(before);
         if (expected_credits > left) {
             throw BudgetExhausted(fmt::format("{}: daily credit budget {:.0f} would be exceeded "
                                               "({:.0f} left, next call needs about {:.0f})",

@@ -71,6 +71,8 @@ public:
 private:
     // What api_calls recorded for this vendor since the start of its credit day, read once.
     double spent_before_run() const;
+    // Budget minus what was spent before the run, in it, and is reserved; m_budget_mutex held.
+    double remaining(double spent_before) const;
 
 private:
     std::string m_vendor;
@@ -87,7 +89,6 @@ private:
     mutable std::mutex m_budget_mutex;
     mutable double m_reserved = 0;
     std::function<void(net::HttpRequest&, const std::string&)> m_add_credentials;
-    std::function<std::chrono::system_clock::time_point()> m_now;
     std::unique_ptr<net::VendorChannel> m_channel;
 };
 

@@ -76,9 +76,6 @@ public:
 
 class VendorChannel {
 public:
-    using SteadyClock = std::function<SteadyTime()>;
-    using WallClock = std::function<WallTime()>;
-
     VendorChannel(VendorLimits limits, HttpClient& http, ResponseCache* cache = nullptr,
                   ApiCallObserver observer = {});
 
@@ -87,17 +84,12 @@ public:
     // the circuit is open or an earlier answer was 401/403.
     FetchResult fetch(const Fetch& fetch);
 
-    const VendorLimits& limits() const { return m_limits; }
     double credits_spent() const;
     long long calls_made() const { return m_calls.load(); }
     long long cache_hits() const { return m_cache_hits.load(); }
     CircuitBreaker::State circuit_state() const { return m_breaker.state(); }
     // Why the channel refuses to send ("" while it does): circuit open, credentials refused.
     std::string unavailable_reason() const;
-
-    // Tests inject clocks and a seeded jitter source; sleeping uses the real clock regardless.
-    void set_clocks(SteadyClock steady, WallClock wall);
-    void set_jitter_seed(std::uint64_t seed);
 
 private:
     void acquire_slot();
@@ -111,15 +103,13 @@ private:
     ApiCallObserver m_observer;
     RateLimiter m_limiter;
     CircuitBreaker m_breaker;
-    SteadyClock m_steady;
-    WallClock m_wall;
 
     mutable std::mutex m_mutex;
     std::condition_variable m_slot_freed;
     int m_in_flight = 0;
     double m_credits = 0;
-    std::string m_refused; // set on 401/403
-    std::mt19937_64 m_rng{0x5eed};
+    std::string m_refused;                         // set on 401/403
+    std::mt19937_64 m_rng{std::random_device{}()}; // jitter differs between runs and hosts
     std::atomic<long long> m_calls{0};
     std::atomic<long long> m_cache_hits{0};
 };

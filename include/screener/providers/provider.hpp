@@ -94,11 +94,10 @@ private:
 };
 
 // What live vendors share in a run: one HTTP client (one connection pool), the response cache
-// (the store's http_cache), the clock, and the credits each vendor already spent today.
+// (the store's http_cache), and the credits each vendor already spent today.
 struct ProviderServices {
     net::HttpClient* http = nullptr;
     net::ResponseCache* cache = nullptr;
-    std::function<std::chrono::system_clock::time_point()> now; // empty: system clock
     // Credits recorded for a vendor since a time (the store's api_calls), for the daily budget.
     std::function<double(const std::string& vendor, std::chrono::system_clock::time_point since)>
         spent_since;
