@@ -265,8 +265,18 @@ providers::ChainRequest chain_request(const config::ProfileConfig& profile, Date
     request.dte_max = 0;
     bool calls = false, puts = false;
     bool otm_only = true;
+    bool single_leg_only = true;
+    double delta_min = 1, min_open_interest = 1e300, min_volume = 1e300;
     for (const auto& [name, s] : profile.strategies) {
         if (s.enabled) {
+            // Spreads and condors buy wings of any delta; single legs are bounded by delta_min.
+            single_leg_only = single_leg_only &&
+                              (name == "cash_secured_put" || name == "covered_call" ||
+                               name == "long_call" || name == "long_put");
+            delta_min = std::min(delta_min, s.delta_min);
+            // Every leg of every strategy must meet these, so they are safe vendor filters.
+            min_open_interest = std::min(min_open_interest, s.min_open_interest);
+            min_volume = std::min(min_volume, s.min_volume);
             request.dte_min = std::min(request.dte_min, s.dte_min);
             request.dte_max = std::max(request.dte_max, s.dte_max);
             const bool put_side = name == "cash_secured_put" || name == "bull_put_spread" ||
@@ -284,6 +294,15 @@ providers::ChainRequest chain_request(const config::ProfileConfig& profile, Date
         request.side = calls ? OptionType::Call : OptionType::Put;
     }
     request.otm_only = otm_only && (calls || puts);
+    if (calls || puts) {
+        // The vendor's deltas are its own model's: leave a margin below ours.
+        constexpr double k_delta_margin = 0.03;
+        if (single_leg_only && delta_min - k_delta_margin > 0) {
+            request.delta_floor = delta_min - k_delta_margin;
+        }
+        request.min_open_interest = min_open_interest;
+        request.min_volume = min_volume;
+    }
     if (request.dte_min > request.dte_max) {
         request.dte_min = request.dte_max = 0;
     }

@@ -99,6 +99,19 @@ OptionChain MarketDataProvider::option_chain(const std::string& symbol,
     if (chain_request.otm_only) {
         request.query.emplace_back("range", "otm");
     }
+    // Billed per contract returned: filter on the vendor's side (absolute delta, both sides).
+    if (chain_request.delta_floor && *chain_request.delta_floor > 0) {
+        request.query.emplace_back("delta", fmt::format(">{:.3f}", *chain_request.delta_floor));
+    }
+    if (chain_request.min_open_interest >= 1) {
+        request.query.emplace_back(
+            "minOpenInterest",
+            fmt::format("{}", static_cast<long long>(chain_request.min_open_interest)));
+    }
+    if (chain_request.min_volume >= 1) {
+        request.query.emplace_back(
+            "minVolume", fmt::format("{}", static_cast<long long>(chain_request.min_volume)));
+    }
     request.endpoint = "/v1/options/chain/{symbol}/";
     request.symbol = symbol;
     const std::string context = fmt::format("marketdata /v1/options/chain/{{symbol}}/ {}", symbol);

@@ -11,6 +11,8 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <map>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fmt/format.h>
@@ -41,6 +43,8 @@ struct Setup {
     std::string providers_extra;       // more keys under providers
     std::string routing_extra;         // more keys under providers.routing
     std::string profile_extra;         // more keys under profiles.daily
+    std::string strategies_extra;      // more lines after profiles.daily.strategies.cash_secured_put
+    int csp_min_open_interest = 0;
     int workers = 6;
     int breaker_failures = 50;
     double eodhd_timeout_s = 2;
@@ -114,9 +118,12 @@ config::Config make_config(const fs::path& dir, const FakeVendor& fake, const Se
             "      cash_secured_put:\n"
             "        dte_min: 7\n"
             "        dte_max: 45\n"
-            "        min_open_interest: 0\n"
+            "        min_open_interest: "
+         << setup.csp_min_open_interest
+         << "\n"
             "        max_spread_pct: 0.5\n"
-            "        min_bid: 0.01\n";
+            "        min_bid: 0.01\n"
+         << setup.strategies_extra;
     auto env = [](const std::string& name) -> std::optional<std::string> {
         if (name == "EODHD_API_KEY") {
             return k_eodhd_token;
@@ -634,4 +641,68 @@ TEST_CASE("EODHD's marketplace pool has its own budget and its own name in api_c
                                      "AND endpoint LIKE '/mp/%'") == 0);
     CHECK(report.symbols_screened >= 1);
     CHECK(report.symbols_skipped >= 1);
+}
+
+TEST_CASE("chains are filtered on MarketData.app's side to what the strategies can use",
+          "[vendors]") {
+    const auto chain_params = [](const FakeVendor& fake) {
+        std::vector<std::map<std::string, std::string>> out;
+        for (const auto& r : fake.requests()) {
+            if (r.vendor == Vendor::MarketData && r.path.rfind("/v1/options/chain/", 0) == 0) {
+                out.emplace_back(r.params.begin(), r.params.end());
+            }
+        }
+        return out;
+    };
+    const auto run = [&](const Setup& setup, long long& credits) {
+        FakeVendor fake(market(6), fake_options());
+        fake.start();
+        TempDir dir;
+        const auto report = scan(make_config(dir.path(), fake, setup));
+        CHECK(report.outcome == Outcome::Ok);
+        credits = fake.credits(Vendor::MarketData);
+        return std::make_pair(report, chain_params(fake));
+    };
+
+    SECTION("single legs: an absolute-delta floor below the strategies' and their minimum OI") {
+        Setup setup;
+        setup.strategies_extra = "        delta_min: 0.15\n";
+        setup.csp_min_open_interest = 50;
+        long long filtered_credits = 0;
+        const auto [report, params] = run(setup, filtered_credits);
+        REQUIRE(params.size() == 6);
+        for (const auto& p : params) {
+            CHECK(p.at("delta") == ">0.120");
+            CHECK(p.at("minOpenInterest") == "50");
+            CHECK(p.count("minVolume") == 0); // 0: nothing to filter
+        }
+        REQUIRE_FALSE(report.results.empty());
+        for (const auto& c : report.results) {
+            CHECK(std::fabs(c.legs[0].delta) >= 0.15);
+        }
+        // The same profile without the floors pays for every contract in the window.
+        Setup unfiltered;
+        unfiltered.strategies_extra = "        delta_min: 0\n";
+        long long all_credits = 0;
+        const auto [all_report, all_params] = run(unfiltered, all_credits);
+        for (const auto& p : all_params) {
+            CHECK(p.count("delta") == 0);
+            CHECK(p.count("minOpenInterest") == 0);
+        }
+        CHECK(filtered_credits < all_credits);
+    }
+
+    SECTION("spreads buy wings of any delta: no delta floor") {
+        Setup setup;
+        setup.strategies_extra = "      bull_put_spread:\n        dte_min: 7\n        dte_max: 45\n"
+                                 "        min_open_interest: 10\n        max_spread_pct: 0.5\n";
+        long long credits = 0;
+        const auto [report, params] = run(setup, credits);
+        REQUIRE(params.size() == 6);
+        for (const auto& p : params) {
+            CHECK(p.count("delta") == 0);
+            CHECK(p.count("minOpenInterest") == 0); // the CSP's minimum is 0
+            CHECK(p.at("side") == "put");
+        }
+    }
 }

@@ -33,6 +33,11 @@ struct ChainRequest {
     int dte_max = 60;
     std::optional<OptionType> side; // only calls or only puts; none: both
     bool otm_only = false;          // every enabled strategy trades out-of-the-money legs only
+    // Contracts no enabled strategy could use (the vendor filters them where it can, so they are
+    // not paid for): |delta| below delta_floor, open interest or volume below the minimums.
+    std::optional<double> delta_floor;
+    double min_open_interest = 0;
+    double min_volume = 0;
     // A narrow sample (vendor reconciliation): one expiration and a strike range.
     std::optional<Date> expiration;
     std::optional<double> strike_min, strike_max;
