@@ -270,9 +270,9 @@ providers::ChainRequest chain_request(const config::ProfileConfig& profile, Date
     for (const auto& [name, s] : profile.strategies) {
         if (s.enabled) {
             // Spreads and condors buy wings of any delta; single legs are bounded by delta_min.
-            single_leg_only = single_leg_only &&
-                              (name == "cash_secured_put" || name == "covered_call" ||
-                               name == "long_call" || name == "long_put");
+            single_leg_only =
+                single_leg_only && (name == "cash_secured_put" || name == "covered_call" ||
+                                    name == "long_call" || name == "long_put");
             delta_min = std::min(delta_min, s.delta_min);
             // Every leg of every strategy must meet these, so they are safe vendor filters.
             min_open_interest = std::min(min_open_interest, s.min_open_interest);

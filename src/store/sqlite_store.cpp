@@ -366,6 +366,23 @@ SqliteStore::SqliteStore(const std::filesystem::path& database, SqliteStoreOptio
 
 SqliteStore::~SqliteStore() = default;
 
+SqliteStore::Prepared::~Prepared() {
+    try {
+        m_statement.reset();
+        m_statement.clearBindings();
+    } catch (const SQLite::Exception&) {
+        // reset() reports the last step's error again, which the caller has already seen.
+    }
+}
+
+SqliteStore::Prepared SqliteStore::prepared(SQLite::Database& db, const char* sql) {
+    auto& slot = m_statements[sql];
+    if (!slot) {
+        slot = std::make_unique<SQLite::Statement>(db, sql);
+    }
+    return Prepared(*slot);
+}
+
 template <class Body>
 auto SqliteStore::locked(std::string_view what, Body&& body) {
     std::lock_guard lock(m_mutex);
@@ -451,8 +468,11 @@ void SqliteStore::add_results(std::int64_t run_id, const std::vector<Candidate>&
 
 void SqliteStore::add_run_error(std::int64_t run_id, const SymbolError& error) {
     locked(fmt::format("add error to run {}", run_id), [&](SQLite::Database& db) {
-        SQLite::Statement insert(db, "INSERT INTO run_errors (run_id, symbol, stage, message, "
-                                     "created_at) VALUES (?, ?, ?, ?, ?)");
+        static constexpr const char* k_sql =
+            "INSERT INTO run_errors (run_id, symbol, stage, message, "
+            "created_at) VALUES (?, ?, ?, ?, ?)";
+        auto prepared_insert = prepared(db, k_sql);
+        auto& insert = prepared_insert.get();
         insert.bind(1, static_cast<std::int64_t>(run_id));
         insert.bind(2, error.symbol);
         insert.bind(3, error.stage);
@@ -464,9 +484,12 @@ void SqliteStore::add_run_error(std::int64_t run_id, const SymbolError& error) {
 
 void SqliteStore::record_api_call(std::int64_t run_id, const ApiCallRecord& call) {
     locked("record API call", [&](SQLite::Database& db) {
-        SQLite::Statement insert(db, "INSERT INTO api_calls (run_id, ts, provider, endpoint, "
-                                     "symbol, status, duration_ms, bytes, credits, cache_hit, "
-                                     "cost_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        static constexpr const char* k_sql =
+            "INSERT INTO api_calls (run_id, ts, provider, endpoint, "
+            "symbol, status, duration_ms, bytes, credits, cache_hit, "
+            "cost_usd) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        auto prepared_insert = prepared(db, k_sql);
+        auto& insert = prepared_insert.get();
         if (run_id > 0) {
             insert.bind(1, static_cast<std::int64_t>(run_id));
         } else {
@@ -495,10 +518,13 @@ void SqliteStore::record_iv(const IvObservation& observation) {
                                      what, m_path.string(), observation.atm_iv));
     }
     locked(what, [&](SQLite::Database& db) {
-        SQLite::Statement upsert(db, "INSERT INTO iv_history (symbol, date, atm_iv, hv20) "
-                                     "VALUES (?, ?, ?, ?) ON CONFLICT (symbol, date) DO UPDATE "
-                                     "SET atm_iv = excluded.atm_iv, "
-                                     "hv20 = coalesce(excluded.hv20, iv_history.hv20)");
+        static constexpr const char* k_sql =
+            "INSERT INTO iv_history (symbol, date, atm_iv, hv20) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (symbol, date) DO UPDATE "
+            "SET atm_iv = excluded.atm_iv, "
+            "hv20 = coalesce(excluded.hv20, iv_history.hv20)";
+        auto prepared_upsert = prepared(db, k_sql);
+        auto& upsert = prepared_upsert.get();
         upsert.bind(1, observation.symbol);
         upsert.bind(2, observation.date);
         upsert.bind(3, observation.atm_iv);
@@ -599,13 +625,15 @@ std::vector<SymbolError> SqliteStore::run_errors(std::int64_t run_id) {
 void SqliteStore::add_chain_quality(std::int64_t run_id, const ChainQualityRow& row) {
     locked(fmt::format("add chain quality of {} to run {}", row.symbol, run_id),
            [&](SQLite::Database& db) {
-               SQLite::Statement upsert(
-                   db, "INSERT INTO chain_quality (run_id, symbol, contracts, usable, grade, "
-                       "rankable, rejections, repairs) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                       "ON CONFLICT (run_id, symbol) DO UPDATE SET "
-                       "contracts = excluded.contracts, usable = excluded.usable, "
-                       "grade = excluded.grade, rankable = excluded.rankable, "
-                       "rejections = excluded.rejections, repairs = excluded.repairs");
+               static constexpr const char* k_sql =
+                   "INSERT INTO chain_quality (run_id, symbol, contracts, usable, grade, "
+                   "rankable, rejections, repairs) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                   "ON CONFLICT (run_id, symbol) DO UPDATE SET "
+                   "contracts = excluded.contracts, usable = excluded.usable, "
+                   "grade = excluded.grade, rankable = excluded.rankable, "
+                   "rejections = excluded.rejections, repairs = excluded.repairs";
+               auto prepared_upsert = prepared(db, k_sql);
+               auto& upsert = prepared_upsert.get();
                upsert.bind(1, static_cast<std::int64_t>(run_id));
                upsert.bind(2, row.symbol);
                upsert.bind(3, row.contracts);
@@ -719,7 +747,10 @@ std::vector<double> SqliteStore::iv_history(const std::string& symbol,
 std::optional<std::string> SqliteStore::cached_response(const std::string& key,
                                                         std::chrono::system_clock::time_point now) {
     return locked("read http_cache", [&](SQLite::Database& db) -> std::optional<std::string> {
-        SQLite::Statement query(db, "SELECT body FROM http_cache WHERE key = ? AND expires > ?");
+        static constexpr const char* k_sql =
+            "SELECT body FROM http_cache WHERE key = ? AND expires > ?";
+        auto prepared_query = prepared(db, k_sql);
+        auto& query = prepared_query.get();
         query.bind(1, key);
         query.bind(2, format_utc_timestamp(now));
         if (!query.executeStep()) {
@@ -735,14 +766,17 @@ void SqliteStore::cache_response(const std::string& key, const std::string& body
                                  std::chrono::system_clock::time_point fetched,
                                  std::chrono::system_clock::time_point expires) {
     locked("write http_cache", [&](SQLite::Database& db) {
-        SQLite::Statement upsert(db, "INSERT INTO http_cache (key, fetched, expires, body) "
-                                     "VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
-                                     "fetched = excluded.fetched, expires = excluded.expires, "
-                                     "body = excluded.body");
+        static constexpr const char* k_sql =
+            "INSERT INTO http_cache (key, fetched, expires, body) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+            "fetched = excluded.fetched, expires = excluded.expires, "
+            "body = excluded.body";
+        auto prepared_upsert = prepared(db, k_sql);
+        auto& upsert = prepared_upsert.get();
         upsert.bind(1, key);
         upsert.bind(2, format_utc_timestamp(fetched));
         upsert.bind(3, format_utc_timestamp(expires));
-        upsert.bind(4, body.data(), static_cast<int>(body.size()));
+        upsert.bindNoCopy(4, body.data(), static_cast<int>(body.size())); // alive until exec
         upsert.exec();
     });
 }

@@ -11,12 +11,12 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <algorithm>
 #include <atomic>
-#include <cmath>
-#include <map>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <unistd.h>
 
@@ -43,7 +43,7 @@ struct Setup {
     std::string providers_extra;       // more keys under providers
     std::string routing_extra;         // more keys under providers.routing
     std::string profile_extra;         // more keys under profiles.daily
-    std::string strategies_extra;      // more lines after profiles.daily.strategies.cash_secured_put
+    std::string strategies_extra; // more lines after profiles.daily.strategies.cash_secured_put
     int csp_min_open_interest = 0;
     int workers = 6;
     int breaker_failures = 50;

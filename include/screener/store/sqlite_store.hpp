@@ -9,10 +9,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 
 namespace SQLite {
 class Database;
-}
+class Statement;
+} // namespace SQLite
 
 namespace screener::store {
 
@@ -88,6 +90,21 @@ public:
     const std::filesystem::path& path() const { return m_path; }
 
 private:
+    // A statement prepared once per connection (a scan writes several rows per symbol), reset
+    // when the holder goes out of scope so no read stays open. Call only under the lock.
+    class Prepared {
+    public:
+        explicit Prepared(SQLite::Statement& statement) : m_statement(statement) {}
+        ~Prepared();
+        Prepared(const Prepared&) = delete;
+        Prepared& operator=(const Prepared&) = delete;
+        SQLite::Statement& get() { return m_statement; }
+
+    private:
+        SQLite::Statement& m_statement;
+    };
+    Prepared prepared(SQLite::Database& db, const char* sql);
+
     template <class Body>
     auto locked(std::string_view what, Body&& body);
     std::string now_text() const;
@@ -96,6 +113,8 @@ private:
     SqliteStoreOptions m_options;
     std::mutex m_mutex;
     std::unique_ptr<SQLite::Database> m_db;
+    // Keyed by the SQL literal's address; destroyed before m_db.
+    std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> m_statements;
 };
 
 // Same as open_sqlite_store(database) with options (e.g. an injected clock).
