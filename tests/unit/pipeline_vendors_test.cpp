@@ -48,6 +48,7 @@ struct Setup {
     int workers = 6;
     int breaker_failures = 50;
     double eodhd_timeout_s = 2;
+    double marketdata_timeout_s = 2;
 };
 
 FakeVendorOptions fake_options() {
@@ -98,7 +99,9 @@ config::Config make_config(const fs::path& dir, const FakeVendor& fake, const Se
             "    api_key: ${MARKETDATA_TOKEN}\n"
             "    retry_base_ms: 5\n"
             "    retry_max_ms: 20\n"
-            "    timeout_s: 2\n"
+            "    timeout_s: "
+         << setup.marketdata_timeout_s
+         << "\n"
             "    breaker_failures: "
          << setup.breaker_failures << "\n"
          << setup.marketdata_extra
@@ -239,18 +242,51 @@ TEST_CASE("a same-day rerun is served from the cache and spends no credits", "[v
     }
 }
 
-TEST_CASE("a transient fault on any endpoint is retried and costs nothing", "[vendors]") {
-    struct Case {
-        Vendor vendor;
-        std::string path;
+namespace {
+struct EndpointCase {
+    Vendor vendor;
+    std::string path;
+    std::string symbol; // the fault hits only this symbol's requests; "" = every request
+    Setup setup;
+};
+
+// Every endpoint a run can call, each under the routing that calls it.
+std::vector<EndpointCase> endpoints_of(Vendor vendor) {
+    using Case = EndpointCase;
+    Setup eodhd_chains;
+    eodhd_chains.chains = "eodhd";
+    Setup marketdata_history;
+    marketdata_history.history = "marketdata";
+    Setup marketdata_universe;
+    marketdata_universe.universe = "marketdata";
+    Setup marketdata_quotes;
+    marketdata_quotes.profile_extra = "    live_quotes: true\n";
+    Setup eodhd_quotes = marketdata_quotes;
+    eodhd_quotes.routing_extra = "    quotes: eodhd\n";
+    Setup dividends;
+    dividends.routing_extra = "    dividends: eodhd\n";
+    std::vector<Case> endpoints = {
+        {Vendor::Eodhd, "/api/eod-bulk-last-day/US", "", {}},
+        {Vendor::Eodhd, "/api/calendar/earnings", "", {}},
+        {Vendor::Eodhd, "/api/eod/SYM0003.US", "", {}},
+        {Vendor::MarketData, "/v1/options/chain/SYM0003/", "", {}},
+        {Vendor::Eodhd, "/api/mp/unicornbay/options/contracts", "SYM0003", eodhd_chains},
+        {Vendor::MarketData, "/v1/stocks/candles/D/SYM0003", "", marketdata_history},
+        {Vendor::MarketData, "/v1/stocks/bulkcandles/", "", marketdata_universe},
+        {Vendor::MarketData, "/v1/stocks/quotes/", "", marketdata_quotes},
+        {Vendor::Eodhd, "/api/real-time/", "", eodhd_quotes},
+        {Vendor::Eodhd, "/api/fundamentals/SYM0003.US", "", dividends},
     };
-    const std::vector<Case> endpoints = {{Vendor::Eodhd, "/api/eod/SYM0003.US"},
-                                         {Vendor::MarketData, "/v1/options/chain/SYM0003/"},
-                                         {Vendor::Eodhd, "/api/eod-bulk-last-day/US"},
-                                         {Vendor::Eodhd, "/api/calendar/earnings"}};
-    const std::vector<FaultKind> kinds = {FaultKind::TooManyRequests, FaultKind::ServerError,
-                                          FaultKind::BadGatewayHtml,  FaultKind::Unavailable,
-                                          FaultKind::Reset,           FaultKind::Truncated};
+    std::erase_if(endpoints, [&](const Case& c) { return c.vendor != vendor; });
+    return endpoints;
+}
+
+void check_transient_faults(Vendor vendor) {
+    const auto endpoints = endpoints_of(vendor);
+    const std::vector<FaultKind> kinds = {
+        FaultKind::TooManyRequests, FaultKind::ServerError, FaultKind::BadGatewayHtml,
+        FaultKind::Unavailable,     FaultKind::Slow,        FaultKind::Reset,
+        FaultKind::Truncated};
     for (const auto& endpoint : endpoints) {
         for (const auto kind : kinds) {
             DYNAMIC_SECTION(to_string(endpoint.vendor)
@@ -260,19 +296,52 @@ TEST_CASE("a transient fault on any endpoint is retried and costs nothing", "[ve
                 Fault fault;
                 fault.vendor = endpoint.vendor;
                 fault.path = endpoint.path;
+                fault.symbol = endpoint.symbol;
                 fault.kind = kind;
                 fault.count = 2;
+                fault.delay = 2500ms; // Slow: past the 1 s timeout below
                 fake.add_fault(fault);
                 TempDir dir;
-                const auto report = scan(make_config(dir.path(), fake, {}));
+                Setup setup = endpoint.setup;
+                setup.eodhd_timeout_s = 1;
+                setup.marketdata_timeout_s = 1;
+                const auto report = scan(make_config(dir.path(), fake, setup));
                 CHECK(report.outcome == Outcome::Ok);
                 CHECK(report.errors.empty());
                 CHECK(report.symbols_screened == 6);
-                // Two faulty answers, then the good one.
-                CHECK(count_requests(fake, endpoint.vendor, endpoint.path) == 3);
+                fake.stop(); // ends the Slow answers' sleeps so their records are final
+                // Two faulty answers, each retried; the third attempt is served.
+                const auto log = fake.requests();
+                long long faulty_credits = 0;
+                long faulty = 0;
+                for (const auto& r : log) {
+                    if (!r.fault.empty()) {
+                        ++faulty;
+                        faulty_credits += r.credits; // billed answers the client never read
+                    }
+                }
+                CHECK(faulty == 2);
+                CHECK(count_requests(fake, endpoint.vendor, endpoint.path) >= 3);
+                // Every answer the run read is recorded with the vendor's own credit count.
+                CHECK(
+                    query_double(make_config(dir.path(), fake, setup).database,
+                                 "SELECT coalesce(sum(credits), 0) FROM api_calls") ==
+                    Approx(static_cast<double>(fake.credits(Vendor::Eodhd) +
+                                               fake.credits(Vendor::MarketData) - faulty_credits)));
             }
         }
     }
+}
+
+} // namespace
+
+TEST_CASE("a transient fault on any EODHD endpoint is retried and costs nothing", "[vendors]") {
+    check_transient_faults(Vendor::Eodhd);
+}
+
+TEST_CASE("a transient fault on any MarketData.app endpoint is retried and costs nothing",
+          "[vendors]") {
+    check_transient_faults(Vendor::MarketData);
 }
 
 TEST_CASE("a persistent fault fails one symbol, names it and the endpoint, and keeps the rest",
@@ -283,7 +352,13 @@ TEST_CASE("a persistent fault fails one symbol, names it and the endpoint, and k
         FaultKind kind;
         long attempts; // requests the client should make
         std::string message;
+        Setup setup{};
+        std::string symbol{}; // the fault hits only this symbol's requests; "" = every request
     };
+    Setup eodhd_chains;
+    eodhd_chains.chains = "eodhd";
+    Setup marketdata_history;
+    marketdata_history.history = "marketdata";
     const std::vector<Case> cases = {
         {Vendor::MarketData, "/v1/options/chain/SYM0003/", FaultKind::ServerError, 4,
          "marketdata /v1/options/chain/{symbol}/ SYM0003: HTTP 500 after 4 attempt(s)"},
@@ -300,6 +375,20 @@ TEST_CASE("a persistent fault fails one symbol, names it and the endpoint, and k
          "eodhd /eod/{symbol} SYM0003: connection reset after 4 attempt(s)"},
         {Vendor::Eodhd, "/api/eod/SYM0003.US", FaultKind::Slow, 4,
          "eodhd /eod/{symbol} SYM0003: timeout after 4 attempt(s)"},
+        {Vendor::MarketData, "/v1/stocks/candles/D/SYM0003", FaultKind::ServerError, 4,
+         "/v1/stocks/candles/D/{symbol}/ SYM0003: HTTP 500 after 4 attempt(s)", marketdata_history},
+        {Vendor::MarketData, "/v1/stocks/candles/D/SYM0003", FaultKind::RaggedArrays, 1,
+         "ragged columns", marketdata_history},
+        {Vendor::MarketData, "/v1/stocks/candles/D/SYM0003", FaultKind::Reset, 4,
+         "/v1/stocks/candles/D/{symbol}/ SYM0003: connection reset after 4 attempt(s)",
+         marketdata_history},
+        {Vendor::Eodhd, "/api/mp/unicornbay/options/contracts", FaultKind::Unavailable, 4,
+         "/mp/unicornbay/options/contracts SYM0003: HTTP 503 after 4 attempt(s)", eodhd_chains,
+         "SYM0003"},
+        {Vendor::Eodhd, "/api/mp/unicornbay/options/contracts", FaultKind::MalformedJson, 1,
+         "eodhd /mp/unicornbay/options/contracts SYM0003", eodhd_chains, "SYM0003"},
+        {Vendor::Eodhd, "/api/mp/unicornbay/options/contracts", FaultKind::NaFields, 1, "SYM0003",
+         eodhd_chains, "SYM0003"},
     };
     for (const auto& c : cases) {
         DYNAMIC_SECTION(c.path << " " << to_string(c.kind)) {
@@ -309,19 +398,25 @@ TEST_CASE("a persistent fault fails one symbol, names it and the endpoint, and k
             fault.vendor = c.vendor;
             fault.path = c.path;
             fault.kind = c.kind;
+            fault.symbol = c.symbol;
             fault.count = -1;
             fault.delay = 1500ms;
             fake.add_fault(fault);
             TempDir dir;
-            Setup setup;
+            Setup setup = c.setup;
             setup.eodhd_timeout_s = 0.5;
+            setup.marketdata_timeout_s = 0.5;
             auto config = make_config(dir.path(), fake, setup);
             const auto report = scan(config);
             CHECK(report.outcome == Outcome::Degraded);
             CHECK(report.symbols_screened == 5);
             CHECK(report.symbols_failed == 1);
             CHECK(has_error(report, "SYM0003", c.message));
-            CHECK(count_requests(fake, c.vendor, c.path) == c.attempts);
+            fake.stop(); // ends the Slow answers' sleeps so their records are final
+            const auto log = fake.requests();
+            CHECK(std::count_if(log.begin(), log.end(), [](const RequestRecord& r) {
+                      return !r.fault.empty();
+                  }) == c.attempts);
             CHECK(query_int(config.database, "SELECT count(*) FROM run_errors WHERE symbol = "
                                              "'SYM0003'") == 1);
             CHECK(query_int(
