@@ -1,5 +1,6 @@
 #include "screener/pipeline/scan.hpp"
 
+#include "provider_set.hpp"
 #include "screener/core/calendar.hpp"
 #include "screener/core/error.hpp"
 #include "screener/core/symbol.hpp"
@@ -26,43 +27,6 @@
 
 namespace screener::pipeline {
 namespace {
-
-// The store's http_cache as the vendors' response cache. The store is opened after the
-// providers are built (a dry run has none), so it is attached later.
-class StoreResponseCache final : public net::ResponseCache {
-public:
-    void attach(store::Store* db) { m_db = db; }
-    store::Store* store() const { return m_db; }
-    std::optional<std::string> get(const std::string& key, net::WallTime now) override {
-        return m_db ? m_db->cached_response(key, now) : std::nullopt;
-    }
-    void put(const std::string& key, const std::string& body, net::WallTime fetched,
-             net::WallTime expires) override {
-        if (m_db) {
-            m_db->cache_response(key, body, fetched, expires);
-        }
-    }
-
-private:
-    store::Store* m_db = nullptr;
-};
-
-// The providers named by the routing config, each built once even when it serves several roles,
-// behind one failover chain per kind of data.
-struct ProviderSet {
-    std::unique_ptr<net::HttpClient> http; // only when a live vendor is routed
-    StoreResponseCache cache;
-    std::map<std::string, std::unique_ptr<providers::Provider>> owned;
-    std::unique_ptr<providers::FailoverProvider> universe, history, chains, earnings, quotes;
-    std::unique_ptr<providers::FailoverProvider> dividends; // none unless routed
-    // Failovers that happened, for the report (the callback may run on any worker).
-    std::mutex mutex;
-    std::vector<providers::Failover> failovers;
-};
-
-bool is_live(const std::string& name) {
-    return name != "sample";
-}
 
 // The vendor to reconcile the chain vendor with: the next live vendor of the chains route, else
 // any other live vendor built for the run; nullptr when there is none.
@@ -125,59 +89,6 @@ reconcile_symbol(const config::Config& config, ProviderSet& set, const std::stri
         failed.details.push_back(e.what());
         return failed;
     }
-}
-
-std::unique_ptr<ProviderSet> build_providers(const config::Config& config) {
-    auto set = std::make_unique<ProviderSet>();
-    const auto& routes = config.providers;
-    bool live = false;
-    for (const auto* route : {&routes.universe, &routes.history, &routes.chains, &routes.earnings,
-                              &routes.quotes, &routes.dividends}) {
-        live = live || std::any_of(route->begin(), route->end(), is_live);
-    }
-    providers::ProviderServices services;
-    if (live) {
-        set->http = net::make_curl_client();
-        services.http = set->http.get();
-        services.cache = &set->cache;
-        services.spent_since = [cache = &set->cache](const std::string& vendor,
-                                                     std::chrono::system_clock::time_point since) {
-            return cache->store() ? cache->store()->credits_spent(vendor, since) : 0.0;
-        };
-    }
-    auto chain_of = [&](const std::string& role, const std::vector<std::string>& names) {
-        std::vector<providers::Provider*> chain;
-        for (const auto& name : names) {
-            auto& slot = set->owned[name];
-            if (!slot) {
-                slot = providers::make_provider(name, config, services);
-            }
-            chain.push_back(slot.get());
-        }
-        return std::make_unique<providers::FailoverProvider>(
-            role, std::move(chain), [raw = set.get()](const providers::Failover& failover) {
-                std::lock_guard lock(raw->mutex);
-                raw->failovers.push_back(failover);
-            });
-    };
-    set->universe = chain_of("universe", routes.universe);
-    set->history = chain_of("history", routes.history);
-    set->chains = chain_of("chains", routes.chains);
-    set->earnings = chain_of("earnings", routes.earnings);
-    set->quotes = chain_of("quotes", routes.quotes);
-    if (!routes.dividends.empty()) {
-        set->dividends = chain_of("dividends", routes.dividends);
-    }
-    return set;
-}
-
-std::string describe_sources(const ProviderSet& set, bool synthetic) {
-    std::vector<std::string> names;
-    for (const auto& [name, provider] : set.owned) {
-        names.push_back(name == "sample" ? "sample market" : name);
-    }
-    std::string text = fmt::format("{}", fmt::join(names, ", "));
-    return synthetic ? text + " (synthetic)" : text;
 }
 
 // A row without a market cap (the vendors leave it out for most ETFs) is not filtered on it;

@@ -193,9 +193,47 @@ CREATE TABLE reconciliation (
 );
 )sql";
 
+// The weekly pass: every pick graded against what the market then did (one row per result,
+// final once status is 'graded'), and the calibration of the predicted PoP per weekly run.
+constexpr std::string_view k_pick_outcomes = R"sql(
+CREATE TABLE pick_outcomes (
+    result_id            INTEGER PRIMARY KEY REFERENCES results (id) ON DELETE CASCADE,
+    run_id               INTEGER REFERENCES runs (id) ON DELETE SET NULL, -- the weekly run
+    status               TEXT    NOT NULL CHECK (status IN ('graded', 'open', 'no_data')),
+    outcome              TEXT    NOT NULL, -- expired_worthless assigned exercised partial ...
+    as_of                TEXT    NOT NULL, -- YYYY-MM-DD the grade describes
+    written_at           TEXT    NOT NULL, -- RFC 3339 UTC
+    priced_on            TEXT,             -- the session whose close priced it
+    underlying           REAL,
+    pnl_per_share        REAL,             -- from the pick's own fill
+    return_on_capital    REAL,
+    win                  INTEGER CHECK (win IN (0, 1)),
+    short_strike_touched INTEGER NOT NULL DEFAULT 0 CHECK (short_strike_touched IN (0, 1)),
+    detail               TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX pick_outcomes_status ON pick_outcomes (status);
+
+CREATE TABLE calibration (
+    id                 INTEGER PRIMARY KEY,
+    run_id             INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    since              TEXT    NOT NULL, -- picks made on or after this date
+    profile            TEXT    NOT NULL, -- '*' = every profile
+    strategy           TEXT    NOT NULL, -- '*' = every strategy
+    picks              INTEGER NOT NULL,
+    wins               INTEGER NOT NULL,
+    mean_pop           REAL    NOT NULL,
+    win_rate           REAL    NOT NULL,
+    brier              REAL    NOT NULL,
+    mean_predicted_roc REAL,
+    mean_realized_roc  REAL    NOT NULL,
+    buckets            TEXT    NOT NULL CHECK (json_valid(buckets)),
+    UNIQUE (run_id, profile, strategy)
+);
+)sql";
+
 constexpr std::array k_migrations{
     Migration{1, k_v1}, Migration{2, k_v2}, Migration{3, k_v3},
-    Migration{4, k_v4}, Migration{5, k_v5},
+    Migration{4, k_v4}, Migration{5, k_v5}, Migration{6, k_pick_outcomes},
 };
 
 void check_table(std::span<const Migration> table) {

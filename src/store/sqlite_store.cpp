@@ -179,7 +179,8 @@ constexpr std::string_view k_result_columns =
 // Written too, for readers of the v1 columns: premium = fill_price, mid = mid_price, breakeven =
 // the first breakeven, annualized_return = return_on_capital_annualized (bid, ask stay NULL).
 constexpr std::string_view k_legacy_result_columns = "premium, mid, breakeven, annualized_return";
-constexpr int k_result_column_count = 30 + 4;
+constexpr int k_result_read_columns = 30; // in k_result_columns
+constexpr int k_result_column_count = k_result_read_columns + 4;
 
 void bind_result(SQLite::Statement& insert, std::int64_t run_id, const Candidate& c) {
     int i = 1;
@@ -561,6 +562,94 @@ std::optional<RunRow> SqliteStore::latest_run(const std::string& command) {
     });
 }
 
+namespace {
+
+// Reads the k_result_columns of `query` starting at column `i`; `what` names the row in errors.
+Candidate read_candidate(SQLite::Database& db, SQLite::Statement& query, int i,
+                         const std::string& what) {
+    Candidate c;
+    c.rank = query.getColumn(i++).getInt();
+    c.symbol = query.getColumn(i++).getString();
+    c.strategy = query.getColumn(i++).getString();
+    c.legs = read_legs(db, query.getColumn(i++).getString(), what);
+    c.expiration = date_or_throw(query.getColumn(i++).getString(), what);
+    c.dte = query.getColumn(i++).getInt();
+    for (double* figure : {&c.t_years, &c.underlying_price, &c.rate, &c.dividend_yield}) {
+        *figure = real_or_nan(query.getColumn(i++));
+    }
+    const SQLite::Column is_credit = query.getColumn(i++);
+    c.is_credit = is_credit.isNull() || is_credit.getInt() != 0;
+    c.fill_price = real_or_nan(query.getColumn(i++));
+    c.mid_price = real_or_nan(query.getColumn(i++));
+    c.breakevens = read_numbers(db, query.getColumn(i++));
+    c.pop = real_or_nan(query.getColumn(i++));
+    c.max_profit = real_or_nullopt(query.getColumn(i++));
+    c.max_loss = real_or_nullopt(query.getColumn(i++));
+    c.collateral = real_or_nan(query.getColumn(i++));
+    c.return_on_capital = real_or_nullopt(query.getColumn(i++));
+    c.return_on_capital_annualized = real_or_nullopt(query.getColumn(i++));
+    c.return_on_risk = real_or_nullopt(query.getColumn(i++));
+    for (double* figure : {&c.strike, &c.delta, &c.iv, &c.spread_pct, &c.open_interest, &c.score}) {
+        *figure = real_or_nan(query.getColumn(i++));
+    }
+    const SQLite::Column sector = query.getColumn(i++);
+    c.sector = sector.isNull() ? std::string() : sector.getString();
+    c.flags = read_flags(db, query.getColumn(i++).getString());
+    c.metrics_json = query.getColumn(i++).getString();
+    return c;
+}
+
+// "r." before each of k_result_columns, for queries joining results with other tables.
+std::string qualified_result_columns() {
+    std::string out = "r.";
+    for (const char ch : k_result_columns) {
+        out += ch;
+        if (ch == ' ') {
+            out += "r.";
+        }
+    }
+    return out;
+}
+
+void bind_optional_text(SQLite::Statement& statement, int index,
+                        const std::optional<std::string>& value) {
+    if (value) {
+        statement.bind(index, *value);
+    } else {
+        statement.bind(index);
+    }
+}
+
+std::optional<std::string> text_or_nullopt(const SQLite::Column& column) {
+    return column.isNull() ? std::nullopt : std::optional(column.getString());
+}
+
+// Reads the pick_outcomes columns listed in k_outcome_columns starting at column `i`.
+constexpr std::string_view k_outcome_columns =
+    "o.result_id, o.status, o.outcome, o.as_of, o.priced_on, o.underlying, o.pnl_per_share, "
+    "o.return_on_capital, o.win, o.short_strike_touched, o.detail";
+
+PickOutcomeRow read_outcome(SQLite::Statement& query, int i) {
+    PickOutcomeRow row;
+    row.result_id = query.getColumn(i++).getInt64();
+    row.status = query.getColumn(i++).getString();
+    row.outcome = query.getColumn(i++).getString();
+    row.as_of = query.getColumn(i++).getString();
+    row.priced_on = text_or_nullopt(query.getColumn(i++));
+    row.underlying = real_or_nullopt(query.getColumn(i++));
+    row.pnl_per_share = real_or_nullopt(query.getColumn(i++));
+    row.return_on_capital = real_or_nullopt(query.getColumn(i++));
+    const SQLite::Column win = query.getColumn(i++);
+    if (!win.isNull()) {
+        row.win = win.getInt() != 0;
+    }
+    row.short_strike_touched = query.getColumn(i++).getInt() != 0;
+    row.detail = query.getColumn(i++).getString();
+    return row;
+}
+
+} // namespace
+
 std::vector<Candidate> SqliteStore::results(std::int64_t run_id) {
     return locked(fmt::format("read results of run {}", run_id), [&](SQLite::Database& db) {
         SQLite::Statement query(
@@ -569,40 +658,210 @@ std::vector<Candidate> SqliteStore::results(std::int64_t run_id) {
         query.bind(1, static_cast<std::int64_t>(run_id));
         std::vector<Candidate> out;
         while (query.executeStep()) {
-            Candidate c;
+            const std::string what = fmt::format("database {}, run {}, rank {}", m_path.string(),
+                                                 run_id, query.getColumn(0).getInt());
+            out.push_back(read_candidate(db, query, 0, what));
+        }
+        return out;
+    });
+}
+
+std::vector<StoredPick> SqliteStore::ungraded_picks() {
+    return locked("read ungraded picks", [&](SQLite::Database& db) {
+        SQLite::Statement query(
+            db, fmt::format("SELECT r.id, r.run_id, runs.profile, runs.as_of, {} FROM results r "
+                            "JOIN runs ON runs.id = r.run_id "
+                            "LEFT JOIN pick_outcomes o ON o.result_id = r.id "
+                            "WHERE runs.status IN ('ok', 'degraded') "
+                            "AND (o.status IS NULL OR o.status <> 'graded') "
+                            "ORDER BY runs.as_of, r.id",
+                            qualified_result_columns()));
+        std::vector<StoredPick> out;
+        while (query.executeStep()) {
+            StoredPick p;
+            p.result_id = query.getColumn(0).getInt64();
+            p.run_id = query.getColumn(1).getInt64();
+            p.profile = query.getColumn(2).getString();
+            p.picked_on = query.getColumn(3).getString();
+            p.pick = read_candidate(
+                db, query, 4, fmt::format("database {}, result {}", m_path.string(), p.result_id));
+            out.push_back(std::move(p));
+        }
+        return out;
+    });
+}
+
+bool SqliteStore::record_outcome(std::int64_t run_id, const PickOutcomeRow& row) {
+    return locked(
+        fmt::format("record the outcome of result {}", row.result_id), [&](SQLite::Database& db) {
+            SQLite::Statement upsert(
+                db, "INSERT INTO pick_outcomes (result_id, run_id, status, outcome, as_of, "
+                    "written_at, priced_on, underlying, pnl_per_share, return_on_capital, "
+                    "win, short_strike_touched, detail) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (result_id) DO UPDATE SET run_id = excluded.run_id, "
+                    "status = excluded.status, outcome = excluded.outcome, "
+                    "as_of = excluded.as_of, written_at = excluded.written_at, "
+                    "priced_on = excluded.priced_on, underlying = excluded.underlying, "
+                    "pnl_per_share = excluded.pnl_per_share, "
+                    "return_on_capital = excluded.return_on_capital, win = excluded.win, "
+                    "short_strike_touched = excluded.short_strike_touched, "
+                    "detail = excluded.detail "
+                    "WHERE pick_outcomes.status <> 'graded'");
+            int i = 1;
+            upsert.bind(i++, static_cast<std::int64_t>(row.result_id));
+            if (run_id > 0) {
+                upsert.bind(i++, static_cast<std::int64_t>(run_id));
+            } else {
+                upsert.bind(i++);
+            }
+            upsert.bind(i++, row.status);
+            upsert.bind(i++, row.outcome);
+            upsert.bind(i++, row.as_of);
+            upsert.bind(i++, now_text());
+            bind_optional_text(upsert, i++, row.priced_on);
+            bind_real(upsert, i++, row.underlying);
+            bind_real(upsert, i++, row.pnl_per_share);
+            bind_real(upsert, i++, row.return_on_capital);
+            if (row.win) {
+                upsert.bind(i++, *row.win ? 1 : 0);
+            } else {
+                upsert.bind(i++);
+            }
+            upsert.bind(i++, row.short_strike_touched ? 1 : 0);
+            upsert.bind(i++, row.detail);
+            return upsert.exec() > 0;
+        });
+}
+
+std::optional<PickOutcomeRow> SqliteStore::outcome(std::int64_t result_id) {
+    return locked(fmt::format("read the outcome of result {}", result_id),
+                  [&](SQLite::Database& db) -> std::optional<PickOutcomeRow> {
+                      SQLite::Statement query(
+                          db, fmt::format("SELECT {} FROM pick_outcomes o WHERE o.result_id = ?",
+                                          k_outcome_columns));
+                      query.bind(1, static_cast<std::int64_t>(result_id));
+                      if (!query.executeStep()) {
+                          return std::nullopt;
+                      }
+                      return read_outcome(query, 0);
+                  });
+}
+
+std::vector<std::pair<StoredPick, PickOutcomeRow>>
+SqliteStore::graded_picks(const std::string& since) {
+    return locked("read graded picks since " + since, [&](SQLite::Database& db) {
+        SQLite::Statement query(
+            db, fmt::format("SELECT r.id, r.run_id, runs.profile, runs.as_of, {}, {} FROM results "
+                            "r JOIN runs ON runs.id = r.run_id "
+                            "JOIN pick_outcomes o ON o.result_id = r.id "
+                            "WHERE o.status = 'graded' AND runs.as_of >= ? "
+                            "ORDER BY runs.as_of, r.id",
+                            qualified_result_columns(), k_outcome_columns));
+        query.bind(1, since);
+        std::vector<std::pair<StoredPick, PickOutcomeRow>> out;
+        while (query.executeStep()) {
+            StoredPick p;
+            p.result_id = query.getColumn(0).getInt64();
+            p.run_id = query.getColumn(1).getInt64();
+            p.profile = query.getColumn(2).getString();
+            p.picked_on = query.getColumn(3).getString();
+            p.pick = read_candidate(
+                db, query, 4, fmt::format("database {}, result {}", m_path.string(), p.result_id));
+            out.emplace_back(std::move(p), read_outcome(query, 4 + k_result_read_columns));
+        }
+        return out;
+    });
+}
+
+void SqliteStore::add_calibration(std::int64_t run_id, const std::vector<CalibrationRow>& rows) {
+    locked(fmt::format("add calibration to run {}", run_id), [&](SQLite::Database& db) {
+        SQLite::Transaction transaction(db);
+        SQLite::Statement insert(
+            db, "INSERT INTO calibration (run_id, since, profile, strategy, picks, wins, "
+                "mean_pop, win_rate, brier, mean_predicted_roc, mean_realized_roc, buckets) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        for (const auto& row : rows) {
+            int i = 1;
+            insert.bind(i++, static_cast<std::int64_t>(run_id));
+            insert.bind(i++, row.since);
+            insert.bind(i++, row.profile);
+            insert.bind(i++, row.strategy);
+            insert.bind(i++, row.picks);
+            insert.bind(i++, row.wins);
+            insert.bind(i++, row.mean_pop);
+            insert.bind(i++, row.win_rate);
+            insert.bind(i++, row.brier);
+            bind_real(insert, i++, row.mean_predicted_roc);
+            insert.bind(i++, row.mean_realized_roc);
+            insert.bind(i++, row.buckets_json);
+            insert.exec();
+            insert.reset();
+        }
+        transaction.commit();
+    });
+}
+
+std::vector<CalibrationRow> SqliteStore::calibration(std::int64_t run_id) {
+    return locked(fmt::format("read calibration of run {}", run_id), [&](SQLite::Database& db) {
+        SQLite::Statement query(db, "SELECT since, profile, strategy, picks, wins, mean_pop, "
+                                    "win_rate, brier, mean_predicted_roc, mean_realized_roc, "
+                                    "buckets FROM calibration WHERE run_id = ? ORDER BY id");
+        query.bind(1, static_cast<std::int64_t>(run_id));
+        std::vector<CalibrationRow> out;
+        while (query.executeStep()) {
+            CalibrationRow row;
             int i = 0;
-            c.rank = query.getColumn(i++).getInt();
-            const std::string what =
-                fmt::format("database {}, run {}, rank {}", m_path.string(), run_id, c.rank);
-            c.symbol = query.getColumn(i++).getString();
-            c.strategy = query.getColumn(i++).getString();
-            c.legs = read_legs(db, query.getColumn(i++).getString(), what);
-            c.expiration = date_or_throw(query.getColumn(i++).getString(), what);
-            c.dte = query.getColumn(i++).getInt();
-            for (double* figure : {&c.t_years, &c.underlying_price, &c.rate, &c.dividend_yield}) {
-                *figure = real_or_nan(query.getColumn(i++));
-            }
-            const SQLite::Column is_credit = query.getColumn(i++);
-            c.is_credit = is_credit.isNull() || is_credit.getInt() != 0;
-            c.fill_price = real_or_nan(query.getColumn(i++));
-            c.mid_price = real_or_nan(query.getColumn(i++));
-            c.breakevens = read_numbers(db, query.getColumn(i++));
-            c.pop = real_or_nan(query.getColumn(i++));
-            c.max_profit = real_or_nullopt(query.getColumn(i++));
-            c.max_loss = real_or_nullopt(query.getColumn(i++));
-            c.collateral = real_or_nan(query.getColumn(i++));
-            c.return_on_capital = real_or_nullopt(query.getColumn(i++));
-            c.return_on_capital_annualized = real_or_nullopt(query.getColumn(i++));
-            c.return_on_risk = real_or_nullopt(query.getColumn(i++));
-            for (double* figure :
-                 {&c.strike, &c.delta, &c.iv, &c.spread_pct, &c.open_interest, &c.score}) {
-                *figure = real_or_nan(query.getColumn(i++));
-            }
-            const SQLite::Column sector = query.getColumn(i++);
-            c.sector = sector.isNull() ? std::string() : sector.getString();
-            c.flags = read_flags(db, query.getColumn(i++).getString());
-            c.metrics_json = query.getColumn(i++).getString();
-            out.push_back(std::move(c));
+            row.since = query.getColumn(i++).getString();
+            row.profile = query.getColumn(i++).getString();
+            row.strategy = query.getColumn(i++).getString();
+            row.picks = query.getColumn(i++).getInt();
+            row.wins = query.getColumn(i++).getInt();
+            row.mean_pop = query.getColumn(i++).getDouble();
+            row.win_rate = query.getColumn(i++).getDouble();
+            row.brier = query.getColumn(i++).getDouble();
+            row.mean_predicted_roc = real_or_nullopt(query.getColumn(i++));
+            row.mean_realized_roc = query.getColumn(i++).getDouble();
+            row.buckets_json = query.getColumn(i++).getString();
+            out.push_back(std::move(row));
+        }
+        return out;
+    });
+}
+
+std::vector<RunRow> SqliteStore::runs_between(const std::string& from, const std::string& to) {
+    return locked("read runs between " + from + " and " + to, [&](SQLite::Database& db) {
+        SQLite::Statement query(db, fmt::format("SELECT {} FROM runs WHERE started_at >= ? AND "
+                                                "started_at < ? ORDER BY started_at, id",
+                                                k_run_columns));
+        query.bind(1, from);
+        query.bind(2, to);
+        std::vector<RunRow> out;
+        while (query.executeStep()) {
+            out.push_back(read_run(query));
+        }
+        return out;
+    });
+}
+
+std::vector<ProviderSpend> SqliteStore::spend_between(const std::string& from,
+                                                      const std::string& to) {
+    return locked("sum spend between " + from + " and " + to, [&](SQLite::Database& db) {
+        SQLite::Statement query(db, "SELECT provider, count(*), sum(cache_hit), "
+                                    "coalesce(sum(credits), 0), coalesce(sum(cost_usd), 0) "
+                                    "FROM api_calls WHERE ts >= ? AND ts < ? "
+                                    "GROUP BY provider ORDER BY provider");
+        query.bind(1, from);
+        query.bind(2, to);
+        std::vector<ProviderSpend> out;
+        while (query.executeStep()) {
+            ProviderSpend row;
+            row.provider = query.getColumn(0).getString();
+            row.calls = query.getColumn(1).getInt();
+            row.cache_hits = query.getColumn(2).getInt();
+            row.credits = query.getColumn(3).getDouble();
+            row.cost_usd = query.getColumn(4).getDouble();
+            out.push_back(std::move(row));
         }
         return out;
     });

@@ -84,6 +84,16 @@ public:
                          std::chrono::system_clock::time_point since) override;
     // StoreError when the run has no result with that rank.
     void set_ai_analysis(std::int64_t run_id, int rank, const std::string& analysis) override;
+    std::vector<StoredPick> ungraded_picks() override;
+    bool record_outcome(std::int64_t run_id, const PickOutcomeRow& outcome) override;
+    std::optional<PickOutcomeRow> outcome(std::int64_t result_id) override;
+    std::vector<std::pair<StoredPick, PickOutcomeRow>>
+    graded_picks(const std::string& since) override;
+    void add_calibration(std::int64_t run_id, const std::vector<CalibrationRow>& rows) override;
+    std::vector<CalibrationRow> calibration(std::int64_t run_id) override;
+    std::vector<RunRow> runs_between(const std::string& from, const std::string& to) override;
+    std::vector<ProviderSpend> spend_between(const std::string& from,
+                                             const std::string& to) override;
 
     // The settings of this store's own connection (they are per connection in SQLite).
     ConnectionSettings connection_settings();

@@ -82,6 +82,46 @@ struct RunRow {
     std::string message;
 };
 
+// A stored pick as the weekly pass grades it.
+struct StoredPick {
+    std::int64_t result_id = 0, run_id = 0;
+    std::string profile;
+    std::string picked_on; // YYYY-MM-DD: the run's as-of session
+    Candidate pick;
+};
+
+// The grade of one pick (pick_outcomes row); review/grading.hpp computes it.
+struct PickOutcomeRow {
+    std::int64_t result_id = 0;
+    std::string status;  // "graded" (final), "open", "no_data"
+    std::string outcome; // "expired_worthless", "assigned", ..., "open", "no_data"
+    std::string as_of;   // YYYY-MM-DD the grade describes
+    std::optional<std::string> priced_on;
+    std::optional<double> underlying, pnl_per_share, return_on_capital;
+    std::optional<bool> win;
+    bool short_strike_touched = false;
+    std::string detail;
+    bool operator==(const PickOutcomeRow&) const = default;
+};
+
+// One calibration group of a weekly run (review/calibration.hpp computes it).
+struct CalibrationRow {
+    std::string since, profile, strategy;
+    int picks = 0, wins = 0;
+    double mean_pop = 0, win_rate = 0, brier = 0;
+    std::optional<double> mean_predicted_roc;
+    double mean_realized_roc = 0;
+    std::string buckets_json; // [{"lo":..,"hi":..,"picks":..,"wins":..,...}]
+    bool operator==(const CalibrationRow&) const = default;
+};
+
+// Calls and spend of one provider over a period (weekly summary).
+struct ProviderSpend {
+    std::string provider;
+    int calls = 0, cache_hits = 0;
+    double credits = 0, cost_usd = 0;
+};
+
 class Store {
 public:
     virtual ~Store() = default;
@@ -130,6 +170,24 @@ public:
                                  std::chrono::system_clock::time_point since) = 0;
     // Stores the AI's analysis of the result ranked `rank` in a run (Candidate carries none).
     virtual void set_ai_analysis(std::int64_t run_id, int rank, const std::string& analysis) = 0;
+
+    // Picks of finished runs (ok or degraded) without a final grade, oldest first.
+    virtual std::vector<StoredPick> ungraded_picks() = 0;
+    // Writes a pick's grade for `run_id` (the weekly run). A row already final ('graded') is
+    // never replaced: returns false and changes nothing.
+    virtual bool record_outcome(std::int64_t run_id, const PickOutcomeRow& outcome) = 0;
+    virtual std::optional<PickOutcomeRow> outcome(std::int64_t result_id) = 0;
+    // Final grades of picks made on or after `since` (YYYY-MM-DD), with their picks, oldest
+    // first.
+    virtual std::vector<std::pair<StoredPick, PickOutcomeRow>>
+    graded_picks(const std::string& since) = 0;
+    virtual void add_calibration(std::int64_t run_id, const std::vector<CalibrationRow>& rows) = 0;
+    virtual std::vector<CalibrationRow> calibration(std::int64_t run_id) = 0;
+    // Runs started in [from, to) (RFC 3339 or YYYY-MM-DD bounds), oldest first.
+    virtual std::vector<RunRow> runs_between(const std::string& from, const std::string& to) = 0;
+    // api_calls in [from, to) by provider.
+    virtual std::vector<ProviderSpend> spend_between(const std::string& from,
+                                                     const std::string& to) = 0;
 };
 
 // Latest schema version this binary knows (PRAGMA user_version after migrating).
