@@ -14,6 +14,7 @@ namespace {
 // Adding a subcommand is one file plus one line here.
 const CommandRegistrar k_subcommands[] = {
     register_scan,
+    register_weekly,
 };
 
 // Keeps the message on one line so cron mail and monitoring plugins show it whole.

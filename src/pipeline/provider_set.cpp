@@ -49,6 +49,30 @@ std::unique_ptr<ProviderSet> build_providers(const config::Config& config) {
     return set;
 }
 
+void observe_calls(ProviderSet& set, ops::Logger& logger, store::Store* db, std::int64_t run_id,
+                   bool synthetic, std::function<void(double)> on_cost) {
+    for (auto& [name, provider] : set.owned) {
+        provider->set_call_observer([&logger, db, run_id, synthetic, on_cost](const ApiCall& call) {
+            // A live vendor's calls are worth an info line (credits are money).
+            logger.log(synthetic ? ops::LogLevel::Debug : ops::LogLevel::Info, "api_call",
+                       {{"provider", call.provider},
+                        {"endpoint", call.endpoint},
+                        {"symbol", call.symbol},
+                        {"status", call.status},
+                        {"duration_ms", call.duration_ms},
+                        {"bytes", call.bytes},
+                        {"credits", call.credits},
+                        {"cache_hit", call.cache_hit}});
+            if (db) {
+                db->record_api_call(run_id, call);
+            }
+            if (on_cost) {
+                on_cost(call.cost_usd);
+            }
+        });
+    }
+}
+
 std::string describe_sources(const ProviderSet& set, bool synthetic) {
     std::vector<std::string> names;
     for (const auto& [name, provider] : set.owned) {

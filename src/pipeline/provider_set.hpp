@@ -6,10 +6,13 @@
 #include "screener/config/config.hpp"
 #include "screener/net/http_client.hpp"
 #include "screener/net/vendor_channel.hpp"
+#include "screener/ops/log.hpp"
 #include "screener/providers/failover_provider.hpp"
 #include "screener/providers/provider.hpp"
 #include "screener/store/store.hpp"
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -57,6 +60,12 @@ inline bool is_live(const std::string& name) {
 }
 
 std::unique_ptr<ProviderSet> build_providers(const config::Config& config);
+
+// Logs every call of the set's providers as `api_call` (info for live vendors, debug for the
+// sample's file reads) and records it in api_calls under `run_id` when `db` is set; `on_cost`
+// gets each call's cost. Calls may come from any worker thread.
+void observe_calls(ProviderSet& set, ops::Logger& logger, store::Store* db, std::int64_t run_id,
+                   bool synthetic, std::function<void(double)> on_cost);
 
 // "eodhd, marketdata", or "sample market (synthetic)".
 std::string describe_sources(const ProviderSet& set, bool synthetic);

@@ -707,27 +707,11 @@ ScanReport run_scan(const config::Config& config, const ScanOptions& options, op
     }
     providers.cache.attach(db.get());
     auto cost_mutex = std::make_shared<std::mutex>();
-    for (auto& [name, provider] : providers.owned) {
-        provider->set_call_observer([&logger, &report, cost_mutex,
-                                     store = db.get()](const ApiCall& call) {
-            // A live vendor's calls are worth an info line (credits are money); the sample's file
-            // reads are not.
-            logger.log(report.synthetic ? ops::LogLevel::Debug : ops::LogLevel::Info, "api_call",
-                       {{"provider", call.provider},
-                        {"endpoint", call.endpoint},
-                        {"symbol", call.symbol},
-                        {"status", call.status},
-                        {"duration_ms", call.duration_ms},
-                        {"bytes", call.bytes},
-                        {"credits", call.credits},
-                        {"cache_hit", call.cache_hit}});
-            if (store) {
-                store->record_api_call(report.run_id, call);
-            }
-            std::lock_guard lock(*cost_mutex);
-            report.cost_usd += call.cost_usd;
-        });
-    }
+    observe_calls(providers, logger, db.get(), report.run_id, report.synthetic,
+                  [&report, cost_mutex](double cost) {
+                      std::lock_guard lock(*cost_mutex);
+                      report.cost_usd += cost;
+                  });
     logger.info("screening_started", {{"command", options.command},
                                       {"profile", profile.name},
                                       {"as_of", format_date(report.as_of)},

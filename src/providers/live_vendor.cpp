@@ -248,10 +248,14 @@ std::string LiveVendor::get(const VendorRequest& request, double expected_credit
     const bool success = response.status >= 200 && response.status < 300;
     const bool answer = std::find(answers.begin(), answers.end(), response.status) != answers.end();
     if (!success && !answer) {
-        throw DataError(fmt::format(
+        const std::string message = fmt::format(
             "{}: HTTP {} after {} attempt(s): {}", context, response.status, result.attempts,
             response.body.empty() ? std::string("(empty body)")
-                                  : vendor_json::sanitize(response.body, 160)));
+                                  : vendor_json::sanitize(response.body, 160));
+        if (response.status == 404) {
+            throw NotFoundError(message);
+        }
+        throw DataError(message);
     }
     return std::move(response.body);
 }

@@ -666,16 +666,18 @@ std::vector<Candidate> SqliteStore::results(std::int64_t run_id) {
     });
 }
 
-std::vector<StoredPick> SqliteStore::ungraded_picks() {
+std::vector<StoredPick> SqliteStore::ungraded_picks(int no_data_grace_days) {
     return locked("read ungraded picks", [&](SQLite::Database& db) {
         SQLite::Statement query(
             db, fmt::format("SELECT r.id, r.run_id, runs.profile, runs.as_of, {} FROM results r "
                             "JOIN runs ON runs.id = r.run_id "
                             "LEFT JOIN pick_outcomes o ON o.result_id = r.id "
                             "WHERE runs.status IN ('ok', 'degraded') "
-                            "AND (o.status IS NULL OR o.status <> 'graded') "
+                            "AND (o.status IS NULL OR o.status = 'open' OR (o.status = 'no_data' "
+                            "AND o.as_of < date(r.expiration, ?))) "
                             "ORDER BY runs.as_of, r.id",
                             qualified_result_columns()));
+        query.bind(1, fmt::format("+{} days", no_data_grace_days));
         std::vector<StoredPick> out;
         while (query.executeStep()) {
             StoredPick p;

@@ -25,6 +25,13 @@ public:
     using Error::Error;
 };
 
+// The vendor answered that it has no such symbol or data (HTTP 404): a fact about the symbol
+// (delisted, renamed), not a fault to retry.
+class NotFoundError : public DataError {
+public:
+    using DataError::DataError;
+};
+
 // The database could not be opened, migrated or written: exit 2.
 class StoreError : public Error {
 public:

@@ -84,7 +84,7 @@ public:
                          std::chrono::system_clock::time_point since) override;
     // StoreError when the run has no result with that rank.
     void set_ai_analysis(std::int64_t run_id, int rank, const std::string& analysis) override;
-    std::vector<StoredPick> ungraded_picks() override;
+    std::vector<StoredPick> ungraded_picks(int no_data_grace_days) override;
     bool record_outcome(std::int64_t run_id, const PickOutcomeRow& outcome) override;
     std::optional<PickOutcomeRow> outcome(std::int64_t result_id) override;
     std::vector<std::pair<StoredPick, PickOutcomeRow>>

@@ -171,8 +171,9 @@ public:
     // Stores the AI's analysis of the result ranked `rank` in a run (Candidate carries none).
     virtual void set_ai_analysis(std::int64_t run_id, int rank, const std::string& analysis) = 0;
 
-    // Picks of finished runs (ok or degraded) without a final grade, oldest first.
-    virtual std::vector<StoredPick> ungraded_picks() = 0;
+    // Picks of finished runs (ok or degraded) without a final grade, oldest first. A 'no_data'
+    // grade is final once written `no_data_grace_days` or more after the pick's expiration.
+    virtual std::vector<StoredPick> ungraded_picks(int no_data_grace_days) = 0;
     // Writes a pick's grade for `run_id` (the weekly run). A row already final ('graded') is
     // never replaced: returns false and changes nothing.
     virtual bool record_outcome(std::int64_t run_id, const PickOutcomeRow& outcome) = 0;

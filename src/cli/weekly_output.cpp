@@ -1,0 +1,238 @@
+#include "weekly_output.hpp"
+
+#include "screener/core/date.hpp"
+
+#include <fmt/format.h>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+namespace screener::cli {
+namespace {
+
+using Writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+
+void number(Writer& w, const char* key, double value) {
+    w.Key(key);
+    if (std::isfinite(value)) {
+        w.Double(value);
+    } else {
+        w.Null();
+    }
+}
+
+void number(Writer& w, const char* key, std::optional<double> value) {
+    if (value) {
+        number(w, key, *value);
+    } else {
+        w.Key(key);
+        w.Null();
+    }
+}
+
+void text(Writer& w, const char* key, const std::string& value) {
+    w.Key(key);
+    w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void integer(Writer& w, const char* key, std::int64_t value) {
+    w.Key(key);
+    w.Int64(value);
+}
+
+std::string percent(double fraction) {
+    return fmt::format("{:.1f}%", 100 * fraction);
+}
+
+} // namespace
+
+std::string render_weekly_text(const pipeline::WeeklyReport& r) {
+    std::string out;
+    const auto& g = r.grading;
+    out += fmt::format("weekly pass, as of {} ({}), run {}\n", format_date(r.as_of),
+                       outcome_status(r.outcome), r.run_id);
+    if (r.scan) {
+        out +=
+            fmt::format("  scan: {} symbols screened, {} failed, {} opportunities stored\n",
+                        r.scan->symbols_screened, r.scan->symbols_failed, r.scan->results.size());
+    } else {
+        out += "  scan: skipped (--no-scan)\n";
+    }
+    out += fmt::format("\nGrading: {} pick(s) without a final grade\n", g.picks);
+    out += fmt::format("  graded at expiry {}, still open {}, no settlement close {} ({} final), "
+                       "history unavailable {}\n",
+                       g.graded, g.open, g.no_data, g.no_data_final, g.failed);
+    for (const auto& [outcome, count] : g.outcomes) {
+        out += fmt::format("    {:<18} {}\n", outcome, count);
+    }
+    for (const auto& e : g.errors) {
+        out += fmt::format("  ! {}: {}\n", e.symbol, e.message);
+    }
+
+    out += fmt::format("\nCalibration of picks made since {} (graded, one per distinct trade)\n",
+                       format_date(r.since));
+    if (r.calibration.empty()) {
+        out += "  no graded picks yet\n";
+    }
+    for (const auto& c : r.calibration) {
+        out += fmt::format("  {} / {}: {} picks, PoP {} predicted vs {} won, Brier {:.4f}, "
+                           "return on capital {} predicted vs {} realised\n",
+                           c.profile, c.strategy, c.picks, percent(c.mean_pop), percent(c.win_rate),
+                           c.brier, c.mean_predicted_roc ? percent(*c.mean_predicted_roc) : "n/a",
+                           percent(c.mean_realized_roc));
+        for (const auto& b : c.buckets) {
+            out += fmt::format("      PoP {:>3.0f}-{:<3.0f}% {:>5} picks  predicted {:>6}  "
+                               "won {:>6}  95% CI {}-{}\n",
+                               100 * b.lo, 100 * b.hi, b.picks, percent(b.mean_pop),
+                               percent(b.win_rate), percent(b.ci_lo), percent(b.ci_hi));
+        }
+    }
+
+    const auto& s = r.summary;
+    out += fmt::format("\nThe week ({} to {}): {} runs: {} ok, {} degraded, {} failed, {} "
+                       "interrupted; {} symbol failures; {} opportunities; ${:.2f} cost\n",
+                       s.from.substr(0, 10), s.to.substr(0, 10), s.runs, s.ok, s.degraded, s.failed,
+                       s.interrupted, s.symbols_failed, s.opportunities, s.cost_usd);
+    for (const auto& p : s.spend) {
+        out += fmt::format("  {:<18} {:>6} calls ({} cached) {:>10.0f} credits  ${:.2f}\n",
+                           p.provider, p.calls, p.cache_hits, p.credits, p.cost_usd);
+    }
+    if (!s.recurring.empty()) {
+        out += "  recurring candidates (runs that ranked them):\n";
+        for (const auto& c : s.recurring) {
+            out += fmt::format("    {:<6} {:<17} {} {:<20} {} runs, best rank {}, best score "
+                               "{:.4f}\n",
+                               c.symbol, c.strategy, c.expiration, c.legs, c.runs, c.best_rank,
+                               c.best_score);
+        }
+    }
+    if (!r.message.empty()) {
+        out += fmt::format("\n{}: {}\n", outcome_status(r.outcome), r.message);
+    }
+    return out;
+}
+
+std::string render_weekly_json(const pipeline::WeeklyReport& r) {
+    rapidjson::StringBuffer buffer;
+    Writer w(buffer);
+    w.StartObject();
+    integer(w, "run_id", r.run_id);
+    text(w, "as_of", format_date(r.as_of));
+    text(w, "since", format_date(r.since));
+    text(w, "status", outcome_status(r.outcome));
+    integer(w, "exit_code", exit_code(r.outcome));
+    text(w, "message", r.message);
+    number(w, "duration_s", r.duration_s);
+    w.Key("scan");
+    if (r.scan) {
+        w.StartObject();
+        text(w, "status", outcome_status(r.scan->outcome));
+        integer(w, "symbols_screened", r.scan->symbols_screened);
+        integer(w, "symbols_failed", r.scan->symbols_failed);
+        integer(w, "opportunities", static_cast<std::int64_t>(r.scan->results.size()));
+        w.EndObject();
+    } else {
+        w.Null();
+    }
+    const auto& g = r.grading;
+    w.Key("grading");
+    w.StartObject();
+    integer(w, "picks", g.picks);
+    integer(w, "graded", g.graded);
+    integer(w, "open", g.open);
+    integer(w, "no_data", g.no_data);
+    integer(w, "no_data_final", g.no_data_final);
+    integer(w, "failed", g.failed);
+    w.Key("outcomes");
+    w.StartObject();
+    for (const auto& [outcome, count] : g.outcomes) {
+        integer(w, outcome.c_str(), count);
+    }
+    w.EndObject();
+    w.Key("errors");
+    w.StartArray();
+    for (const auto& e : g.errors) {
+        w.StartObject();
+        text(w, "symbol", e.symbol);
+        text(w, "message", e.message);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+
+    w.Key("calibration");
+    w.StartArray();
+    for (const auto& c : r.calibration) {
+        w.StartObject();
+        text(w, "profile", c.profile);
+        text(w, "strategy", c.strategy);
+        integer(w, "picks", c.picks);
+        integer(w, "wins", c.wins);
+        number(w, "mean_pop", c.mean_pop);
+        number(w, "win_rate", c.win_rate);
+        number(w, "brier", c.brier);
+        number(w, "mean_predicted_roc", c.mean_predicted_roc);
+        number(w, "mean_realized_roc", c.mean_realized_roc);
+        w.Key("buckets");
+        w.StartArray();
+        for (const auto& b : c.buckets) {
+            w.StartObject();
+            number(w, "lo", b.lo);
+            number(w, "hi", b.hi);
+            integer(w, "picks", b.picks);
+            integer(w, "wins", b.wins);
+            number(w, "mean_pop", b.mean_pop);
+            number(w, "win_rate", b.win_rate);
+            number(w, "ci_lo", b.ci_lo);
+            number(w, "ci_hi", b.ci_hi);
+            w.EndObject();
+        }
+        w.EndArray();
+        w.EndObject();
+    }
+    w.EndArray();
+
+    const auto& s = r.summary;
+    w.Key("week");
+    w.StartObject();
+    text(w, "from", s.from);
+    text(w, "to", s.to);
+    integer(w, "runs", s.runs);
+    integer(w, "ok", s.ok);
+    integer(w, "degraded", s.degraded);
+    integer(w, "failed", s.failed);
+    integer(w, "interrupted", s.interrupted);
+    integer(w, "symbols_failed", s.symbols_failed);
+    integer(w, "opportunities", s.opportunities);
+    number(w, "cost_usd", s.cost_usd);
+    w.Key("providers");
+    w.StartArray();
+    for (const auto& p : s.spend) {
+        w.StartObject();
+        text(w, "provider", p.provider);
+        integer(w, "calls", p.calls);
+        integer(w, "cache_hits", p.cache_hits);
+        number(w, "credits", p.credits);
+        number(w, "cost_usd", p.cost_usd);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.Key("recurring");
+    w.StartArray();
+    for (const auto& c : s.recurring) {
+        w.StartObject();
+        text(w, "symbol", c.symbol);
+        text(w, "strategy", c.strategy);
+        text(w, "expiration", c.expiration);
+        text(w, "legs", c.legs);
+        integer(w, "runs", c.runs);
+        integer(w, "best_rank", c.best_rank);
+        number(w, "best_score", c.best_score);
+        w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    w.EndObject();
+    return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+}
+
+} // namespace screener::cli
