@@ -15,6 +15,8 @@ namespace {
 const CommandRegistrar k_subcommands[] = {
     register_scan,
     register_weekly,
+    register_cleanup,
+    register_backup_verify,
 };
 
 // Keeps the message on one line so cron mail and monitoring plugins show it whole.

@@ -24,8 +24,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> k_top_keys = {"data_dir", "database",  "logging",
-                                             "market",   "providers", "profiles"};
+const std::vector<std::string> k_top_keys = {"data_dir",  "database", "logging",   "market",
+                                             "providers", "profiles", "retention", "backup"};
+const std::vector<std::string> k_retention_keys = {
+    "runs_days",      "api_calls_days",     "run_errors_days",         "iv_history_days",
+    "log_files_days", "grading_grace_days", "vacuum_min_free_fraction"};
+const std::vector<std::string> k_backup_keys = {"dir", "max_age_hours", "retention_days"};
 const std::vector<std::string> k_logging_keys = {"level", "format", "file"};
 const std::vector<std::string> k_market_keys = {"risk_free_rate", "sectors_file"};
 const std::vector<std::string> k_providers_keys = {
@@ -562,6 +566,51 @@ LoggingConfig parse_logging(const MapView& map, const fs::path& data_dir) {
             out.file = resolve(data_dir, file);
         }
     }
+    return out;
+}
+
+RetentionConfig parse_retention(const MapView& map) {
+    map.allow_only(k_retention_keys);
+    RetentionConfig out;
+    read(map, "runs_days", out.runs_days);
+    read(map, "api_calls_days", out.api_calls_days);
+    read(map, "run_errors_days", out.run_errors_days);
+    read(map, "iv_history_days", out.iv_history_days);
+    read(map, "log_files_days", out.log_files_days);
+    read(map, "grading_grace_days", out.grading_grace_days);
+    read(map, "vacuum_min_free_fraction", out.vacuum_min_free_fraction);
+    check_at_least(map, "runs_days", out.runs_days, 0);
+    check_at_least(map, "api_calls_days", out.api_calls_days, 0);
+    check_at_least(map, "run_errors_days", out.run_errors_days, 0);
+    check_at_least(map, "log_files_days", out.log_files_days, 0);
+    check_at_least(map, "grading_grace_days", out.grading_grace_days, 0);
+    check_between(map, "vacuum_min_free_fraction", out.vacuum_min_free_fraction, 0, 1,
+                  "(0.2 is 20%)");
+    // IV rank and percentile look back 252 sessions: a shorter history would silently turn
+    // them into "unknown" after the next cleanup.
+    if (out.iv_history_days != 0 && out.iv_history_days < 366) {
+        map.fail_at("iv_history_days",
+                    fmt::format("must be 0 (keep all) or at least 366 (IV rank needs 252 "
+                                "sessions of history), got {}",
+                                map.shown("iv_history_days", out.iv_history_days)));
+    }
+    return out;
+}
+
+BackupConfig parse_backup(const MapView& map, const fs::path& base_dir, const fs::path& data_dir) {
+    map.allow_only(k_backup_keys);
+    BackupConfig out;
+    out.dir = data_dir / "backups";
+    if (auto field = map.find("dir")) {
+        out.dir = resolve(base_dir, field->path_value());
+    }
+    read(map, "max_age_hours", out.max_age_hours);
+    read(map, "retention_days", out.retention_days);
+    if (!(out.max_age_hours > 0)) {
+        map.fail_at("max_age_hours", fmt::format("must be greater than 0, got {}",
+                                                 map.shown("max_age_hours", out.max_age_hours)));
+    }
+    check_at_least(map, "retention_days", out.retention_days, 1);
     return out;
 }
 
@@ -1189,6 +1238,13 @@ Config parse_document(const Context& context, const YAML::Node& root) {
     if (auto field = top.find("market")) {
         config.risk_free_rate =
             parse_market(MapView(*field), config.risk_free_rate, config, context.base_dir());
+    }
+    if (auto field = top.find("retention")) {
+        config.retention = parse_retention(MapView(*field));
+    }
+    config.backup.dir = config.data_dir / "backups";
+    if (auto field = top.find("backup")) {
+        config.backup = parse_backup(MapView(*field), context.base_dir(), config.data_dir);
     }
     const Field no_providers(context, YAML::Node(), root.Mark(), "providers");
     const auto providers_field = top.find("providers");

@@ -164,6 +164,30 @@ struct ProfileConfig {
     std::map<std::string, StrategyConfig> strategies;
 };
 
+// How long `screener cleanup` keeps rows and files (docs/configuration.md#retention). Days are
+// calendar days before now; 0 keeps everything of that kind.
+struct RetentionConfig {
+    int runs_days = 90;        // runs with their results, errors, api calls, chain quality, ...
+    int api_calls_days = 30;   // api_calls rows, whatever their run
+    int run_errors_days = 30;  // run_errors rows, whatever their run
+    int iv_history_days = 400; // IV rank needs 252 sessions (about 365 days) of history
+    int log_files_days = 14;   // rotated log files next to logging.file
+    // A run is kept while one of its results expires on or after today minus this many days:
+    // those picks still need grading after expiry.
+    int grading_grace_days = 30;
+    // VACUUM after deleting when free pages are at least this fraction of the file (databases
+    // with auto_vacuum=incremental use PRAGMA incremental_vacuum instead).
+    double vacuum_min_free_fraction = 0.2;
+};
+
+// Where backups live and when the newest is too old (scripts/backup_data.sh writes them;
+// `screener backup-verify` and `screener health` read them).
+struct BackupConfig {
+    std::filesystem::path dir; // absolute after loading; default <data_dir>/backups
+    double max_age_hours = 26;
+    int retention_days = 14;
+};
+
 struct Config {
     std::filesystem::path source_file;
     std::filesystem::path data_dir; // absolute after loading
@@ -176,6 +200,8 @@ struct Config {
     std::map<std::string, std::string> sectors;
     ProvidersConfig providers;
     std::map<std::string, ProfileConfig> profiles;
+    RetentionConfig retention;
+    BackupConfig backup;
 
     // The named profile; ConfigError listing the known profiles when there is none.
     const ProfileConfig& profile(const std::string& name) const;
