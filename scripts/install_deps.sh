@@ -9,6 +9,7 @@ packages=(
   libcli11-dev libcurl4-openssl-dev rapidjson-dev libfmt-dev
   libsqlitecpp-dev libsqlite3-dev libyaml-cpp-dev catch2 libcpp-httplib-dev
   sqlite3 jq util-linux
+  shellcheck systemd
 )
 
 missing=()

@@ -52,7 +52,7 @@ touch -d '5 days ago' "$recent"
 sleep 1 # a new second, so the next archive gets its own name
 run_backup --retention-days 10 --env-file "$t/config/sectors.csv"
 expect_rc 0
-[ ! -e "$old" ] && [ ! -e "$old.sha256" ] || fail "retention kept the old archive"
+{ [ ! -e "$old" ] && [ ! -e "$old.sha256" ]; } || fail "retention kept the old archive"
 [ -e "$recent" ] || fail "retention removed a recent archive"
 expect_err "deleted $old"
 tar -tzf "$(cat "$t/out")" | grep -q "/env/.env$" || fail "--env-file not archived"

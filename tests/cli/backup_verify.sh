@@ -28,7 +28,7 @@ jq -e '.status == "failed" and .archive == null and .checks[0].name == "found"' 
 # A fresh backup: OK, with the row counts and the latest run.
 backup
 archive=$(cat "$t/backup.out")
-[ -f "$archive" ] && [ -f "$archive.sha256" ] || fail "no archive written"
+{ [ -f "$archive" ] && [ -f "$archive.sha256" ]; } || fail "no archive written"
 run_screener backup-verify
 expect_rc 0
 expect_out "^BACKUP OK - screener-backup-[0-9]{8}T[0-9]{6}Z\.tar\.gz 0\.[0-9]h old, integrity ok, schema v[0-9]+, 1 runs"

@@ -23,7 +23,7 @@ run_screener scan
 expect_rc 0
 n_results=$(sql "select count(*) from results where run_id = 1")
 n_quality=$(sql "select count(*) from chain_quality where run_id = 1")
-[ "$n_results" -gt 0 ] && [ "$n_quality" -gt 0 ] || fail "the scan stored no results"
+{ [ "$n_results" -gt 0 ] && [ "$n_quality" -gt 0 ]; } || fail "the scan stored no results"
 
 # Old runs (2020): 2 graded long ago (goes), 3 with a pick expiring in 10 days (awaits grading),
 # 4 still marked running, 5 whose picks expired 10 days ago (inside the 30-day grace: kept),
