@@ -274,7 +274,7 @@ BackupVerifyReport verify_latest_backup(const config::Config& config,
         report.backup = store::inspect_database(*database, true);
     } catch (const StoreError& e) {
         add("read", Outcome::Failed, e.what());
-        return finish(fmt::format("{}: database unreadable", archive_name));
+        return finish(fmt::format("{}: database unreadable: {}", archive_name, e.what()));
     }
     const auto& backup = *report.backup;
     if (backup.integrity != "ok") {

@@ -38,6 +38,8 @@ ProgramResult run_program(const std::vector<std::string>& argv,
     const int spawn_error = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     if (spawn_error != 0) {
+        std::error_code ignored;
+        std::filesystem::remove(output_file, ignored); // the child may have opened it
         throw std::runtime_error(
             fmt::format("cannot start {}: {}", argv[0], std::strerror(spawn_error)));
     }

@@ -256,17 +256,21 @@ DatabaseReport inspect_database(const fs::path& database, bool check_integrity) 
         step = "read the schema version of";
         report.schema_version = schema_version(db);
         if (check_integrity) {
-            step = "check the integrity of";
-            SQLite::Statement integrity(db, "PRAGMA integrity_check(20)");
-            std::string problems;
-            while (integrity.executeStep()) {
-                problems += (problems.empty() ? "" : "; ") + integrity.getColumn(0).getString();
-            }
-            report.integrity = problems;
-            step = "check the foreign keys of";
-            SQLite::Statement foreign_keys(db, "PRAGMA foreign_key_check");
-            while (foreign_keys.executeStep()) {
-                ++report.foreign_key_violations;
+            // A damaged file may make the check itself fail ("malformed"): that is its verdict,
+            // and the reads below show whether anything is still readable.
+            try {
+                SQLite::Statement integrity(db, "PRAGMA integrity_check(20)");
+                std::string problems;
+                while (integrity.executeStep()) {
+                    problems += (problems.empty() ? "" : "; ") + integrity.getColumn(0).getString();
+                }
+                report.integrity = problems;
+                SQLite::Statement foreign_keys(db, "PRAGMA foreign_key_check");
+                while (foreign_keys.executeStep()) {
+                    ++report.foreign_key_violations;
+                }
+            } catch (const SQLite::Exception& e) {
+                report.integrity = fmt::format("integrity_check failed: {}", e.what());
             }
         }
         for (const std::string& table : key_tables()) {

@@ -566,3 +566,44 @@ TEST_CASE("closest_match suggests near misses only", "[config]") {
     CHECK(universe_source_name(UniverseSource::List) == "list");
     CHECK(earnings_policy_name(EarningsPolicy::Exclude) == "exclude");
 }
+
+TEST_CASE("retention and backup take documented defaults and are validated", "[config][ops]") {
+    const Config defaults = parse(k_head);
+    const RetentionConfig retention;
+    CHECK(defaults.retention.runs_days == 90);
+    CHECK(defaults.retention.iv_history_days == 400);
+    CHECK(defaults.retention.grading_grace_days == retention.grading_grace_days);
+    CHECK(defaults.backup.dir == "/srv/screener/conf/data/backups");
+    CHECK(defaults.backup.max_age_hours == 26);
+    CHECK(defaults.backup.retention_days == 14);
+
+    const Config set = parse(k_head + "retention:\n  runs_days: 0\n  api_calls_days: 7\n"
+                                      "  iv_history_days: 0\n  vacuum_min_free_fraction: 0.5\n"
+                                      "backup:\n  dir: /var/backups/screener\n"
+                                      "  max_age_hours: 30.5\n  retention_days: 7\n");
+    CHECK(set.retention.runs_days == 0); // 0 keeps everything
+    CHECK(set.retention.api_calls_days == 7);
+    CHECK(set.retention.iv_history_days == 0);
+    CHECK(set.retention.vacuum_min_free_fraction == 0.5);
+    CHECK(set.backup.dir == "/var/backups/screener");
+    CHECK(set.backup.max_age_hours == 30.5);
+    CHECK(set.backup.retention_days == 7);
+    // A relative backup dir resolves against the config file's directory, not data_dir.
+    CHECK(parse(k_head + "backup:\n  dir: ../backups\n").backup.dir == "/srv/screener/backups");
+
+    CHECK(error_of(k_head + "retention:\n  iv_history_days: 300\n") ==
+          "test.yaml:9:20: retention.iv_history_days: must be 0 (keep all) or at least 366 (IV "
+          "rank needs 252 sessions of history), got '300'");
+    CHECK_THAT(error_of(k_head + "retention:\n  runs_days: -1\n"),
+               Contains("retention.runs_days: must be at least 0"));
+    CHECK_THAT(error_of(k_head + "retention:\n  vacuum_min_free_fraction: 20\n"),
+               Contains("must be between 0 and 1 (0.2 is 20%)"));
+    CHECK_THAT(error_of(k_head + "retention:\n  run_days: 5\n"),
+               Contains("unknown key 'run_days' (did you mean 'runs_days'?)"));
+    CHECK_THAT(error_of(k_head + "backup:\n  max_age_hours: 0\n"),
+               Contains("backup.max_age_hours: must be greater than 0"));
+    CHECK_THAT(error_of(k_head + "backup:\n  retention_days: 0\n"),
+               Contains("backup.retention_days: must be at least 1"));
+    CHECK_THAT(error_of(k_head + "backup:\n  max_age: 5\n"),
+               Contains("did you mean 'max_age_hours'?"));
+}
