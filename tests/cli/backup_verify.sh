@@ -52,8 +52,8 @@ touch -d '30 hours ago' "$archive"
 run_screener backup-verify
 expect_rc 1
 expect_out "^BACKUP WARNING - .*newest backup is 30\.[0-9]h old, more than max_age_hours 26"
-echo "backup:
-  max_age_hours: 48" >>"$t/config/screener.yaml"
+sed -i 's/^  max_age_hours: 26 /  max_age_hours: 48 /' "$t/config/screener.yaml"
+grep -q '^  max_age_hours: 48 ' "$t/config/screener.yaml" || fail "could not set backup.max_age_hours"
 run_screener backup-verify
 expect_rc 0
 touch "$archive"

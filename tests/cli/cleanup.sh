@@ -8,15 +8,11 @@ copy_config
 cfg=$t/config/screener.yaml
 sed -i 's|^  file: ""  .*|  file: logs/screener.log|' "$cfg"
 grep -q '^  file: logs/screener.log' "$cfg" || fail "could not set logging.file"
-cat >>"$cfg" <<'EOF'
-retention:
-  runs_days: 90
-  api_calls_days: 30
-  run_errors_days: 30
-  iv_history_days: 400
-  log_files_days: 14
-  grading_grace_days: 30
-EOF
+# The shipped retention, which the expectations below rely on.
+for key in "runs_days: 90" "api_calls_days: 30" "run_errors_days: 30" "iv_history_days: 400" \
+  "log_files_days: 14" "grading_grace_days: 30"; do
+  grep -q "^  $key" "$cfg" || fail "config/screener.yaml no longer has retention $key"
+done
 mkdir -p "$t/data/logs"
 
 run_screener scan
