@@ -39,9 +39,11 @@ std::string render_text(const ops::CleanupReport& report) {
                        rows.runs_kept_for_grading, report.cutoffs.keep_runs_with_expiry_from,
                        rows.runs_kept_running);
     for (const auto& file : report.log_files) {
-        out += fmt::format("  log file {} {} ({}){}\n", verb, file.path.string(),
-                           human_bytes(file.bytes),
-                           file.error.empty() ? "" : fmt::format(": FAILED, {}", file.error));
+        out += file.error.empty()
+                   ? fmt::format("  log file {} {} ({})\n", verb, file.path.string(),
+                                 human_bytes(file.bytes))
+                   : fmt::format("  log file not deleted {} ({}): {}\n", file.path.string(),
+                                 human_bytes(file.bytes), file.error);
     }
     const auto& before = report.space_before;
     if (report.dry_run) {

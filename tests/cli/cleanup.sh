@@ -126,6 +126,22 @@ expect_out "^cleanup: deleted 0 runs"
 expect_out "kept: 2 old runs with picks awaiting grading"
 
 # --- exit paths ------------------------------------------------------------------------
+# A rotated log file that cannot be removed: degraded (1), named in the output, rows still
+# cleaned. An immutable file resists even root; skipped where chattr is not allowed.
+stuck=$logs/screener.log.9
+echo line >"$stuck"
+touch -d '30 days ago' "$stuck"
+if chattr +i "$stuck" 2>/dev/null; then
+  run_screener cleanup
+  chattr -i "$stuck"
+  expect_rc 1
+  expect_out "log file not deleted $stuck \(5 B\): Operation not permitted"
+  expect_out "warning: cannot remove log file $stuck"
+else
+  echo "chattr +i not permitted here: the degraded path is not exercised"
+fi
+rm -f "$stuck"
+
 run_screener cleanup --format xml
 expect_rc 3
 run_screener cleanup --bogus
