@@ -140,7 +140,8 @@ void register_backup_verify(CLI::App& app, const GlobalOptions& globals, Command
                        "restore under this directory (default $TMPDIR or /tmp)");
     verify->footer("Backups: backup.dir in the config (docs/operations.md#back-up).\n"
                    "Exit codes: 0 ok, 1 backup older than backup.max_age_hours (or another "
-                   "warning), 2 missing, corrupt or unreadable, 3 bad arguments or config.");
+                   "warning), 2 missing, corrupt or unreadable, 3 bad arguments or config, or the "
+                   "check could not run (no temp dir, no tar).");
     verify->callback([&globals, &action, args] {
         action = [&globals, args] { return run_backup_verify_command(globals, *args); };
     });

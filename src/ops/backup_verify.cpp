@@ -243,7 +243,7 @@ BackupVerifyReport verify_latest_backup(const config::Config& config,
         scratch.emplace(options.work_dir);
     } catch (const std::exception& e) {
         // Not the backup's fault: the check could not run.
-        throw StoreError(fmt::format("cannot restore {}: {}", archive_name, e.what()));
+        throw Error(fmt::format("cannot restore {}: {}", archive_name, e.what()));
     }
     const fs::path restored = scratch->path() / "restore";
     fs::create_directories(restored, ec);
@@ -253,7 +253,7 @@ BackupVerifyReport verify_latest_backup(const config::Config& config,
                            "--no-same-owner", "--no-same-permissions"},
                           scratch->path());
     } catch (const std::exception& e) {
-        throw StoreError(fmt::format("cannot restore {}: {}", archive_name, e.what()));
+        throw Error(fmt::format("cannot restore {}: {}", archive_name, e.what()));
     }
     if (tar.exit_code != 0) {
         add("restore", Outcome::Failed,

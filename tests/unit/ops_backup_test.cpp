@@ -1,6 +1,8 @@
 // `screener backup-verify` logic: checksum files, choosing the newest archive, and each
 // outcome of the restore test on real archives made with tar.
 
+#include "screener/core/error.hpp"
+#include "screener/core/outcome.hpp"
 #include "screener/core/sha256.hpp"
 #include "screener/ops/backup_verify.hpp"
 #include "screener/ops/process.hpp"
@@ -220,4 +222,30 @@ TEST_CASE("run_program reports exit codes and output, and refuses a missing prog
     CHECK(result.output == "out\nerr\n");
     CHECK_THROWS(ops::run_program({(dir / "nothing").string()}, dir.path()));
     CHECK(fs::is_empty(dir.path()));
+}
+
+TEST_CASE("backup-verify that cannot make its scratch directory is unknown, not critical",
+          "[ops][backup]") {
+    screener::testing::TempDir dir;
+    config::Config config;
+    config.data_dir = dir / "data";
+    config.database = dir / "data" / "screener.db";
+    config.backup.dir = dir / "backups";
+    fs::create_directories(config.backup.dir);
+    fs::create_directories(config.data_dir);
+    add_runs(config.database, 1);
+    make_archive(config.backup.dir, "screener-backup-20261129T030000Z", config.database,
+                 dir.path());
+    ops::Logger logger(ops::LogLevel::Error, ops::LogFormat::Json);
+    ops::BackupVerifyOptions options;
+    options.work_dir = dir / "no" / "such" / "dir";
+    try {
+        ops::verify_latest_backup(config, options, logger);
+        FAIL("expected an error");
+    } catch (const StoreError&) {
+        FAIL("a check that cannot run must not read as a failed backup");
+    } catch (const Error& e) {
+        CHECK(exit_code_for(e) == k_exit_unknown);
+        CHECK_THAT(std::string(e.what()), Contains("cannot restore"));
+    }
 }

@@ -57,7 +57,8 @@ std::optional<std::string> check_sha256_file(const std::filesystem::path& archiv
                                              std::string* digest = nullptr);
 
 // Runs every check; expected failures (no backup, bad checksum, corrupt database) are values
-// in the report, never exceptions.
+// in the report. screener::Error (exit 3: the check could not run) when no scratch directory
+// can be made or tar cannot be started.
 BackupVerifyReport verify_latest_backup(const config::Config& config,
                                         const BackupVerifyOptions& options, Logger& logger);
 
