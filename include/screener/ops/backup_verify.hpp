@@ -2,7 +2,7 @@
 // `screener backup-verify`: the daily automated restore test. Finds the newest archive that
 // scripts/backup_data.sh wrote, checks its SHA-256 and age, restores it into a temporary
 // directory and proves the database in it whole, current and readable.
-// The rules (what is OK, degraded, failed): docs/operations.md#verifying-backups.
+// The rules (what is OK, degraded, failed): docs/operations.md#verifying-backups-backup-verify.
 
 #include "screener/config/config.hpp"
 #include "screener/core/outcome.hpp"

@@ -1,6 +1,6 @@
 #pragma once
 // `screener cleanup`: retention per table and for rotated log files, then space reclaim.
-// What is kept and why: docs/operations.md#retention and docs/configuration.md#retention.
+// What is kept and why: docs/operations.md#retention-cleanup and docs/configuration.md#retention.
 
 #include "screener/config/config.hpp"
 #include "screener/core/outcome.hpp"
