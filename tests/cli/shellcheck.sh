@@ -5,7 +5,8 @@
 
 command -v shellcheck >/dev/null 2>&1 || { echo "shellcheck not installed: skipped"; exit 125; }
 scripts=("$src"/scripts/*.sh)
-for name in cleanup backup_verify backup_restore backup_script health_check_script deploy_files shellcheck; do
+for name in cleanup cleanup_killed backup_verify backup_restore backup_script \
+  health_check_script deploy_files shellcheck; do
   scripts+=("$src/tests/cli/$name.sh")
 done
 # -x follows `. common.sh` (paths relative to the repository root, where this runs).
