@@ -92,8 +92,9 @@ for tool in sqlite3 tar gzip sha256sum; do
 done
 [ -f "$database" ] || die "database $database does not exist"
 [ -r "$database" ] || die "database $database is not readable"
-case $database in
-  *"'"*) die "database path $database contains a single quote, which sqlite3's .backup cannot take" ;;
+# sqlite3's .backup takes its target in single quotes.
+case $database$backup_dir in
+  *"'"*) die "the database and backup paths must not contain a single quote" ;;
 esac
 if [ -n "$config_dir" ] && [ ! -d "$config_dir" ]; then
   die "config dir $config_dir does not exist (pass --config-dir '' to skip it)"
