@@ -24,8 +24,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> k_top_keys = {"data_dir",  "database", "logging",   "market",
-                                             "providers", "profiles", "retention", "backup"};
+const std::vector<std::string> k_top_keys = {"data_dir", "database",  "logging", "market",   "providers",
+                                             "ai",       "profiles", "retention", "backup"};
 const std::vector<std::string> k_retention_keys = {
     "runs_days",      "api_calls_days",     "run_errors_days",         "iv_history_days",
     "log_files_days", "grading_grace_days", "vacuum_min_free_fraction"};
@@ -83,6 +83,7 @@ const std::vector<std::string> k_profile_keys = {"description",
                                                  "max_quote_age_hours",
                                                  "weights",
                                                  "holdings",
+                                                 "ai_top_k",
                                                  "strategies"};
 const std::vector<std::string> k_weight_keys = {"excess_return", "pop", "iv_rank",
                                                 "annualized_return"};
@@ -97,6 +98,26 @@ const std::vector<std::string> k_strategy_keys = {
     "width_max",      "min_credit",        "min_pop",     "min_annualized_return",
     "max_loss",       "buy_write"};
 
+const std::vector<std::string> k_ai_keys = {"enabled",
+                                            "base_url",
+                                            "api_key",
+                                            "api_key_file",
+                                            "model",
+                                            "anthropic_version",
+                                            "max_tokens",
+                                            "temperature",
+                                            "top_k",
+                                            "daily_budget_usd",
+                                            "max_attempts",
+                                            "retry_base_ms",
+                                            "retry_max_ms",
+                                            "max_retry_after_s",
+                                            "connect_timeout_s",
+                                            "timeout_s",
+                                            "number_tolerance",
+                                            "prices"};
+const std::vector<std::string> k_price_keys = {"input", "output", "cache_write", "cache_write_1h",
+                                               "cache_read"};
 const std::vector<std::string> k_log_levels = {"debug", "info", "warn", "error"};
 const std::vector<std::string> k_log_formats = {"json", "text", "auto"};
 const std::vector<std::string> k_provider_names = {"sample", "eodhd", "marketdata"};
@@ -107,6 +128,7 @@ const std::vector<std::string> k_real_world_vols = {"hv20", "hv60"};
 
 const char* const k_default_eodhd_url = "https://eodhd.com/api";
 const char* const k_default_marketdata_url = "https://api.marketdata.app";
+const char* const k_default_anthropic_url = "https://api.anthropic.com";
 
 std::string lower(std::string_view text) {
     std::string out(text);
@@ -879,6 +901,121 @@ ProvidersConfig parse_providers(const MapView& map, const fs::path& base_dir,
     return out;
 }
 
+// Per-model prices, USD per million tokens: `prices: {claude-sonnet-5-5: {input: 2, ...}}`.
+std::map<std::string, ModelPrice> parse_prices(const MapView& map) {
+    std::map<std::string, ModelPrice> out;
+    for (const auto& entry : map.entries()) {
+        const MapView price(entry.value);
+        price.allow_only(k_price_keys);
+        ModelPrice p;
+        p.input = price.require("input").number();
+        p.output = price.require("output").number();
+        read(price, "cache_write", p.cache_write);
+        read(price, "cache_write_1h", p.cache_write_1h);
+        read(price, "cache_read", p.cache_read);
+        check_at_least(price, "input", p.input, 0.0);
+        check_at_least(price, "output", p.output, 0.0);
+        check_at_least(price, "cache_write", p.cache_write, 0.0);
+        check_at_least(price, "cache_read", p.cache_read, 0.0);
+        if (p.cache_write_1h) {
+            check_at_least(price, "cache_write_1h", *p.cache_write_1h, 0.0);
+        }
+        out[entry.key] = p;
+    }
+    return out;
+}
+
+// The `ai:` section. The key comes from api_key (${VAR}) or api_key_file, else from
+// ANTHROPIC_API_KEY; without one the scan skips the analysis (one info line).
+AiConfig parse_ai(const MapView& map, const fs::path& base_dir, const EnvLookup& env) {
+    map.allow_only(k_ai_keys);
+    AiConfig out;
+    read(map, "enabled", out.enabled);
+    // base_url and the key follow the vendors' rules (http(s) URL, no literal key).
+    const VendorConfig vendor = [&] {
+        VendorConfig v;
+        v.base_url = k_default_anthropic_url;
+        if (auto field = map.find("base_url")) {
+            std::string url = trim(field->string(false));
+            if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+                field->fail(
+                    fmt::format("expected an http:// or https:// URL, got {}", field->shown()));
+            }
+            while (url.size() > 8 && url.back() == '/') {
+                url.pop_back();
+            }
+            v.base_url = url;
+        }
+        const auto key = map.find("api_key");
+        const auto key_file = map.find("api_key_file");
+        if (key && key_file) {
+            map.self().context().fail(map.entry("api_key_file")->key_mark, key_file->path(),
+                                      "set either api_key or api_key_file, not both");
+        }
+        if (key) {
+            const std::string raw = key->node().IsScalar() ? key->node().Scalar() : std::string();
+            if (!key->is_null() && !raw.empty() && raw.find("${") == std::string::npos) {
+                key->fail("a literal API key is not accepted here; use ${ENV_VAR} or api_key_file");
+            }
+            v.api_key = trim(key->string(true));
+        } else if (key_file) {
+            v.api_key = read_key_file(*key_file, resolve(base_dir, key_file->path_value()));
+        } else if (auto value = env("ANTHROPIC_API_KEY")) {
+            v.api_key = trim(*value);
+        }
+        return v;
+    }();
+    out.base_url = vendor.base_url;
+    out.api_key = vendor.api_key;
+    if (auto field = map.find("model")) {
+        out.model = trim(field->string(false));
+    }
+    if (auto field = map.find("anthropic_version")) {
+        out.anthropic_version = trim(field->string(false));
+    }
+    read(map, "max_tokens", out.max_tokens);
+    check_between(map, "max_tokens", out.max_tokens, 64, 128000);
+    read(map, "temperature", out.temperature);
+    if (out.temperature) {
+        check_between(map, "temperature", *out.temperature, 0, 1);
+    }
+    read(map, "top_k", out.top_k);
+    check_between(map, "top_k", out.top_k, 0, 20, "(0: no AI analysis)");
+    read(map, "daily_budget_usd", out.daily_budget_usd);
+    if (!(out.daily_budget_usd > 0)) {
+        map.fail_at("daily_budget_usd",
+                    fmt::format("must be above 0 (USD per day), got {}",
+                                map.shown("daily_budget_usd", out.daily_budget_usd)));
+    }
+    read(map, "max_attempts", out.max_attempts);
+    check_between(map, "max_attempts", out.max_attempts, 1, 10);
+    read(map, "retry_base_ms", out.retry_base_ms);
+    check_at_least(map, "retry_base_ms", out.retry_base_ms, 0.0);
+    read(map, "retry_max_ms", out.retry_max_ms);
+    check_order(map, "retry_base_ms", out.retry_base_ms, "retry_max_ms", out.retry_max_ms);
+    read(map, "max_retry_after_s", out.max_retry_after_s);
+    check_at_least(map, "max_retry_after_s", out.max_retry_after_s, 0.0);
+    read(map, "connect_timeout_s", out.connect_timeout_s);
+    check_between(map, "connect_timeout_s", out.connect_timeout_s, 0.1, 600);
+    read(map, "timeout_s", out.timeout_s);
+    check_between(map, "timeout_s", out.timeout_s, 0.1, 3600);
+    read(map, "number_tolerance", out.number_tolerance);
+    check_between(map, "number_tolerance", out.number_tolerance, 0, 0.05, "(0.005 is 0.5%)");
+    if (auto field = map.find("prices")) {
+        out.prices = parse_prices(MapView(*field));
+    }
+    // Every call is priced: without the model's price the daily budget could not hold.
+    if (out.enabled && out.prices.find(out.model) == out.prices.end()) {
+        std::vector<std::string> known;
+        for (const auto& [model, unused] : out.prices) {
+            known.push_back(model);
+        }
+        map.fail_at("model", fmt::format("model '{}' has no entry in ai.prices (priced: {})",
+                                         out.model, known.empty() ? "none" : join(known)));
+    }
+    return out;
+}
+
 // A list of symbols, or one value holding them separated by commas or spaces (handy with
 // "symbols: ${WATCHLIST}").
 std::vector<std::string> parse_symbols(const Field& field) {
@@ -1136,6 +1273,10 @@ ProfileConfig parse_profile(const std::string& name, const MapView& map, const f
     read(map, "history_days", out.history_days);
     read(map, "live_quotes", out.live_quotes);
     check_at_least(map, "top_n", out.top_n, 1);
+    if (auto field = map.find("ai_top_k")) {
+        out.ai_top_k = field->integer();
+        check_between(map, "ai_top_k", *out.ai_top_k, 0, 20, "(0: no AI analysis)");
+    }
     check_at_least(map, "max_per_symbol", out.max_per_symbol, 1);
     check_at_least(map, "max_per_sector", out.max_per_sector, 0);
     // Enough daily bars for a 20-trading-day historical volatility.
@@ -1258,6 +1399,10 @@ Config parse_document(const Context& context, const YAML::Node& root) {
         }
     }
     std::sort(sector_names.begin(), sector_names.end());
+
+    if (auto field = top.find("ai")) {
+        config.ai = parse_ai(MapView(*field), context.base_dir(), context.env());
+    }
 
     const MapView profiles(top.require("profiles"));
     if (profiles.empty()) {

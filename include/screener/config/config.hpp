@@ -160,6 +160,7 @@ struct ProfileConfig {
     int iv_rank_min_observations = 60;
     ScoreWeights weights;
     std::vector<HoldingLot> holdings; // covered calls on these lots
+    std::optional<int> ai_top_k;      // picks the AI analyses in this profile; none: ai.top_k
     // Keyed by strategy name (known_strategies()).
     std::map<std::string, StrategyConfig> strategies;
 };
@@ -188,6 +189,36 @@ struct BackupConfig {
     int retention_days = 14;
 };
 
+// USD per million tokens of one model (Anthropic's price table).
+struct ModelPrice {
+    double input = 0;
+    double output = 0;
+    double cache_write = 0;               // 5-minute cache writes
+    std::optional<double> cache_write_1h; // 1-hour cache writes; none: cache_write
+    double cache_read = 0;                // cache hits
+};
+
+// The Claude analysis of a run's top picks (docs/ai.md).
+struct AiConfig {
+    bool enabled = false;
+    std::string base_url = "https://api.anthropic.com";
+    std::string api_key; // secret: ANTHROPIC_API_KEY (or api_key / api_key_file); never logged
+    std::string model = "claude-sonnet-5-5";
+    std::string anthropic_version = "2023-06-01";
+    int max_tokens = 2048;
+    std::optional<double> temperature; // sent only when set (newer models reject it)
+    int top_k = 5;                     // picks analysed per run (a profile's ai_top_k wins)
+    double daily_budget_usd = 1.0;     // AI spend per UTC day, from api_calls.cost_usd
+    int max_attempts = 3;              // per call, first try included
+    double retry_base_ms = 500;
+    double retry_max_ms = 8000;
+    double max_retry_after_s = 60; // a longer retry-after fails the call instead of waiting
+    double connect_timeout_s = 5;
+    double timeout_s = 120;
+    double number_tolerance = 0.005; // validator: relative difference still matching an input
+    std::map<std::string, ModelPrice> prices; // by model id
+};
+
 struct Config {
     std::filesystem::path source_file;
     std::filesystem::path data_dir; // absolute after loading
@@ -199,6 +230,7 @@ struct Config {
     std::filesystem::path sectors_file;
     std::map<std::string, std::string> sectors;
     ProvidersConfig providers;
+    AiConfig ai;
     std::map<std::string, ProfileConfig> profiles;
     RetentionConfig retention;
     BackupConfig backup;
