@@ -52,6 +52,7 @@ CommandContext load_context(const GlobalOptions& globals) {
                          : std::make_unique<ops::Logger>(level, format, logging.file);
     context.logger->add_secret(context.config.providers.eodhd.api_key);
     context.logger->add_secret(context.config.providers.marketdata.api_key);
+    context.logger->add_secret(context.config.ai.api_key);
     return context;
 }
 

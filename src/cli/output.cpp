@@ -70,6 +70,27 @@ bool is_sell(const Leg& leg) {
     return leg.quantity < 0;
 }
 
+// The AI's analysis of the result ranked `rank`, if it has one.
+const ai::PickAnalysis* analysis_of(const pipeline::ScanReport& report, int rank) {
+    if (!report.ai) {
+        return nullptr;
+    }
+    for (const auto& analysis : report.ai->analyses) {
+        if (analysis.rank == rank) {
+            return &analysis;
+        }
+    }
+    return nullptr;
+}
+
+// "accepted", "accepted_on_retry", "templated", with "(cached)" when reused.
+std::string validation_text(const pipeline::ScanReport& report) {
+    if (!report.ai) {
+        return {};
+    }
+    return report.ai->validation + (report.ai->cached_from ? " (cached)" : "");
+}
+
 // --- JSON -------------------------------------------------------------------------------------
 
 template <typename Writer>
@@ -143,7 +164,33 @@ void write_leg(Writer& w, const Leg& leg, double underlying_price) {
 }
 
 template <typename Writer>
-void write_candidate(Writer& w, const Candidate& c) {
+void write_analysis(Writer& w, const pipeline::ScanReport& report, const ai::PickAnalysis* a) {
+    w.Key("ai_analysis");
+    if (a == nullptr) {
+        w.Null();
+        return;
+    }
+    w.StartObject();
+    write_string(w, "verdict", a->verdict);
+    write_string(w, "thesis", a->thesis);
+    w.Key("risks");
+    w.StartArray();
+    for (const auto& risk : a->risks) {
+        w.String(risk.c_str(), static_cast<rapidjson::SizeType>(risk.size()));
+    }
+    w.EndArray();
+    write_string(w, "confidence", a->confidence);
+    w.Key("templated");
+    w.Bool(a->templated);
+    write_string(w, "model", report.ai->model);
+    write_string(w, "validation", report.ai->validation);
+    w.Key("cached");
+    w.Bool(report.ai->cached_from.has_value());
+    w.EndObject();
+}
+
+template <typename Writer>
+void write_candidate(Writer& w, const Candidate& c, const pipeline::ScanReport& report) {
     w.StartObject();
     w.Key("rank");
     w.Int(c.rank);
@@ -206,6 +253,47 @@ void write_candidate(Writer& w, const Candidate& c) {
     } else {
         w.Null();
     }
+    write_analysis(w, report, analysis_of(report, c.rank));
+    w.EndObject();
+}
+
+// The run's AI step: what happened, with its model, tokens and cost.
+template <typename Writer>
+void write_ai_run(Writer& w, const pipeline::ScanReport& report) {
+    w.Key("ai");
+    w.StartObject();
+    if (!report.ai) {
+        write_string(w, "status", "off");
+        write_string(w, "reason", report.ai_note);
+        w.EndObject();
+        return;
+    }
+    const auto& ai = *report.ai;
+    write_string(w, "status", ai::to_string(ai.status));
+    write_string(w, "reason", ai.reason);
+    write_string(w, "model", ai.model);
+    write_string(w, "validation", ai.validation);
+    w.Key("analysed");
+    w.Int(static_cast<int>(ai.analyses.size()));
+    w.Key("calls");
+    w.Int(ai.calls);
+    w.Key("input_tokens");
+    w.Int64(ai.usage.input_tokens);
+    w.Key("output_tokens");
+    w.Int64(ai.usage.output_tokens);
+    w.Key("cache_write_tokens");
+    w.Int64(ai.usage.cache_write_tokens);
+    w.Key("cache_read_tokens");
+    w.Int64(ai.usage.cache_read_tokens);
+    write_rounded(w, "cost_usd", ai.cost_usd, 6);
+    w.Key("cached");
+    w.Bool(ai.cached_from.has_value());
+    w.Key("problems");
+    w.StartArray();
+    for (const auto& problem : ai.problems) {
+        w.String(problem.c_str(), static_cast<rapidjson::SizeType>(problem.size()));
+    }
+    w.EndArray();
     w.EndObject();
 }
 
@@ -418,7 +506,25 @@ std::string render_table(const pipeline::ScanReport& report, const std::string& 
         for (const auto& c : report.results) {
             rows.push_back(table_row(c, used_flags));
         }
-        out += render_columns(columns, rows);
+        // Each analysed pick's analysis goes on indented lines under its row.
+        const std::string table = render_columns(columns, rows);
+        std::size_t line_start = 0;
+        for (std::size_t row = 0; line_start < table.size(); ++row) {
+            const std::size_t line_end = table.find('\n', line_start) + 1;
+            out += table.substr(line_start, line_end - line_start);
+            line_start = line_end;
+            if (row == 0 || row > report.results.size()) {
+                continue; // the header
+            }
+            if (const auto* a = analysis_of(report, report.results[row - 1].rank)) {
+                out += fmt::format("      AI{}: {}, confidence {}. {}\n",
+                                   a->templated ? " (templated summary)" : "", a->verdict,
+                                   a->confidence, a->thesis);
+                if (!a->risks.empty()) {
+                    out += fmt::format("      Risks: {}\n", join(a->risks, " | "));
+                }
+            }
+        }
         out += "\nPer share (x100 per contract). PRICE: the conservative fill, cr = credit "
                "received, db = debit paid.\nPOP: probability the stock ends past every "
                "breakeven on the profitable side (lognormal, short leg's IV).\nMAX LOSS: unl = "
@@ -431,6 +537,21 @@ std::string render_table(const pipeline::ScanReport& report, const std::string& 
                 legend.push_back(code + " " + meaning);
             }
             out += "FLAGS: " + join(legend, ", ") + ".\n";
+        }
+    }
+    if (report.ai) {
+        const auto& ai = *report.ai;
+        if (ai.analyses.empty()) {
+            out += fmt::format("\nAI analysis: {}: {}\n", ai::to_string(ai.status), ai.reason);
+        } else {
+            out += fmt::format("\nAI analysis of the top {} by {}: {}, {} call(s), {} input / {} "
+                               "output tokens, ${:.4f}{}\n",
+                               ai.analyses.size(), ai.model, validation_text(report), ai.calls,
+                               ai.usage.input_tokens, ai.usage.output_tokens, ai.cost_usd,
+                               ai.validation == "templated"
+                                   ? " (the model's answers were rejected: summaries are "
+                                     "templated from the screener's figures)"
+                                   : "");
         }
     }
     if (!report.errors.empty()) {
@@ -519,6 +640,7 @@ std::string render_json(const pipeline::ScanReport& report) {
     w.EndArray();
     write_rounded(w, "duration_s", report.duration_s, 3);
     write_rounded(w, "cost_usd", report.cost_usd, 6);
+    write_ai_run(w, report);
     w.Key("errors");
     w.StartArray();
     for (const auto& e : report.errors) {
@@ -533,7 +655,7 @@ std::string render_json(const pipeline::ScanReport& report) {
     w.Key("results");
     w.StartArray();
     for (const auto& c : report.results) {
-        write_candidate(w, c);
+        write_candidate(w, c, report);
     }
     w.EndArray();
     w.EndObject();
@@ -545,13 +667,14 @@ std::string render_csv(const pipeline::ScanReport& report) {
         "rank,symbol,strategy,expiration,dte,strike,t_years,underlying_price,rate,"
         "dividend_yield,legs,fill_price,is_credit,mid_price,breakevens,pop,max_profit,max_loss,"
         "collateral,return_on_capital,return_on_capital_annualized,return_on_risk,delta,iv,"
-        "spread_pct,open_interest,score,flags,sector,as_of,profile,execution_id\n";
+        "spread_pct,open_interest,score,flags,sector,as_of,profile,execution_id,ai_verdict,"
+        "ai_confidence,ai_thesis,ai_risks,ai_validation\n";
     for (const auto& c : report.results) {
         std::vector<std::string> breakevens;
         for (const double breakeven : c.breakevens) {
             breakevens.push_back(exact(breakeven));
         }
-        const std::vector<std::string> fields = {
+        std::vector<std::string> fields = {
             std::to_string(c.rank),
             csv_field(c.symbol),
             csv_field(c.strategy),
@@ -585,6 +708,12 @@ std::string render_csv(const pipeline::ScanReport& report) {
             csv_field(report.profile),
             csv_field(report.execution_id),
         };
+        const auto* a = analysis_of(report, c.rank);
+        fields.push_back(a ? csv_field(a->verdict) : std::string());
+        fields.push_back(a ? csv_field(a->confidence) : std::string());
+        fields.push_back(a ? csv_field(a->thesis) : std::string());
+        fields.push_back(a ? csv_field(join(a->risks, " | ")) : std::string());
+        fields.push_back(a ? csv_field(validation_text(report)) : std::string());
         out += join(fields, ",") + "\n";
     }
     return out;

@@ -193,6 +193,36 @@ CREATE TABLE reconciliation (
 );
 )sql";
 
+// The AI analysis of a run's top picks (docs/ai.md): one row per run that asked for it, with the
+// model, tokens, cost and validation outcome; each analysed result points at it and keeps its
+// own part in results.ai_analysis. input_hash + created_at is the same-day cache.
+constexpr std::string_view k_v6 = R"sql(
+CREATE TABLE ai_analyses (
+    id                 INTEGER PRIMARY KEY,
+    run_id             INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    created_at         TEXT    NOT NULL,
+    input_hash         TEXT    NOT NULL,
+    model              TEXT    NOT NULL,
+    validation         TEXT    NOT NULL
+        CHECK (validation IN ('accepted', 'accepted_on_retry', 'templated')),
+    calls              INTEGER NOT NULL DEFAULT 0, -- Messages API calls answered (0: cached)
+    input_tokens       INTEGER NOT NULL DEFAULT 0,
+    output_tokens      INTEGER NOT NULL DEFAULT 0,
+    cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_read_tokens  INTEGER NOT NULL DEFAULT 0,
+    cost_usd           REAL,
+    request_id         TEXT    NOT NULL DEFAULT '',
+    reason             TEXT    NOT NULL DEFAULT '', -- why templated
+    cached_from        INTEGER, -- ai_analyses.id reused from an earlier run today
+    analyses           TEXT    NOT NULL CHECK (json_valid(analyses))
+);
+CREATE INDEX ai_analyses_run ON ai_analyses (run_id);
+CREATE INDEX ai_analyses_hash ON ai_analyses (input_hash, created_at);
+ALTER TABLE results ADD COLUMN ai_analysis_id INTEGER
+    REFERENCES ai_analyses (id) ON DELETE SET NULL;
+CREATE INDEX results_ai_analysis ON results (ai_analysis_id) WHERE ai_analysis_id IS NOT NULL;
+)sql";
+
 // The weekly pass: every pick graded against what the market then did (one row per result,
 // final once status is 'graded'), and the calibration of the predicted PoP per weekly run.
 constexpr std::string_view k_pick_outcomes = R"sql(
@@ -233,7 +263,8 @@ CREATE TABLE calibration (
 
 constexpr std::array k_migrations{
     Migration{1, k_v1}, Migration{2, k_v2}, Migration{3, k_v3},
-    Migration{4, k_v4}, Migration{5, k_v5}, Migration{6, k_pick_outcomes},
+    Migration{4, k_v4}, Migration{5, k_v5}, Migration{6, k_v6},
+    Migration{7, k_pick_outcomes},
 };
 
 void check_table(std::span<const Migration> table) {

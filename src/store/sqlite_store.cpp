@@ -1071,6 +1071,90 @@ void SqliteStore::set_ai_analysis(std::int64_t run_id, int rank, const std::stri
     }
 }
 
+std::int64_t SqliteStore::add_ai_analysis(std::int64_t run_id, const AiAnalysisRecord& record) {
+    const std::string what = fmt::format("store AI analysis of run {}", run_id);
+    std::optional<int> missing_rank;
+    const std::int64_t id = locked(what, [&](SQLite::Database& db) -> std::int64_t {
+        SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
+        SQLite::Statement insert(
+            db, "INSERT INTO ai_analyses (run_id, created_at, input_hash, model, validation, "
+                "calls, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, "
+                "cost_usd, request_id, reason, cached_from, analyses) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        insert.bind(1, static_cast<std::int64_t>(run_id));
+        insert.bind(2, now_text());
+        insert.bind(3, record.input_hash);
+        insert.bind(4, record.model);
+        insert.bind(5, record.validation);
+        insert.bind(6, record.calls);
+        insert.bind(7, record.input_tokens);
+        insert.bind(8, record.output_tokens);
+        insert.bind(9, record.cache_write_tokens);
+        insert.bind(10, record.cache_read_tokens);
+        bind_real(insert, 11, record.cost_usd);
+        insert.bind(12, record.request_id);
+        insert.bind(13, record.reason);
+        if (record.cached_from) {
+            insert.bind(14, *record.cached_from);
+        } else {
+            insert.bind(14);
+        }
+        insert.bind(15, record.analyses_json);
+        insert.exec();
+        const std::int64_t row = db.getLastInsertRowid();
+        SQLite::Statement update(db, "UPDATE results SET ai_analysis = ?, ai_analysis_id = ? "
+                                     "WHERE run_id = ? AND rank = ?");
+        for (const auto& [rank, analysis] : record.picks) {
+            update.bind(1, analysis);
+            update.bind(2, row);
+            update.bind(3, static_cast<std::int64_t>(run_id));
+            update.bind(4, rank);
+            if (update.exec() == 0) {
+                missing_rank = rank;
+                return 0; // rolled back
+            }
+            update.reset();
+        }
+        transaction.commit();
+        return row;
+    });
+    if (missing_rank) {
+        throw StoreError(fmt::format("cannot {} in database {}: no result ranked {}", what,
+                                     m_path.string(), *missing_rank));
+    }
+    return id;
+}
+
+std::optional<StoredAiAnalysis>
+SqliteStore::cached_ai_analysis(const std::string& input_hash,
+                                std::chrono::system_clock::time_point since) {
+    return locked("read cached AI analysis", [&](SQLite::Database& db) {
+        SQLite::Statement query(db, "SELECT id, model, validation, analyses FROM ai_analyses "
+                                    "WHERE input_hash = ? AND created_at >= ? AND validation IN "
+                                    "('accepted', 'accepted_on_retry') ORDER BY id DESC LIMIT 1");
+        query.bind(1, input_hash);
+        query.bind(2, format_utc_timestamp(since));
+        std::optional<StoredAiAnalysis> out;
+        if (query.executeStep()) {
+            out = StoredAiAnalysis{query.getColumn(0).getInt64(), query.getColumn(1).getString(),
+                                   query.getColumn(2).getString(), query.getColumn(3).getString()};
+        }
+        return out;
+    });
+}
+
+double SqliteStore::cost_spent(const std::string& provider,
+                               std::chrono::system_clock::time_point since) {
+    return locked("sum cost of " + provider, [&](SQLite::Database& db) {
+        SQLite::Statement query(db, "SELECT COALESCE(SUM(cost_usd), 0) FROM api_calls "
+                                    "WHERE provider = ? AND ts >= ?");
+        query.bind(1, provider);
+        query.bind(2, format_utc_timestamp(since));
+        query.executeStep();
+        return query.getColumn(0).getDouble();
+    });
+}
+
 ConnectionSettings SqliteStore::connection_settings() {
     return locked("read connection settings", [&](SQLite::Database& db) {
         ConnectionSettings settings;

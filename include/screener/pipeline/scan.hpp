@@ -3,6 +3,7 @@
 // store. The CLI builds ScanOptions, calls run_scan and maps the report's outcome to an exit
 // code; everything else happens here, where tests reach it.
 
+#include "screener/ai/analyst.hpp"
 #include "screener/config/config.hpp"
 #include "screener/core/outcome.hpp"
 #include "screener/core/types.hpp"
@@ -53,8 +54,12 @@ struct ScanReport {
     // --explain: the symbol's verdicts (empty when it was not screened; explain_note says why).
     std::vector<strategy::ExplainLine> explain;
     std::string explain_note;
+    // The AI analysis of the top picks: set when it was attempted; ai_note says why it was not
+    // (ai.enabled false, no key, dry run, no picks).
+    std::optional<ai::AnalysisOutcome> ai;
+    std::string ai_note;
     double duration_s = 0;
-    double cost_usd = 0;
+    double cost_usd = 0; // vendors' and AI calls' USD cost
     Outcome outcome = Outcome::Ok;
     std::string message; // one line on why the outcome is not Ok
 };

@@ -94,6 +94,12 @@ public:
     std::vector<RunRow> runs_between(const std::string& from, const std::string& to) override;
     std::vector<ProviderSpend> spend_between(const std::string& from,
                                              const std::string& to) override;
+    std::int64_t add_ai_analysis(std::int64_t run_id, const AiAnalysisRecord& record) override;
+    std::optional<StoredAiAnalysis>
+    cached_ai_analysis(const std::string& input_hash,
+                       std::chrono::system_clock::time_point since) override;
+    double cost_spent(const std::string& provider,
+                      std::chrono::system_clock::time_point since) override;
 
     // The settings of this store's own connection (they are per connection in SQLite).
     ConnectionSettings connection_settings();

@@ -122,6 +122,28 @@ struct ProviderSpend {
     double credits = 0, cost_usd = 0;
 };
 
+// A run's AI analysis of its top picks (one ai_analyses row) and each analysed pick's own part,
+// set on its results row. Token counts and cost are of the Messages API calls that produced it
+// (0 when reused from the cache).
+struct AiAnalysisRecord {
+    std::string input_hash;
+    std::string model;
+    std::string validation; // accepted | accepted_on_retry | templated
+    int calls = 0;
+    std::int64_t input_tokens = 0, output_tokens = 0, cache_write_tokens = 0, cache_read_tokens = 0;
+    double cost_usd = 0;
+    std::string request_id;
+    std::string reason; // why templated, "" otherwise
+    std::optional<std::int64_t> cached_from;
+    std::string analyses_json;                      // JSON array of every pick's analysis
+    std::vector<std::pair<int, std::string>> picks; // rank -> that pick's analysis JSON
+};
+
+struct StoredAiAnalysis {
+    std::int64_t id = 0;
+    std::string model, validation, analyses_json;
+};
+
 class Store {
 public:
     virtual ~Store() = default;
@@ -189,6 +211,18 @@ public:
     // api_calls in [from, to) by provider.
     virtual std::vector<ProviderSpend> spend_between(const std::string& from,
                                                      const std::string& to) = 0;
+    // Stores a run's AI analysis (ai_analyses) and sets ai_analysis / ai_analysis_id on each
+    // analysed result, in one transaction; returns the ai_analyses id. StoreError when a rank is
+    // not a result of the run.
+    virtual std::int64_t add_ai_analysis(std::int64_t run_id, const AiAnalysisRecord& record) = 0;
+    // The newest model-written analysis (validation accepted or accepted_on_retry) stored under
+    // `input_hash` at or after `since`: the same-day cache.
+    virtual std::optional<StoredAiAnalysis>
+    cached_ai_analysis(const std::string& input_hash,
+                       std::chrono::system_clock::time_point since) = 0;
+    // Sum of api_calls.cost_usd recorded for `provider` at or after `since` (the AI budget).
+    virtual double cost_spent(const std::string& provider,
+                              std::chrono::system_clock::time_point since) = 0;
 };
 
 // Latest schema version this binary knows (PRAGMA user_version after migrating).
