@@ -1,5 +1,6 @@
 #include "screener/ai/prompt.hpp"
 
+#include "screener/ai/validator.hpp"
 #include "screener/core/error.hpp"
 
 #include <cmath>
@@ -250,6 +251,12 @@ PickFacts pick_facts(const Candidate& c) {
     }
     add("screener score", fmt::format("{:.4f}", c.score));
     number(c.score);
+    // The figures exactly as shown, too: the model may copy a rounded one.
+    for (const auto& fact : out.facts) {
+        for (const auto& shown : extract_numbers(fact.text)) {
+            number(shown.value);
+        }
+    }
     return out;
 }
 

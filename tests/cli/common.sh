@@ -12,7 +12,7 @@ t=$(mktemp -d "${TMPDIR:-/tmp}/screener-$testname.XXXXXX")
 # Each test gets its own data dir, and API keys from the caller's environment never leak in.
 export SCREENER_DATA_DIR=$t/data
 export SCREENER_SAMPLE_DIR=$src/data/sample
-unset SCREENER_CONFIG EODHD_API_KEY MARKETDATA_TOKEN
+unset SCREENER_CONFIG EODHD_API_KEY MARKETDATA_TOKEN ANTHROPIC_API_KEY
 db=$t/data/screener.db
 
 fail() {
