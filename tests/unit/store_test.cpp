@@ -1154,3 +1154,86 @@ TEST_CASE("reconciliation rows round-trip per run, one per symbol", "[store]") {
     CHECK(rows[1].details == std::vector<std::string>{"no contract in common"});
     CHECK(store->reconciliations(id + 1).empty());
 }
+
+TEST_CASE("AI analyses: stored with their figures, linked to results, served as today's cache",
+          "[store]") {
+    TempDir dir;
+    using namespace std::chrono;
+    auto now = sys_days{2026y / November / 27} + 14h;
+    SqliteStoreOptions options;
+    options.now = [&] { return now; };
+    const auto path = dir / "ai.db";
+    auto store = open_sqlite_store(path, options);
+    const auto run = store->begin_run(run_start("ai-1"));
+    store->add_results(run, {put_candidate(1), put_candidate(2), put_candidate(3)});
+
+    AiAnalysisRecord record;
+    record.input_hash = "0123456789abcdef0123456789abcdef";
+    record.model = "claude-sonnet-5-5";
+    record.validation = "accepted_on_retry";
+    record.calls = 2;
+    record.input_tokens = 2400;
+    record.output_tokens = 800;
+    record.cache_write_tokens = 10;
+    record.cache_read_tokens = 20;
+    record.cost_usd = 0.0128;
+    record.request_id = "req_fake_0002";
+    record.analyses_json = R"([{"rank":1},{"rank":2}])";
+    record.picks = {{1, R"({"rank":1,"verdict":"favourable"})"},
+                    {2, R"({"rank":2,"verdict":"neutral"})"}};
+    const auto id = store->add_ai_analysis(run, record);
+    CHECK(id > 0);
+
+    SQLite::Database check = raw(path);
+    CHECK(query_text(check, "SELECT model || ' ' || validation || ' ' || calls || ' ' || "
+                            "input_tokens || ' ' || output_tokens || ' ' || cache_write_tokens "
+                            "|| ' ' || cache_read_tokens || ' ' || request_id FROM ai_analyses") ==
+          "claude-sonnet-5-5 accepted_on_retry 2 2400 800 10 20 req_fake_0002");
+    CHECK(query_text(check, "SELECT cost_usd FROM ai_analyses") == "0.0128");
+    CHECK(query_text(check, "SELECT ai_analysis FROM results WHERE rank = 2") ==
+          R"({"rank":2,"verdict":"neutral"})");
+    CHECK(query_int(check, "SELECT count(*) FROM results WHERE ai_analysis_id = " +
+                               std::to_string(id)) == 2);
+    CHECK(query_int(check, "SELECT count(*) FROM results WHERE ai_analysis IS NULL") == 1);
+    // The join gives each analysed result its model, tokens, cost and validation.
+    CHECK(query_text(check, "SELECT a.validation FROM results r JOIN ai_analyses a ON "
+                            "a.id = r.ai_analysis_id WHERE r.rank = 1") == "accepted_on_retry");
+
+    SECTION("the cache serves it the same day, not before, and not a templated one") {
+        const auto today = sys_days{2026y / November / 27};
+        const auto hit = store->cached_ai_analysis(record.input_hash, today);
+        REQUIRE(hit);
+        CHECK(hit->id == id);
+        CHECK(hit->model == "claude-sonnet-5-5");
+        CHECK(hit->analyses_json == record.analyses_json);
+        CHECK_FALSE(store->cached_ai_analysis(record.input_hash, today + days(1)));
+        CHECK_FALSE(store->cached_ai_analysis("ffffffffffffffffffffffffffffffff", today));
+
+        now += 1h;
+        const auto later = store->begin_run(run_start("ai-2"));
+        store->add_results(later, {put_candidate(1)});
+        AiAnalysisRecord templated = record;
+        templated.validation = "templated";
+        templated.picks = {{1, "{}"}};
+        store->add_ai_analysis(later, templated);
+        CHECK(store->cached_ai_analysis(record.input_hash, today)->id == id);
+    }
+
+    SECTION("a rank that is not a result stores nothing") {
+        AiAnalysisRecord bad = record;
+        bad.picks = {{1, "{}"}, {9, "{}"}};
+        CHECK_THROWS_AS(store->add_ai_analysis(run, bad), StoreError);
+        CHECK(query_int(check, "SELECT count(*) FROM ai_analyses") == 1);
+    }
+
+    SECTION("today's AI cost sums api_calls.cost_usd of the provider") {
+        ApiCall call{"anthropic", "/v1/messages", "", 200, 900, 2000, 0, false, 0.0064};
+        store->record_api_call(run, call);
+        store->record_api_call(run, call);
+        store->record_api_call(run, {"marketdata", "/v1/x", "", 200, 1, 1, 5, false, 0});
+        CHECK(store->cost_spent("anthropic", sys_days{2026y / November / 27}) ==
+              Approx(0.0128));
+        CHECK(store->cost_spent("anthropic", sys_days{2026y / November / 28}) == 0);
+        CHECK(store->cost_spent("marketdata", sys_days{2026y / November / 27}) == 0);
+    }
+}
