@@ -168,6 +168,11 @@ TEST_CASE("the shipped config/screener.yaml loads", "[config]") {
                     env_of({{"EODHD_API_KEY", "eod-key"}, {"MARKETDATA_TOKEN", "md-key"}}));
     CHECK(with_keys.providers.eodhd.api_key == "eod-key");
     CHECK(with_keys.providers.marketdata.api_key == "md-key");
+
+    // AI is off in the sample (no key is present); the model in use has a price.
+    CHECK_FALSE(config.ai.enabled);
+    CHECK(config.ai.api_key.empty());
+    CHECK(config.ai.prices.count(config.ai.model) == 1);
 }
 
 TEST_CASE("a minimal config gets the documented defaults", "[config]") {
@@ -606,4 +611,64 @@ TEST_CASE("retention and backup take documented defaults and are validated", "[c
                Contains("backup.retention_days: must be at least 1"));
     CHECK_THAT(error_of(k_head + "backup:\n  max_age: 5\n"),
                Contains("did you mean 'max_age_hours'?"));
+TEST_CASE("the ai section: defaults, key from ANTHROPIC_API_KEY, prices, validation",
+          "[config][ai]") {
+    const std::string prices = "  prices:\n"
+                               "    claude-sonnet-5-5: {input: 2, output: 10, cache_write: 2.5, "
+                               "cache_read: 0.2}\n";
+    SECTION("absent: AI off with the documented defaults") {
+        const Config config = parse(k_head);
+        CHECK_FALSE(config.ai.enabled);
+        CHECK(config.ai.base_url == "https://api.anthropic.com");
+        CHECK(config.ai.anthropic_version == "2023-06-01");
+        CHECK(config.ai.model == "claude-sonnet-5-5");
+        CHECK(config.ai.top_k == 5);
+        CHECK_FALSE(config.ai.temperature);
+        CHECK(config.ai.api_key.empty());
+        CHECK_FALSE(config.profile("p").ai_top_k);
+    }
+    SECTION("set: every key read, the key from the environment") {
+        const Config config =
+            parse(k_head +
+                      "ai:\n  enabled: true\n  base_url: http://127.0.0.1:9/\n  model: "
+                      "claude-sonnet-5-5\n  max_tokens: 1000\n  temperature: 0.3\n  top_k: 3\n"
+                      "  daily_budget_usd: 2.5\n  anthropic_version: 2026-10-21\n" +
+                      prices,
+                  env_of({{"ANTHROPIC_API_KEY", "sk-ant-env-key\n"}}));
+        CHECK(config.ai.enabled);
+        CHECK(config.ai.base_url == "http://127.0.0.1:9");
+        CHECK(config.ai.api_key == "sk-ant-env-key");
+        CHECK(config.ai.max_tokens == 1000);
+        CHECK(config.ai.temperature == 0.3);
+        CHECK(config.ai.top_k == 3);
+        CHECK(config.ai.daily_budget_usd == 2.5);
+        CHECK(config.ai.anthropic_version == "2026-10-21");
+        REQUIRE(config.ai.prices.count("claude-sonnet-5-5") == 1);
+        const auto& p = config.ai.prices.at("claude-sonnet-5-5");
+        CHECK(p.input == 2);
+        CHECK(p.output == 10);
+        CHECK(p.cache_write == 2.5);
+        CHECK(p.cache_read == 0.2);
+        CHECK_FALSE(p.cache_write_1h);
+    }
+    SECTION("a profile's ai_top_k") {
+        const Config config = parse(k_head + "        dte_min: 7\n    ai_top_k: 2\n");
+        CHECK(config.profile("p").ai_top_k == 2);
+    }
+    SECTION("mistakes are refused with their place") {
+        CHECK_THAT(error_of(k_head + "ai:\n  enabeld: true\n"),
+                   Contains("ai.enabeld: unknown key 'enabeld' (did you mean 'enabled'?)"));
+        CHECK_THAT(error_of(k_head + "ai:\n  enabled: true\n  model: claude-opus-5-5\n" + prices),
+                   Contains("ai.model: model 'claude-opus-5-5' has no entry in ai.prices"));
+        CHECK_THAT(error_of(k_head + "ai:\n  api_key: sk-ant-literal\n"),
+                   Contains("a literal API key is not accepted"));
+        CHECK_THAT(error_of(k_head + "ai:\n  daily_budget_usd: 0\n"),
+                   Contains("ai.daily_budget_usd: must be above 0"));
+        CHECK_THAT(error_of(k_head + "ai:\n  temperature: 1.5\n"),
+                   Contains("ai.temperature: must be between 0 and 1"));
+        CHECK_THAT(error_of(k_head + "ai:\n  prices:\n    m: {input: 1}\n"),
+                   Contains("ai.prices.m.output: required key is missing"));
+        const std::string message = error_of(k_head + "ai:\n  api_key: sk-ant-literal\n");
+        CHECK(message.find("sk-ant-literal") == std::string::npos);
+    }
 }
