@@ -312,7 +312,7 @@ TEST_CASE("a dry run has a null run id", "[cli]") {
     CHECK(render_table(report, "x.db").find("dry run, nothing stored") != std::string::npos);
 }
 
-TEST_CASE("CSV has the scalar fields, legs as text and breakevens joined by ;", "[cli]") {
+TEST_CASE("CSV has the scalar fields, legs as text and breakevens joined by semicolons", "[cli]") {
     const auto csv = render_csv(sample_report());
     const auto newline = csv.find('\n');
     const auto header = csv.substr(0, newline);
@@ -320,7 +320,8 @@ TEST_CASE("CSV has the scalar fields, legs as text and breakevens joined by ;", 
           "rank,symbol,strategy,expiration,dte,strike,t_years,underlying_price,rate,"
           "dividend_yield,legs,fill_price,is_credit,mid_price,breakevens,pop,max_profit,max_loss,"
           "collateral,return_on_capital,return_on_capital_annualized,return_on_risk,delta,iv,"
-          "spread_pct,open_interest,score,flags,sector,as_of,profile,execution_id");
+          "spread_pct,open_interest,score,flags,sector,as_of,profile,execution_id,ai_verdict,"
+          "ai_confidence,ai_thesis,ai_risks,ai_validation");
     std::vector<std::string> lines;
     std::istringstream in(csv);
     for (std::string line; std::getline(in, line);) {
