@@ -121,6 +121,11 @@ AnalysisOutcome analyse_picks(const AnalystSettings& settings, const AnalystServ
             outcome.analyses = std::move(validation.analyses);
             return outcome;
         }
+        if (call.reply->stop_reason == "max_tokens" || call.reply->stop_reason == "refusal") {
+            // Why the answer is broken, for the log and for the corrective call.
+            validation.problems.push_back(
+                fmt::format("the answer stopped early (stop_reason {})", call.reply->stop_reason));
+        }
         outcome.problems.insert(outcome.problems.end(), validation.problems.begin(),
                                 validation.problems.end());
         if (round == 2) {

@@ -738,7 +738,8 @@ void analyse_top_picks(const config::Config& config, const config::ProfileConfig
                                     {"calls", outcome.calls},
                                     {"input_tokens", outcome.usage.input_tokens},
                                     {"output_tokens", outcome.usage.output_tokens},
-                                    {"cost_usd", outcome.cost_usd}});
+                                    {"cost_usd", outcome.cost_usd},
+                                    {"request_id", outcome.request_id}});
     }
     report.ai = std::move(outcome);
 }

@@ -312,3 +312,15 @@ TEST_CASE("top_k limits the picks sent") {
     CHECK(outcome.analyses.size() == 1);
     CHECK(h.fake.requests().at(0).messages.at(0).find("AMZN") == std::string::npos);
 }
+
+TEST_CASE("an answer cut short at max_tokens is rejected with that reason and asked again") {
+    Harness h;
+    std::string cut = testing::message_body({R"({"analyses":[{"rank":1,"symbol":"AVGO","thes)"});
+    cut.replace(cut.find("end_turn"), 8, "max_tokens");
+    h.fake.script({testing::reply_status(200, cut), testing::reply_grounded()});
+    const auto outcome = h.run();
+    CHECK(outcome.validation == "accepted_on_retry");
+    REQUIRE(h.fake.request_count() == 2);
+    CHECK_THAT(h.fake.requests()[1].messages[2],
+               Contains("the answer stopped early (stop_reason max_tokens)"));
+}
