@@ -748,21 +748,25 @@ std::string read_key_file(const Field& field, const fs::path& file) {
     return key;
 }
 
-VendorConfig parse_vendor(const MapView& map, const std::vector<std::string>& keys,
-                          const char* default_url, const fs::path& base_dir) {
-    map.allow_only(keys);
-    VendorConfig out;
-    out.base_url = default_url;
-    if (auto field = map.find("base_url")) {
-        std::string url = trim(field->string(false));
-        if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-            field->fail(fmt::format("expected an http:// or https:// URL, got {}", field->shown()));
-        }
-        while (url.size() > 8 && url.back() == '/') {
-            url.pop_back();
-        }
-        out.base_url = url;
+// An http(s) base URL without trailing '/', or `default_url` when the key is absent.
+std::string read_base_url(const MapView& map, const char* default_url) {
+    const auto field = map.find("base_url");
+    if (!field) {
+        return default_url;
     }
+    std::string url = trim(field->string(false));
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+        field->fail(fmt::format("expected an http:// or https:// URL, got {}", field->shown()));
+    }
+    while (url.size() > 8 && url.back() == '/') {
+        url.pop_back();
+    }
+    return url;
+}
+
+// The key from `api_key` (a ${VAR} reference; a literal key is refused) or `api_key_file`;
+// nullopt when neither is set.
+std::optional<std::string> read_api_key(const MapView& map, const fs::path& base_dir) {
     const auto key = map.find("api_key");
     const auto key_file = map.find("api_key_file");
     if (key && key_file) {
@@ -775,11 +779,20 @@ VendorConfig parse_vendor(const MapView& map, const std::vector<std::string>& ke
             // Refused so keys stay out of files that get copied and committed; not echoed.
             key->fail("a literal API key is not accepted here; use ${ENV_VAR} or api_key_file");
         }
-        out.api_key = trim(key->string(true));
+        return trim(key->string(true));
     }
     if (key_file) {
-        out.api_key = read_key_file(*key_file, resolve(base_dir, key_file->path_value()));
+        return read_key_file(*key_file, resolve(base_dir, key_file->path_value()));
     }
+    return std::nullopt;
+}
+
+VendorConfig parse_vendor(const MapView& map, const std::vector<std::string>& keys,
+                          const char* default_url, const fs::path& base_dir) {
+    map.allow_only(keys);
+    VendorConfig out;
+    out.base_url = read_base_url(map, default_url);
+    out.api_key = read_api_key(map, base_dir).value_or("");
     read(map, "requests_per_minute", out.requests_per_minute);
     check_at_least(map, "requests_per_minute", out.requests_per_minute, 0.0);
     read(map, "burst", out.burst);
@@ -932,41 +945,12 @@ AiConfig parse_ai(const MapView& map, const fs::path& base_dir, const EnvLookup&
     AiConfig out;
     read(map, "enabled", out.enabled);
     // base_url and the key follow the vendors' rules (http(s) URL, no literal key).
-    const VendorConfig vendor = [&] {
-        VendorConfig v;
-        v.base_url = k_default_anthropic_url;
-        if (auto field = map.find("base_url")) {
-            std::string url = trim(field->string(false));
-            if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-                field->fail(
-                    fmt::format("expected an http:// or https:// URL, got {}", field->shown()));
-            }
-            while (url.size() > 8 && url.back() == '/') {
-                url.pop_back();
-            }
-            v.base_url = url;
-        }
-        const auto key = map.find("api_key");
-        const auto key_file = map.find("api_key_file");
-        if (key && key_file) {
-            map.self().context().fail(map.entry("api_key_file")->key_mark, key_file->path(),
-                                      "set either api_key or api_key_file, not both");
-        }
-        if (key) {
-            const std::string raw = key->node().IsScalar() ? key->node().Scalar() : std::string();
-            if (!key->is_null() && !raw.empty() && raw.find("${") == std::string::npos) {
-                key->fail("a literal API key is not accepted here; use ${ENV_VAR} or api_key_file");
-            }
-            v.api_key = trim(key->string(true));
-        } else if (key_file) {
-            v.api_key = read_key_file(*key_file, resolve(base_dir, key_file->path_value()));
-        } else if (auto value = env("ANTHROPIC_API_KEY")) {
-            v.api_key = trim(*value);
-        }
-        return v;
-    }();
-    out.base_url = vendor.base_url;
-    out.api_key = vendor.api_key;
+    out.base_url = read_base_url(map, k_default_anthropic_url);
+    if (auto key = read_api_key(map, base_dir)) {
+        out.api_key = *key;
+    } else if (auto value = env("ANTHROPIC_API_KEY")) {
+        out.api_key = trim(*value);
+    }
     if (auto field = map.find("model")) {
         out.model = trim(field->string(false));
     }

@@ -1231,8 +1231,7 @@ TEST_CASE("AI analyses: stored with their figures, linked to results, served as 
         store->record_api_call(run, call);
         store->record_api_call(run, call);
         store->record_api_call(run, {"marketdata", "/v1/x", "", 200, 1, 1, 5, false, 0});
-        CHECK(store->cost_spent("anthropic", sys_days{2026y / November / 27}) ==
-              Approx(0.0128));
+        CHECK(store->cost_spent("anthropic", sys_days{2026y / November / 27}) == Approx(0.0128));
         CHECK(store->cost_spent("anthropic", sys_days{2026y / November / 28}) == 0);
         CHECK(store->cost_spent("marketdata", sys_days{2026y / November / 27}) == 0);
     }
