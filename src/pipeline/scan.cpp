@@ -1,6 +1,7 @@
 #include "screener/pipeline/scan.hpp"
 
 #include "provider_set.hpp"
+#include "ai_step.hpp"
 #include "screener/core/calendar.hpp"
 #include "screener/core/error.hpp"
 #include "screener/core/symbol.hpp"
@@ -623,127 +624,6 @@ void screen_symbols(const config::Config& config, const config::ProfileConfig& p
                                                profile.max_per_sector);
 }
 
-// The AI analysis of the top picks (docs/ai.md). When it is off (ai.enabled false, no key, dry
-// run, no picks) one info line says why and the outcome is untouched; when it was asked for and
-// did not happen (budget, key refused, API down) the run is degraded with the reason.
-void analyse_top_picks(const config::Config& config, const config::ProfileConfig& profile,
-                       const ScanOptions& options, ProviderSet& providers, store::Store* db,
-                       ops::Logger& logger, ScanReport& report) {
-    const auto& settings = config.ai;
-    const int top_k = profile.ai_top_k.value_or(settings.top_k);
-    if (!settings.enabled) {
-        report.ai_note = "ai.enabled is false";
-    } else if (top_k <= 0) {
-        report.ai_note = "top_k is 0";
-    } else if (settings.api_key.empty()) {
-        report.ai_note = "no API key (set ANTHROPIC_API_KEY)";
-    } else if (options.dry_run) {
-        report.ai_note = "dry run";
-    } else if (report.results.empty()) {
-        report.ai_note = "no picks to analyse";
-    }
-    if (!report.ai_note.empty()) {
-        logger.info("ai_skipped", {{"reason", report.ai_note}});
-        return;
-    }
-    using std::chrono::milliseconds;
-    const auto ms = [](double value) { return milliseconds(static_cast<long long>(value)); };
-    ai::AnalystSettings analyst;
-    analyst.client.base_url = settings.base_url;
-    analyst.client.api_key = settings.api_key;
-    analyst.client.anthropic_version = settings.anthropic_version;
-    analyst.client.model = settings.model;
-    analyst.client.max_tokens = settings.max_tokens;
-    analyst.client.temperature = settings.temperature;
-    analyst.client.retry.max_attempts = settings.max_attempts;
-    analyst.client.retry.base_delay = ms(settings.retry_base_ms);
-    analyst.client.retry.max_delay = ms(settings.retry_max_ms);
-    analyst.client.retry.max_retry_after = ms(settings.max_retry_after_s * 1000);
-    analyst.client.connect_timeout = ms(settings.connect_timeout_s * 1000);
-    analyst.client.total_timeout = ms(settings.timeout_s * 1000);
-    const auto& price = settings.prices.at(settings.model); // config checks it is there
-    analyst.price = {price.input, price.output, price.cache_write, price.cache_write_1h,
-                     price.cache_read};
-    analyst.top_k = top_k;
-    analyst.daily_budget_usd = settings.daily_budget_usd;
-    analyst.number_tolerance = settings.number_tolerance;
-
-    if (!providers.http) {
-        providers.http = net::make_curl_client();
-    }
-    ai::AnalystServices services;
-    services.http = providers.http.get();
-    services.spent_since = [db](std::chrono::system_clock::time_point since) {
-        return db ? db->cost_spent("anthropic", since) : 0.0;
-    };
-    services.cached =
-        [db](const std::string& hash,
-             std::chrono::system_clock::time_point since) -> std::optional<ai::StoredAnalysis> {
-        const auto stored = db ? db->cached_ai_analysis(hash, since) : std::nullopt;
-        if (!stored) {
-            return std::nullopt;
-        }
-        try {
-            return ai::StoredAnalysis{stored->id, stored->model, stored->validation,
-                                      ai::parse_analyses_json(stored->analyses_json)};
-        } catch (const DataError&) {
-            return std::nullopt; // unreadable: ask again
-        }
-    };
-    services.on_call = [&](const ApiCall& call) {
-        logger.info("api_call", {{"provider", call.provider},
-                                 {"endpoint", call.endpoint},
-                                 {"status", call.status},
-                                 {"duration_ms", call.duration_ms},
-                                 {"bytes", call.bytes},
-                                 {"cost_usd", call.cost_usd}});
-        if (db) {
-            db->record_api_call(report.run_id, call);
-        }
-        report.cost_usd += call.cost_usd;
-    };
-    auto outcome = ai::analyse_picks(analyst, services, report.results, format_date(report.as_of));
-
-    if (!outcome.analyses.empty() && db) {
-        store::AiAnalysisRecord record;
-        record.input_hash = outcome.input_hash;
-        record.model = outcome.model;
-        record.validation = outcome.validation;
-        record.calls = outcome.calls;
-        record.input_tokens = outcome.usage.input_tokens;
-        record.output_tokens = outcome.usage.output_tokens;
-        record.cache_write_tokens = outcome.usage.cache_write_tokens;
-        record.cache_read_tokens = outcome.usage.cache_read_tokens;
-        record.cost_usd = outcome.cost_usd;
-        record.request_id = outcome.request_id;
-        record.reason = outcome.validation == "templated" ? outcome.reason : "";
-        record.cached_from = outcome.cached_from;
-        record.analyses_json = ai::analyses_json(outcome.analyses);
-        for (const auto& analysis : outcome.analyses) {
-            record.picks.emplace_back(analysis.rank, ai::analysis_json(analysis));
-        }
-        db->add_ai_analysis(report.run_id, record);
-    }
-    if (!outcome.problems.empty()) {
-        logger.warn("ai_answer_rejected",
-                    {{"problems", fmt::format("{}", fmt::join(outcome.problems, "; "))}});
-    }
-    if (outcome.degraded()) {
-        record_error(report, db, logger, {"*", "ai", outcome.reason});
-    } else {
-        logger.info("ai_analysis", {{"status", ai::to_string(outcome.status)},
-                                    {"model", outcome.model},
-                                    {"validation", outcome.validation},
-                                    {"picks", static_cast<int>(outcome.analyses.size())},
-                                    {"calls", outcome.calls},
-                                    {"input_tokens", outcome.usage.input_tokens},
-                                    {"output_tokens", outcome.usage.output_tokens},
-                                    {"cost_usd", outcome.cost_usd},
-                                    {"request_id", outcome.request_id}});
-    }
-    report.ai = std::move(outcome);
-}
-
 Outcome judge(const ScanReport& report, std::string& message) {
     if (report.outcome == Outcome::Failed) {
         return Outcome::Failed;
@@ -859,7 +739,9 @@ ScanReport run_scan(const config::Config& config, const ScanOptions& options, op
         if (db) {
             db->add_results(report.run_id, report.results);
         }
-        analyse_top_picks(config, profile, options, providers, db.get(), logger, report);
+        analyse_top_picks(
+            config, profile, options, providers.http, db.get(), logger, report,
+            [&](SymbolError error) { record_error(report, db.get(), logger, std::move(error)); });
     } catch (const std::exception& e) {
         // Leave a finished, failed run row behind rather than one stuck in "running".
         report.outcome = Outcome::Failed;

@@ -1,0 +1,24 @@
+#pragma once
+// The AI analysis of a scan's top picks (docs/ai.md), called by run_scan after the results are
+// stored.
+
+#include "screener/config/config.hpp"
+#include "screener/net/http_client.hpp"
+#include "screener/ops/log.hpp"
+#include "screener/pipeline/scan.hpp"
+#include "screener/store/store.hpp"
+
+#include <functional>
+#include <memory>
+
+namespace screener::pipeline {
+
+// Sets report.ai (or report.ai_note when AI is off) and stores the analyses; `http` is created
+// when no live vendor made one; `record_error` records an AI step that was asked for and did not
+// happen (the run is then degraded). StoreError passes.
+void analyse_top_picks(const config::Config& config, const config::ProfileConfig& profile,
+                       const ScanOptions& options, std::unique_ptr<net::HttpClient>& http,
+                       store::Store* db, ops::Logger& logger, ScanReport& report,
+                       const std::function<void(SymbolError)>& record_error);
+
+} // namespace screener::pipeline
