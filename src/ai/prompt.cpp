@@ -251,12 +251,14 @@ PickFacts pick_facts(const Candidate& c) {
     }
     add("screener score", fmt::format("{:.4f}", c.score));
     number(c.score);
-    // The figures exactly as shown, too: the model may copy a rounded one.
+    // The figures exactly as shown, too (the model may copy a rounded one), the numbers of the
+    // labels ("30-day ATM IV", "IV rank (0-100)") and the contract multiplier.
     for (const auto& fact : out.facts) {
-        for (const auto& shown : extract_numbers(fact.text)) {
+        for (const auto& shown : extract_numbers(fact.text + " " + fact.label)) {
             number(shown.value);
         }
     }
+    number(100);
     return out;
 }
 

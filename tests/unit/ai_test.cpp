@@ -256,7 +256,8 @@ TEST_CASE("the validator accepts grounded answers and names every problem of the
     auto good = validate_answer(
         "```json\n" +
             answer("AVGO's iron condor collects $2.77 ($276.50 per contract) with a 66% PoP, "
-                   "breakevens $297.24 / $332.77 and an IV rank of 62; 2 short strikes.") +
+                   "breakevens $297.24 / $332.77 and an IV rank of 62; 2 short strikes; "
+                   "30-day ATM IV 45.6% over a 60-day HV of 32.5%, 100 shares per contract.") +
             "\n```",
         picks, "2026-11-20", tolerance);
     INFO(fmt::format("{}", fmt::join(good.problems, "; ")));
