@@ -126,8 +126,9 @@ AnalysisOutcome analyse_picks(const AnalystSettings& settings, const AnalystServ
             validation.problems.push_back(
                 fmt::format("the answer stopped early (stop_reason {})", call.reply->stop_reason));
         }
-        outcome.problems.insert(outcome.problems.end(), validation.problems.begin(),
-                                validation.problems.end());
+        for (const auto& problem : validation.problems) {
+            outcome.problems.push_back(fmt::format("answer {}: {}", round, problem));
+        }
         if (round == 2) {
             outcome.reason = "the model's answer was rejected twice";
             break;

@@ -442,3 +442,56 @@ TEST_CASE("output format names", "[cli]") {
     CHECK(parse_output_format("csv") == OutputFormat::Csv);
     CHECK_THROWS_AS(parse_output_format("xml"), ConfigError);
 }
+
+TEST_CASE("AI analyses show under their picks in table, JSON and CSV", "[cli][ai]") {
+    auto report = sample_report();
+    SECTION("off: run.ai says why, no result has an analysis") {
+        report.ai_note = "ai.enabled is false";
+        const auto doc = parse(render_json(report));
+        CHECK(std::string(doc["run"]["ai"]["status"].GetString()) == "off");
+        CHECK(std::string(doc["run"]["ai"]["reason"].GetString()) == "ai.enabled is false");
+        CHECK(doc["results"][0]["ai_analysis"].IsNull());
+        CHECK(render_table(report, "/tmp/s.db").find("AI") == std::string::npos);
+    }
+    SECTION("templated: marked as such everywhere") {
+        ai::AnalysisOutcome outcome;
+        outcome.status = ai::AnalysisStatus::Analysed;
+        outcome.model = "claude-sonnet-5-5";
+        outcome.validation = "templated";
+        outcome.calls = 2;
+        outcome.cost_usd = 0.0128;
+        outcome.problems = {"answer 1: rank 1 (AAPL) thesis: TSLA is not one of the picks"};
+        outcome.analyses = {ai::PickAnalysis{2,
+                                             "SPY",
+                                             "neutral",
+                                             "Templated summary from the screener's figures.",
+                                             {"Earnings before expiry.", "Wide spread."},
+                                             "low",
+                                             true}};
+        report.ai = outcome;
+        const auto table = render_table(report, "/tmp/s.db");
+        const auto row = table.find(table_line_of(table, "  2  SPY"));
+        const auto next = table.find('\n', row) + 1;
+        CHECK(table.substr(next, table.find('\n', next) - next) ==
+              "      AI (templated): neutral, confidence low. Templated summary from the "
+              "screener's figures.");
+        CHECK(table.find("      Risks: Earnings before expiry. | Wide spread.\n") !=
+              std::string::npos);
+        CHECK(table.find("AI analysis of the top 1 by claude-sonnet-5-5: templated, 2 call(s)") !=
+              std::string::npos);
+
+        const auto doc = parse(render_json(report));
+        CHECK(std::string(doc["run"]["ai"]["validation"].GetString()) == "templated");
+        CHECK(doc["run"]["ai"]["cost_usd"].GetDouble() == 0.0128);
+        CHECK(doc["run"]["ai"]["problems"].Size() == 1);
+        CHECK(doc["results"][0]["ai_analysis"].IsNull());
+        const auto& a = doc["results"][1]["ai_analysis"];
+        CHECK(a["templated"].GetBool());
+        CHECK(std::string(a["verdict"].GetString()) == "neutral");
+        CHECK(a["risks"].Size() == 2);
+
+        const auto csv = render_csv(report);
+        CHECK(csv.find(",neutral,low,Templated summary from the screener's figures.,Earnings "
+                       "before expiry. | Wide spread.,templated\n") != std::string::npos);
+    }
+}

@@ -60,7 +60,7 @@ struct AnalysisOutcome {
     std::string reason; // why it was not analysed, or why the summaries are templated
     std::string model;
     std::string validation;
-    std::vector<std::string> problems; // of every rejected answer
+    std::vector<std::string> problems; // of every rejected answer ("answer 1: ...")
     Usage usage;
     double cost_usd = 0;
     int calls = 0; // Messages API calls answered (attempts that were retried not counted)
