@@ -518,8 +518,8 @@ std::string render_table(const pipeline::ScanReport& report, const std::string& 
             }
             if (const auto* a = analysis_of(report, report.results[row - 1].rank)) {
                 out += fmt::format("      AI{}: {}, confidence {}. {}\n",
-                                   a->templated ? " (templated)" : "", a->verdict,
-                                   a->confidence, a->thesis);
+                                   a->templated ? " (templated)" : "", a->verdict, a->confidence,
+                                   a->thesis);
                 if (!a->risks.empty()) {
                     out += fmt::format("      Risks: {}\n", join(a->risks, " | "));
                 }
