@@ -611,6 +611,8 @@ TEST_CASE("retention and backup take documented defaults and are validated", "[c
                Contains("backup.retention_days: must be at least 1"));
     CHECK_THAT(error_of(k_head + "backup:\n  max_age: 5\n"),
                Contains("did you mean 'max_age_hours'?"));
+}
+
 TEST_CASE("the ai section: defaults, key from ANTHROPIC_API_KEY, prices, validation",
           "[config][ai]") {
     const std::string prices = "  prices:\n"
