@@ -17,6 +17,7 @@ const CommandRegistrar k_subcommands[] = {
     register_weekly,
     register_cleanup,
     register_backup_verify,
+    register_health,
 };
 
 // Keeps the message on one line so cron mail and monitoring plugins show it whole.
@@ -53,6 +54,13 @@ CommandContext load_context(const GlobalOptions& globals) {
     context.logger->add_secret(context.config.providers.eodhd.api_key);
     context.logger->add_secret(context.config.providers.marketdata.api_key);
     context.logger->add_secret(context.config.ai.api_key);
+    // Webhook and ping URLs carry their tokens in the path.
+    for (const auto& webhook : context.config.alerts.webhooks) {
+        context.logger->add_secret(webhook.url);
+    }
+    for (const auto& [command, url] : context.config.pings.urls) {
+        context.logger->add_secret(url);
+    }
     return context;
 }
 
@@ -99,7 +107,9 @@ int screener_main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {
-        return app.exit(e); // --help, --version
+        const int code = app.exit(e); // --help, --version
+        // A monitoring plugin answers UNKNOWN to --help (monitoring-plugins guidelines).
+        return app.got_subcommand("health") ? k_exit_unknown : code;
     } catch (const CLI::ParseError& e) {
         // Usage errors are exit 3 like every other "cannot judge" case, never CLI11's codes.
         std::fprintf(stderr, "screener: usage error: %s (see screener --help)\n",

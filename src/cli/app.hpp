@@ -30,6 +30,7 @@ void register_scan(CLI::App& app, const GlobalOptions& globals, CommandAction& a
 void register_weekly(CLI::App& app, const GlobalOptions& globals, CommandAction& action);
 void register_cleanup(CLI::App& app, const GlobalOptions& globals, CommandAction& action);
 void register_backup_verify(CLI::App& app, const GlobalOptions& globals, CommandAction& action);
+void register_health(CLI::App& app, const GlobalOptions& globals, CommandAction& action);
 
 // Loaded configuration and a logger set up from it and the global options.
 struct CommandContext {

@@ -3,9 +3,12 @@
 #include "output.hpp"
 #include "screener/core/error.hpp"
 #include "screener/core/symbol.hpp"
+#include "screener/ops/run_monitor.hpp"
 #include "screener/pipeline/scan.hpp"
+#include "screener/providers/probe.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <fmt/format.h>
 #include <iostream>
 
@@ -61,7 +64,32 @@ int run_scan_command(const GlobalOptions& globals, const ScanArguments& args) {
         }
     }
     auto context = load_context(globals);
-    const auto report = pipeline::run_scan(context.config, options, *context.logger);
+    // Pings, alerts and metrics around the pass; a dry run writes nothing, so it has none.
+    auto http = net::make_curl_client();
+    std::vector<ops::BudgetPool> budgets;
+    for (const auto& vendor : providers::live_vendor_checks(
+             context.config, std::chrono::system_clock::now(), std::chrono::seconds(10))) {
+        for (const auto& pool : vendor.pools) {
+            budgets.push_back({pool.name, pool.daily_credit_budget, pool.day_start});
+        }
+    }
+    ops::RunMonitor monitor(context.config, options.command, options.profile, *context.logger,
+                            *http, budgets);
+    const auto started = std::chrono::steady_clock::now();
+    if (!options.dry_run) {
+        monitor.start();
+    }
+    pipeline::ScanReport report;
+    try {
+        report = pipeline::run_scan(context.config, options, *context.logger);
+    } catch (const std::exception& e) {
+        if (!options.dry_run) {
+            monitor.finish_error(
+                exit_code_for(e), e.what(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        }
+        throw;
+    }
     switch (format) {
     case OutputFormat::Table:
         std::cout << render_table(report, context.config.database.string());
@@ -99,6 +127,22 @@ int run_scan_command(const GlobalOptions& globals, const ScanArguments& args) {
         print_explain(std::cout, options.explain_symbol, rows);
     }
     std::cout.flush();
+    if (!options.dry_run) {
+        ops::ScanSummary summary;
+        summary.profile = report.profile;
+        summary.run_id = report.run_id;
+        summary.exit_code = exit_code(report.outcome);
+        summary.status = outcome_status(report.outcome);
+        summary.symbols_total = report.symbols_total;
+        summary.symbols_screened = report.symbols_screened;
+        summary.symbols_failed = report.symbols_failed;
+        summary.opportunities = static_cast<int>(report.results.size());
+        summary.errors = static_cast<int>(report.errors.size());
+        summary.duration_s = report.duration_s;
+        summary.cost_usd = report.cost_usd;
+        summary.message = report.message;
+        monitor.finish_scan(summary);
+    }
     return exit_code(report.outcome);
 }
 

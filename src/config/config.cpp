@@ -24,11 +24,29 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> k_top_keys = {"data_dir", "database",  "logging", "market",   "providers",
-                                             "ai",       "profiles", "retention", "backup"};
 const std::vector<std::string> k_retention_keys = {
     "runs_days",      "api_calls_days",     "run_errors_days",         "iv_history_days",
     "log_files_days", "grading_grace_days", "vacuum_min_free_fraction"};
+const std::vector<std::string> k_top_keys = {
+    "data_dir", "database", "logging", "market",  "providers", "ai",    "profiles",
+    "health",   "alerts",   "pings",   "metrics", "retention", "backup"};
+const std::vector<std::string> k_health_keys = {
+    "cpu_warning_pct",         "cpu_critical_pct",         "memory_warning_pct",
+    "memory_critical_pct",     "disk_warning_pct",         "disk_critical_pct",
+    "load_warning_per_cpu",    "load_critical_per_cpu",    "error_rate_warning_pct",
+    "error_rate_critical_pct", "response_time_warning_ms", "response_time_critical_ms",
+    "last_scan_warning_hours", "last_scan_critical_hours", "spend_warning_pct",
+    "cpu_sample_ms",           "probe_timeout_s",          "check_backup"};
+const std::vector<std::string> k_alerts_keys = {"cooldown_s", "scan_summary", "timeout_s",
+                                                "webhooks"};
+const std::vector<std::string> k_webhook_keys = {"url", "format"};
+const std::vector<std::string> k_webhook_formats = {"slack", "discord", "json"};
+const std::vector<std::string> k_pings_keys = {"urls", "on_degraded", "timeout_s", "log_lines",
+                                               "max_body_bytes"};
+const std::vector<std::string> k_ping_commands = {"scan", "weekly", "health", "cleanup",
+                                                  "backup-verify"};
+const std::vector<std::string> k_ping_degraded = {"success", "log", "fail"};
+const std::vector<std::string> k_metrics_keys = {"textfile"};
 const std::vector<std::string> k_backup_keys = {"dir", "max_age_hours", "retention_days"};
 const std::vector<std::string> k_logging_keys = {"level", "format", "file"};
 const std::vector<std::string> k_market_keys = {"risk_free_rate", "sectors_file"};
@@ -1341,6 +1359,133 @@ ProfileConfig parse_profile(const std::string& name, const MapView& map, const f
     return out;
 }
 
+// A warning/critical pair of one health threshold: both in range, warning not above critical.
+void read_threshold_pair(const MapView& map, std::string_view warning_key, double& warning,
+                         std::string_view critical_key, double& critical, double maximum) {
+    read(map, warning_key, warning);
+    check_between(map, warning_key, warning, 0, maximum);
+    read(map, critical_key, critical);
+    check_between(map, critical_key, critical, 0, maximum);
+    check_order(map, warning_key, warning, critical_key, critical);
+}
+
+HealthConfig parse_health(const MapView& map) {
+    map.allow_only(k_health_keys);
+    HealthConfig out;
+    read_threshold_pair(map, "cpu_warning_pct", out.cpu_warning_pct, "cpu_critical_pct",
+                        out.cpu_critical_pct, 100);
+    read_threshold_pair(map, "memory_warning_pct", out.memory_warning_pct, "memory_critical_pct",
+                        out.memory_critical_pct, 100);
+    read_threshold_pair(map, "disk_warning_pct", out.disk_warning_pct, "disk_critical_pct",
+                        out.disk_critical_pct, 100);
+    read_threshold_pair(map, "load_warning_per_cpu", out.load_warning_per_cpu,
+                        "load_critical_per_cpu", out.load_critical_per_cpu, 1000);
+    read_threshold_pair(map, "error_rate_warning_pct", out.error_rate_warning_pct,
+                        "error_rate_critical_pct", out.error_rate_critical_pct, 100);
+    read_threshold_pair(map, "response_time_warning_ms", out.response_time_warning_ms,
+                        "response_time_critical_ms", out.response_time_critical_ms, 600000);
+    read_threshold_pair(map, "last_scan_warning_hours", out.last_scan_warning_hours,
+                        "last_scan_critical_hours", out.last_scan_critical_hours, 24 * 366);
+    read(map, "spend_warning_pct", out.spend_warning_pct);
+    check_between(map, "spend_warning_pct", out.spend_warning_pct, 0, 100);
+    read(map, "cpu_sample_ms", out.cpu_sample_ms);
+    // Long enough to measure, short enough that `health` answers in well under a second.
+    check_between(map, "cpu_sample_ms", out.cpu_sample_ms, 10, 900);
+    read(map, "probe_timeout_s", out.probe_timeout_s);
+    check_between(map, "probe_timeout_s", out.probe_timeout_s, 0.1, 60);
+    read(map, "check_backup", out.check_backup);
+    return out;
+}
+
+// A URL that may be empty after expansion (e.g. ${SLACK_WEBHOOK_URL:-}); otherwise http(s).
+// The value is a secret: messages show only the file's text.
+std::string read_secret_url(const Field& field) {
+    std::string url = trim(field.string(true));
+    if (!url.empty() && url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+        field.fail(fmt::format("expected an http:// or https:// URL, got {}", field.shown()));
+    }
+    return url;
+}
+
+AlertsConfig parse_alerts(const MapView& map) {
+    map.allow_only(k_alerts_keys);
+    AlertsConfig out;
+    read(map, "cooldown_s", out.cooldown_s);
+    check_between(map, "cooldown_s", out.cooldown_s, 0, 7 * 86400);
+    read(map, "scan_summary", out.scan_summary);
+    read(map, "timeout_s", out.timeout_s);
+    check_between(map, "timeout_s", out.timeout_s, 0.1, 60);
+    const auto field = map.find("webhooks");
+    if (!field || field->is_null()) {
+        return out;
+    }
+    if (!field->node().IsSequence()) {
+        field->fail(fmt::format("expected a list of {{url, format}}, got {}", field->kind()));
+    }
+    std::size_t index = 0;
+    for (const auto& item : field->node()) {
+        const Field element(field->context(), item, item.IsNull() ? field->mark() : item.Mark(),
+                            fmt::format("{}[{}]", field->path(), index++));
+        if (!item.IsMap()) {
+            element.fail(
+                fmt::format("expected a mapping with url and format, got {}", element.kind()));
+        }
+        const MapView hook(element);
+        hook.allow_only(k_webhook_keys);
+        WebhookConfig webhook;
+        webhook.url = read_secret_url(hook.require("url"));
+        read_choice(hook, "format", k_webhook_formats, webhook.format);
+        if (!webhook.url.empty()) {
+            out.webhooks.push_back(std::move(webhook));
+        }
+    }
+    return out;
+}
+
+PingsConfig parse_pings(const MapView& map) {
+    map.allow_only(k_pings_keys);
+    PingsConfig out;
+    if (auto field = map.find("urls")) {
+        const MapView urls(*field);
+        urls.allow_only(k_ping_commands, "command");
+        for (const auto& entry : urls.entries()) {
+            std::string url = read_secret_url(entry.value);
+            while (url.size() > 8 && url.back() == '/') {
+                url.pop_back();
+            }
+            if (!url.empty()) {
+                out.urls[entry.key] = std::move(url);
+            }
+        }
+    }
+    read_choice(map, "on_degraded", k_ping_degraded, out.on_degraded);
+    read(map, "timeout_s", out.timeout_s);
+    check_between(map, "timeout_s", out.timeout_s, 0.1, 60);
+    read(map, "log_lines", out.log_lines);
+    check_between(map, "log_lines", out.log_lines, 0, 10000);
+    read(map, "max_body_bytes", out.max_body_bytes);
+    check_between(map, "max_body_bytes", out.max_body_bytes, 0, 1000000);
+    return out;
+}
+
+MetricsConfig parse_metrics(const MapView& map, const fs::path& data_dir) {
+    map.allow_only(k_metrics_keys);
+    MetricsConfig out;
+    if (auto field = map.find("textfile")) {
+        const std::string file = trim(field->string(true));
+        if (!file.empty()) {
+            out.textfile = resolve(data_dir, file);
+            // node_exporter's textfile collector reads only *.prom files.
+            if (out.textfile.extension() != ".prom") {
+                field->fail(fmt::format("must end in .prom (node_exporter reads only those), "
+                                        "got {}",
+                                        field->shown()));
+            }
+        }
+    }
+    return out;
+}
+
 Config parse_document(const Context& context, const YAML::Node& root) {
     const Field top_field(context, root, root.Mark(), "");
     if (!root.IsMap()) {
@@ -1387,6 +1532,19 @@ Config parse_document(const Context& context, const YAML::Node& root) {
     if (auto field = top.find("ai")) {
         config.ai = parse_ai(MapView(*field), context.base_dir(), context.env());
     }
+    // Optional sections; an absent one leaves the defaults.
+    const auto section = [&](std::string_view key) {
+        const auto field = top.find(key);
+        return MapView(field ? *field
+                             : Field(context, YAML::Node(), root.Mark(), std::string(key)));
+    };
+    config.health = parse_health(section("health"));
+    if (top.find("backup") && !MapView(section("health")).find("check_backup")) {
+        config.health.check_backup = true;
+    }
+    config.alerts = parse_alerts(section("alerts"));
+    config.pings = parse_pings(section("pings"));
+    config.metrics = parse_metrics(section("metrics"), config.data_dir);
 
     const MapView profiles(top.require("profiles"));
     if (profiles.empty()) {

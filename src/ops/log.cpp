@@ -161,6 +161,25 @@ void Logger::log(LogLevel level, std::string_view event, const LogFields& fields
     std::fputs(line.c_str(), m_sink);
     std::fputc('\n', m_sink);
     std::fflush(m_sink);
+    if (m_keep_recent > 0) {
+        m_recent.push_back(line);
+        while (m_recent.size() > m_keep_recent) {
+            m_recent.pop_front();
+        }
+    }
+}
+
+void Logger::keep_recent(std::size_t lines) {
+    std::lock_guard lock(m_mutex);
+    m_keep_recent = lines;
+    while (m_recent.size() > m_keep_recent) {
+        m_recent.pop_front();
+    }
+}
+
+std::vector<std::string> Logger::recent_lines() const {
+    std::lock_guard lock(m_mutex);
+    return {m_recent.begin(), m_recent.end()};
 }
 
 std::string utc_timestamp() {

@@ -261,10 +261,21 @@ CREATE TABLE calibration (
 );
 )sql";
 
+// Alert cooldowns (ops/alerts): the last status sent per alert key, so a stateless binary run
+// every 15 minutes alerts once per change or cooldown, not on every run.
+constexpr std::string_view k_alert_state = R"sql(
+CREATE TABLE alert_state (
+    key          TEXT NOT NULL PRIMARY KEY, -- e.g. "health:disk", "scan:daily", "budget:eodhd"
+    last_status  TEXT NOT NULL,             -- ok | warning | critical | ...
+    last_sent_at TEXT NOT NULL,             -- RFC 3339 UTC
+    fingerprint  TEXT NOT NULL DEFAULT ''   -- what was sent (status and normalised message)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array k_migrations{
     Migration{1, k_v1}, Migration{2, k_v2}, Migration{3, k_v3},
     Migration{4, k_v4}, Migration{5, k_v5}, Migration{6, k_v6},
-    Migration{7, k_pick_outcomes},
+    Migration{7, k_pick_outcomes}, Migration{8, k_alert_state},
 };
 
 void check_table(std::span<const Migration> table) {

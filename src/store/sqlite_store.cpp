@@ -362,6 +362,82 @@ std::string format_utc_timestamp(std::chrono::system_clock::time_point time) {
                        clock.subseconds().count());
 }
 
+std::optional<std::chrono::system_clock::time_point> parse_utc_timestamp(std::string_view text) {
+    using namespace std::chrono;
+    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
+    const auto number = [&](std::size_t at, std::size_t length, int& out) {
+        if (text.size() < at + length) {
+            return false;
+        }
+        const char* begin = text.data() + at;
+        const auto [end, ec] = std::from_chars(begin, begin + length, out);
+        return ec == std::errc() && end == begin + length;
+    };
+    if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
+        text[13] != ':' || text[16] != ':' || text.back() != 'Z' || !number(0, 4, year) ||
+        !number(5, 2, month) || !number(8, 2, day) || !number(11, 2, hour) ||
+        !number(14, 2, minute) || !number(17, 2, second)) {
+        return std::nullopt;
+    }
+    if (text.size() == 24 && text[19] == '.') {
+        if (!number(20, 3, millis)) {
+            return std::nullopt;
+        }
+    } else if (text.size() != 20) {
+        return std::nullopt;
+    }
+    const year_month_day date{std::chrono::year(year),
+                              std::chrono::month(static_cast<unsigned>(month)),
+                              std::chrono::day(static_cast<unsigned>(day))};
+    if (!date.ok() || hour > 23 || minute > 59 || second > 60) {
+        return std::nullopt;
+    }
+    return system_clock::time_point(sys_days(date) + hours(hour) + minutes(minute) +
+                                    seconds(second) + milliseconds(millis));
+}
+
+DatabaseInspection inspect_database(const std::filesystem::path& database,
+                                    std::chrono::system_clock::time_point now) {
+    DatabaseInspection out;
+    std::error_code ec;
+    out.exists = std::filesystem::is_regular_file(database, ec);
+    if (!out.exists) {
+        out.error = fmt::format("database {} does not exist", database.string());
+        return out;
+    }
+    try {
+        SQLite::Database db(database.string(), SQLite::OPEN_READONLY, k_busy_timeout_ms);
+        out.schema_version = schema_version(db);
+        out.opened = true;
+        out.quick_check = db.execAndGet("PRAGMA quick_check(1)").getString();
+        const auto has_table = [&](const char* name) {
+            SQLite::Statement query(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                        "name = ?");
+            query.bind(1, name);
+            return query.executeStep();
+        };
+        if (has_table("http_cache")) {
+            SQLite::Statement query(db, "SELECT count(*), COALESCE(sum(expires <= ?), 0) "
+                                        "FROM http_cache");
+            query.bind(1, format_utc_timestamp(now));
+            query.executeStep();
+            out.cache_rows = query.getColumn(0).getInt64();
+            out.cache_expired = query.getColumn(1).getInt64();
+        }
+        if (has_table("runs")) {
+            SQLite::Statement query(db, "SELECT finished_at FROM runs WHERE command = 'scan' AND "
+                                        "status IN ('ok', 'degraded') AND finished_at IS NOT NULL "
+                                        "ORDER BY finished_at DESC LIMIT 1");
+            if (query.executeStep()) {
+                out.last_scan_finished_at = query.getColumn(0).getString();
+            }
+        }
+    } catch (const SQLite::Exception& e) {
+        out.error = fmt::format("cannot read database {}: {}", database.string(), e.what());
+    }
+    return out;
+}
+
 SqliteStore::SqliteStore(const std::filesystem::path& database, SqliteStoreOptions options)
     : m_path(database), m_options(std::move(options)), m_db(open_connection(database)) {}
 
@@ -1152,6 +1228,111 @@ double SqliteStore::cost_spent(const std::string& provider,
         query.bind(2, format_utc_timestamp(since));
         query.executeStep();
         return query.getColumn(0).getDouble();
+std::optional<RunRow> SqliteStore::latest_successful_run(const std::string& command,
+                                                         const std::string& profile) {
+    return locked("read latest successful " + command + " run", [&](SQLite::Database& db) {
+        SQLite::Statement query(
+            db, fmt::format("SELECT {} FROM runs WHERE command = ? AND (? = '' OR profile = ?) "
+                            "AND status IN ('ok', 'degraded') ORDER BY id DESC LIMIT 1",
+                            k_run_columns));
+        query.bind(1, command);
+        query.bind(2, profile);
+        query.bind(3, profile);
+        return query.executeStep() ? std::optional(read_run(query)) : std::nullopt;
+    });
+}
+
+int SqliteStore::ai_analyses(std::int64_t run_id) {
+    return locked(fmt::format("count AI analyses of run {}", run_id), [&](SQLite::Database& db) {
+        SQLite::Statement query(db, "SELECT count(*) FROM results WHERE run_id = ? AND "
+                                    "ai_analysis IS NOT NULL AND ai_analysis != ''");
+        query.bind(1, static_cast<std::int64_t>(run_id));
+        query.executeStep();
+        return query.getColumn(0).getInt();
+    });
+}
+
+namespace {
+
+// The api_calls rows matching `where` (one bound text or integer parameter), per provider.
+std::vector<ApiCallStats> read_api_call_stats(SQLite::Statement& query) {
+    std::vector<ApiCallStats> out;
+    while (query.executeStep()) {
+        ApiCallStats stats;
+        stats.provider = query.getColumn(0).getString();
+        stats.calls = query.getColumn(1).getInt();
+        stats.errors = query.getColumn(2).getInt();
+        stats.credits = query.getColumn(3).getDouble();
+        stats.cost_usd = query.getColumn(4).getDouble();
+        stats.mean_duration_ms = query.getColumn(5).getDouble();
+        out.push_back(std::move(stats));
+    }
+    return out;
+}
+
+constexpr std::string_view k_api_stats_select =
+    "SELECT provider, count(*), "
+    "sum(CASE WHEN status = 0 OR status IN (401, 403, 429) OR status >= 500 THEN 1 ELSE 0 END), "
+    "COALESCE(sum(credits), 0), COALESCE(sum(cost_usd), 0), COALESCE(avg(duration_ms), 0) "
+    "FROM api_calls WHERE cache_hit = 0 AND ";
+
+} // namespace
+
+std::vector<ApiCallStats> SqliteStore::api_call_stats(std::int64_t run_id) {
+    return locked(fmt::format("sum API calls of run {}", run_id), [&](SQLite::Database& db) {
+        SQLite::Statement query(db, fmt::format("{} run_id = ? GROUP BY provider ORDER BY provider",
+                                                k_api_stats_select));
+        query.bind(1, static_cast<std::int64_t>(run_id));
+        return read_api_call_stats(query);
+    });
+}
+
+std::vector<ApiCallStats>
+SqliteStore::api_call_stats_since(std::chrono::system_clock::time_point since) {
+    return locked("sum recent API calls", [&](SQLite::Database& db) {
+        SQLite::Statement query(
+            db, fmt::format("{} ts >= ? GROUP BY provider ORDER BY provider", k_api_stats_select));
+        query.bind(1, format_utc_timestamp(since));
+        return read_api_call_stats(query);
+    });
+}
+
+std::optional<AlertState> SqliteStore::alert_state(const std::string& key) {
+    return locked(
+        "read alert state " + key, [&](SQLite::Database& db) -> std::optional<AlertState> {
+            SQLite::Statement query(db, "SELECT last_status, last_sent_at, fingerprint "
+                                        "FROM alert_state WHERE key = ?");
+            query.bind(1, key);
+            if (!query.executeStep()) {
+                return std::nullopt;
+            }
+            AlertState state;
+            state.key = key;
+            state.last_status = query.getColumn(0).getString();
+            const std::string sent = query.getColumn(1).getString();
+            const auto time = parse_utc_timestamp(sent);
+            if (!time) {
+                throw StoreError(
+                    fmt::format("alert_state {}: last_sent_at '{}' is not a timestamp", key, sent));
+            }
+            state.last_sent_at = *time;
+            state.fingerprint = query.getColumn(2).getString();
+            return state;
+        });
+}
+
+void SqliteStore::set_alert_state(const AlertState& state) {
+    locked("write alert state " + state.key, [&](SQLite::Database& db) {
+        SQLite::Statement upsert(db, "INSERT INTO alert_state (key, last_status, last_sent_at, "
+                                     "fingerprint) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO "
+                                     "UPDATE SET last_status = excluded.last_status, "
+                                     "last_sent_at = excluded.last_sent_at, "
+                                     "fingerprint = excluded.fingerprint");
+        upsert.bind(1, state.key);
+        upsert.bind(2, state.last_status);
+        upsert.bind(3, format_utc_timestamp(state.last_sent_at));
+        upsert.bind(4, state.fingerprint);
+        upsert.exec();
     });
 }
 

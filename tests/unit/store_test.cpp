@@ -423,7 +423,7 @@ TEST_CASE("migrations from an empty file reach the latest version", "[store]") {
     CHECK(query_int(check, "PRAGMA user_version") == latest_schema_version());
     for (const char* table_name :
          {"runs", "results", "run_errors", "api_calls", "iv_history", "chain_quality", "http_cache",
-          "reconciliation", "ai_analyses", "pick_outcomes", "calibration"}) {
+          "reconciliation", "ai_analyses", "pick_outcomes", "calibration", "alert_state"}) {
         INFO(table_name);
         CHECK(query_int(check, std::string("SELECT count(*) FROM sqlite_master WHERE type = "
                                            "'table' AND name = '") +

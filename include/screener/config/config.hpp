@@ -181,6 +181,53 @@ struct RetentionConfig {
     double vacuum_min_free_fraction = 0.2;
 };
 
+// `screener health` thresholds (docs/monitoring.md). A value at or above a warning threshold
+// gives WARNING (exit 1), at or above a critical one CRITICAL (exit 2).
+struct HealthConfig {
+    double cpu_warning_pct = 80, cpu_critical_pct = 95;
+    double memory_warning_pct = 85, memory_critical_pct = 95;
+    double disk_warning_pct = 90, disk_critical_pct = 95;
+    double load_warning_per_cpu = 2, load_critical_per_cpu = 4; // 1-minute load / CPUs
+    // Failed vendor calls (no answer, 401/403, 429, 5xx) over the last 24 hours, per vendor.
+    double error_rate_warning_pct = 5, error_rate_critical_pct = 25;
+    double response_time_warning_ms = 5000, response_time_critical_ms = 15000; // vendor probes
+    // Age of the last successful scan; whole non-trading days (NYSE) do not count.
+    double last_scan_warning_hours = 26, last_scan_critical_hours = 50;
+    double spend_warning_pct = 80; // today's credits against a daily budget; 100%: critical
+    int cpu_sample_ms = 150;       // CPU use is measured over this interval
+    double probe_timeout_s = 10;   // per vendor probe
+    // Judge the age of the newest backup in backup.dir; default: when the file has a backup:
+    // section.
+    bool check_backup = false;
+};
+
+// A webhook alerts and scan summaries are posted to. The URL is a secret (its token is in
+// the path): it is never logged whole.
+struct WebhookConfig {
+    std::string url;
+    std::string format = "json"; // slack ({"text"}) | discord ({"content"}) | json
+};
+
+struct AlertsConfig {
+    double cooldown_s = 300;  // an unchanged alert is not re-sent within this many seconds
+    bool scan_summary = true; // post a summary after each scan
+    double timeout_s = 10;    // per delivery
+    std::vector<WebhookConfig> webhooks; // entries whose url expands to nothing are dropped
+};
+
+// Cron-monitor pings (healthchecks.io convention: URL, URL/start, URL/fail, URL/log).
+struct PingsConfig {
+    std::map<std::string, std::string> urls; // command -> ping URL (a secret)
+    std::string on_degraded = "success";     // exit 1 pings: success | log | fail
+    double timeout_s = 10;
+    int log_lines = 50;         // last log lines sent as the body of the final ping
+    int max_body_bytes = 10000; // the body keeps the tail within this size
+};
+
+struct MetricsConfig {
+    std::filesystem::path textfile; // Prometheus textfile (absolute); empty: not written
+};
+
 // Where backups live and when the newest is too old (scripts/backup_data.sh writes them;
 // `screener backup-verify` and `screener health` read them).
 struct BackupConfig {
@@ -233,6 +280,10 @@ struct Config {
     AiConfig ai;
     std::map<std::string, ProfileConfig> profiles;
     RetentionConfig retention;
+    HealthConfig health;
+    AlertsConfig alerts;
+    PingsConfig pings;
+    MetricsConfig metrics;
     BackupConfig backup;
 
     // The named profile; ConfigError listing the known profiles when there is none.

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <initializer_list>
 #include <mutex>
@@ -51,6 +52,10 @@ public:
     void add_secret(std::string secret);
     // Fields added to every line (e.g. execution_id).
     void set_context(LogFields fields);
+    // Keeps the last `lines` lines written (redacted, as written) for recent_lines(): the tail a
+    // cron-monitor ping carries. 0 (the default) keeps none.
+    void keep_recent(std::size_t lines);
+    std::vector<std::string> recent_lines() const;
 
     void log(LogLevel level, std::string_view event, const LogFields& fields = {});
     void debug(std::string_view event, const LogFields& fields = {}) {
@@ -79,7 +84,9 @@ private:
     bool m_owns_sink = false;
     std::vector<std::string> m_secrets;
     LogFields m_context;
-    std::mutex m_mutex;
+    std::size_t m_keep_recent = 0;
+    std::deque<std::string> m_recent;
+    mutable std::mutex m_mutex;
 };
 
 // Current time as RFC 3339 UTC with milliseconds, e.g. 2026-11-28T12:00:00.123Z.

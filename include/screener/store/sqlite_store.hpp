@@ -35,6 +35,8 @@ struct ConnectionSettings {
 
 // RFC 3339 UTC with milliseconds, e.g. "2026-11-28T12:00:00.123Z" (truncated, not rounded).
 std::string format_utc_timestamp(std::chrono::system_clock::time_point time);
+// The inverse for the store's own timestamps ("YYYY-MM-DDTHH:MM:SS[.fff]Z"); nullopt otherwise.
+std::optional<std::chrono::system_clock::time_point> parse_utc_timestamp(std::string_view text);
 
 // Every method is serialised by a mutex, so one store may be shared by worker threads.
 // Every SQLite failure surfaces as StoreError naming the database path and the operation.
@@ -100,6 +102,14 @@ public:
                        std::chrono::system_clock::time_point since) override;
     double cost_spent(const std::string& provider,
                       std::chrono::system_clock::time_point since) override;
+    std::optional<RunRow> latest_successful_run(const std::string& command,
+                                                const std::string& profile) override;
+    int ai_analyses(std::int64_t run_id) override;
+    std::vector<ApiCallStats> api_call_stats(std::int64_t run_id) override;
+    std::vector<ApiCallStats>
+    api_call_stats_since(std::chrono::system_clock::time_point since) override;
+    std::optional<AlertState> alert_state(const std::string& key) override;
+    void set_alert_state(const AlertState& state) override;
 
     // The settings of this store's own connection (they are per connection in SQLite).
     ConnectionSettings connection_settings();

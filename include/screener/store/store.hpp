@@ -144,6 +144,27 @@ struct StoredAiAnalysis {
     std::string model, validation, analyses_json;
 };
 
+// The last alert sent under one key (alert_state row): what cooldowns are judged against.
+struct AlertState {
+    std::string key;
+    std::string last_status;
+    std::chrono::system_clock::time_point last_sent_at{};
+    std::string fingerprint;
+    bool operator==(const AlertState&) const = default;
+};
+
+// Vendor calls of one provider (api_calls rows) summed: for metrics and health. An error is a
+// call that got no answer (status 0), was refused (401, 403), rate-limited (429) or failed on
+// the vendor's side (5xx); cache hits are not calls.
+struct ApiCallStats {
+    std::string provider;
+    int calls = 0;
+    int errors = 0;
+    double credits = 0;
+    double cost_usd = 0;
+    double mean_duration_ms = 0; // of the calls with a recorded duration; 0 when none
+};
+
 class Store {
 public:
     virtual ~Store() = default;
@@ -223,7 +244,33 @@ public:
     // Sum of api_calls.cost_usd recorded for `provider` at or after `since` (the AI budget).
     virtual double cost_spent(const std::string& provider,
                               std::chrono::system_clock::time_point since) = 0;
+    // The newest run of `command` (and `profile` unless empty) that finished ok or degraded.
+    virtual std::optional<RunRow> latest_successful_run(const std::string& command,
+                                                        const std::string& profile) = 0;
+    // Results of a run that carry an AI analysis.
+    virtual int ai_analyses(std::int64_t run_id) = 0;
+    // api_calls of one run, or at or after `since` over every run; ordered by provider.
+    virtual std::vector<ApiCallStats> api_call_stats(std::int64_t run_id) = 0;
+    virtual std::vector<ApiCallStats>
+    api_call_stats_since(std::chrono::system_clock::time_point since) = 0;
+    // Alert cooldown state (alert_state): nullopt when nothing was sent under `key`.
+    virtual std::optional<AlertState> alert_state(const std::string& key) = 0;
+    virtual void set_alert_state(const AlertState& state) = 0; // replaces the key's row
 };
+
+// What `health` learns about a database file without changing it (opened read-only, never
+// created or migrated).
+struct DatabaseInspection {
+    bool exists = false;
+    bool opened = false;
+    std::string error;       // why it could not be opened or read ("" when it could)
+    std::string quick_check; // "ok" or the first problem PRAGMA quick_check reported
+    int schema_version = 0;  // PRAGMA user_version
+    std::int64_t cache_rows = 0, cache_expired = 0;   // http_cache rows, and of those expired
+    std::optional<std::string> last_scan_finished_at; // newest ok/degraded scan, RFC 3339 UTC
+};
+DatabaseInspection inspect_database(const std::filesystem::path& database,
+                                    std::chrono::system_clock::time_point now);
 
 // Latest schema version this binary knows (PRAGMA user_version after migrating).
 int latest_schema_version();
