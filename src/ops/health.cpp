@@ -214,10 +214,11 @@ CheckResult check_cpu(const fs::path& proc_root, std::chrono::milliseconds inter
     if (second.total > first->total) {
         const double total = static_cast<double>(second.total - first->total);
         const double idle = static_cast<double>(second.idle - std::min(second.idle, first->idle));
-        busy = 100.0 * (1.0 - std::min(idle, total) / total);
+        busy = 100.0 * (total - std::min(idle, total)) / total;
     } else {
         // No jiffies passed (a frozen snapshot): the average since boot.
-        busy = 100.0 * (1.0 - static_cast<double>(second.idle) / static_cast<double>(second.total));
+        busy = 100.0 * static_cast<double>(second.total - std::min(second.idle, second.total)) /
+               static_cast<double>(second.total);
     }
     CheckResult out;
     out.name = "cpu";

@@ -411,7 +411,7 @@ TEST_CASE("migrations from an empty file reach the latest version", "[store]") {
         CHECK(table[i].version == static_cast<int>(i) + 1);
     }
     CHECK(latest_schema_version() == table.back().version);
-    CHECK(latest_schema_version() == 6);
+    CHECK(latest_schema_version() == 8);
 
     TempDir dir;
     const fs::path db = dir / "new.db";
