@@ -21,6 +21,7 @@ struct HealthArguments {
     bool no_probe = false;
     bool verbose = false;
     std::string format = "text";
+    std::string proc_root = "/proc";
 };
 
 std::string one_line_text(std::string text) {
@@ -58,6 +59,7 @@ int run_health_command(const GlobalOptions& globals, const HealthArguments& args
 
     ops::HealthOptions options;
     options.probe_vendors = !args.no_probe;
+    options.proc_root = args.proc_root;
     options.http = http.get();
     std::vector<ops::BudgetPool> budgets;
     for (auto& vendor : providers::live_vendor_checks(config, now, timeout)) {
@@ -95,6 +97,9 @@ void register_health(CLI::App& app, const GlobalOptions& globals, CommandAction&
     health->add_flag("-v,--verbose", args->verbose, "one line per check after the summary");
     health->add_option("--format", args->format, "text (plugin line) or json")
         ->check(CLI::IsMember({"text", "json"}));
+    // As node_exporter's --path.procfs: a container reading the host's /proc mounted elsewhere;
+    // the tests use it for fixed CPU, memory and load figures.
+    health->add_option("--proc-root", args->proc_root, "where /proc is mounted (default /proc)");
     health->footer("Example:\n  screener health --no-probe\n  screener health --format json | jq "
                    ".status\nThresholds: the health: section of the config (docs/monitoring.md).");
     health->callback([&globals, &action, args] {
