@@ -674,3 +674,94 @@ TEST_CASE("the ai section: defaults, key from ANTHROPIC_API_KEY, prices, validat
         CHECK(message.find("sk-ant-literal") == std::string::npos);
     }
 }
+
+TEST_CASE("health, alerts, pings, metrics and backup sections: defaults", "[config][ops]") {
+    const Config config = parse(k_head);
+    CHECK(config.health.cpu_warning_pct == 80);
+    CHECK(config.health.cpu_critical_pct == 95);
+    CHECK(config.health.memory_warning_pct == 85);
+    CHECK(config.health.memory_critical_pct == 95);
+    CHECK(config.health.disk_warning_pct == 90);
+    CHECK(config.health.error_rate_warning_pct == 5);
+    CHECK(config.health.response_time_warning_ms == 5000);
+    CHECK_FALSE(config.health.check_backup);
+    CHECK(config.alerts.cooldown_s == 300);
+    CHECK(config.alerts.webhooks.empty());
+    CHECK(config.pings.urls.empty());
+    CHECK(config.pings.on_degraded == "success");
+    CHECK(config.metrics.textfile.empty());
+    CHECK(config.backup.dir == k_base / "data" / "backups");
+    CHECK(config.backup.max_age_hours == 26);
+    CHECK(config.backup.retention_days == 14);
+}
+
+TEST_CASE("health, alerts, pings, metrics and backup sections: values and paths", "[config][ops]") {
+    const Config config = parse(k_head + "health:\n"
+                                         "  cpu_warning_pct: 70\n"
+                                         "  disk_critical_pct: 99\n"
+                                         "  last_scan_warning_hours: 30\n"
+                                         "alerts:\n"
+                                         "  cooldown_s: 600\n"
+                                         "  webhooks:\n"
+                                         "    - {url: '${SLACK_URL}', format: slack}\n"
+                                         "    - {url: '${DISCORD_URL:-}', format: discord}\n"
+                                         "    - url: https://example.org/hook\n"
+                                         "pings:\n"
+                                         "  urls:\n"
+                                         "    scan: https://hc-ping.com/uuid-1/\n"
+                                         "    health: '${HC_HEALTH:-}'\n"
+                                         "  on_degraded: log\n"
+                                         "metrics:\n"
+                                         "  textfile: /var/lib/node-exporter/screener.prom\n"
+                                         "backup:\n"
+                                         "  dir: ../backups\n"
+                                         "  max_age_hours: 30\n",
+                                env_of({{"SLACK_URL", "https://hooks.slack.com/services/T/B/x"}}));
+    CHECK(config.health.cpu_warning_pct == 70);
+    CHECK(config.health.disk_critical_pct == 99);
+    CHECK(config.health.last_scan_warning_hours == 30);
+    CHECK(config.health.check_backup); // a backup: section turns the check on
+    CHECK(config.alerts.cooldown_s == 600);
+    REQUIRE(config.alerts.webhooks.size() == 2); // the empty Discord URL is dropped
+    CHECK(config.alerts.webhooks[0].url == "https://hooks.slack.com/services/T/B/x");
+    CHECK(config.alerts.webhooks[0].format == "slack");
+    CHECK(config.alerts.webhooks[1].format == "json");
+    CHECK(config.pings.urls ==
+          std::map<std::string, std::string>{{"scan", "https://hc-ping.com/uuid-1"}});
+    CHECK(config.pings.on_degraded == "log");
+    CHECK(config.metrics.textfile == "/var/lib/node-exporter/screener.prom");
+    CHECK(config.backup.dir == "/srv/screener/backups");
+    CHECK(config.backup.max_age_hours == 30);
+}
+
+TEST_CASE("health, alerts, pings, metrics and backup sections: bad values", "[config][ops]") {
+    CHECK_THAT(error_of(k_head + "health:\n  cpu_warnin_pct: 70\n"),
+               Contains("health.cpu_warnin_pct: unknown key") &&
+                   Contains("did you mean 'cpu_warning_pct'"));
+    CHECK_THAT(error_of(k_head + "health:\n  cpu_warning_pct: 96\n"),
+               Contains("health.cpu_warning_pct: cpu_warning_pct '96' is greater than "
+                        "cpu_critical_pct 95 (the default)"));
+    CHECK_THAT(error_of(k_head + "health:\n  disk_warning_pct: 120\n"),
+               Contains("health.disk_warning_pct: must be between 0 and 100"));
+    CHECK_THAT(error_of(k_head + "health:\n  cpu_sample_ms: 5000\n"),
+               Contains("health.cpu_sample_ms: must be between 10 and 900"));
+    CHECK_THAT(error_of(k_head + "alerts:\n  webhooks:\n    - {url: x, format: slack}\n"),
+               StartsWith("test.yaml:10:") &&
+                   Contains("alerts.webhooks[0].url: expected an http:// or https:// URL"));
+    CHECK_THAT(
+        error_of(k_head + "alerts:\n  webhooks:\n    - {url: 'http://h/x', format: teams}\n"),
+        Contains("alerts.webhooks[0].format: must be one of slack, discord, json"));
+    CHECK_THAT(error_of(k_head + "pings:\n  urls:\n    scna: http://h/x\n"),
+               Contains("pings.urls.scna: unknown command 'scna'") &&
+                   Contains("did you mean 'scan'"));
+    CHECK_THAT(error_of(k_head + "pings:\n  on_degraded: page\n"),
+               Contains("pings.on_degraded: must be one of success, log, fail"));
+    CHECK_THAT(error_of(k_head + "metrics:\n  textfile: screener.txt\n"),
+               Contains("metrics.textfile: must end in .prom"));
+    CHECK_THAT(error_of(k_head + "backup:\n  retention_days: 0\n"),
+               Contains("backup.retention_days: must be between 1 and 3660"));
+    // A secret URL from the environment is never echoed.
+    const std::string message = error_of(k_head + "alerts:\n  webhooks:\n    - url: ${HOOK}\n",
+                                         env_of({{"HOOK", "ftp://secret-token"}}));
+    CHECK(message.find("secret-token") == std::string::npos);
+}

@@ -1237,3 +1237,101 @@ TEST_CASE("AI analyses: stored with their figures, linked to results, served as 
         CHECK(store->cost_spent("marketdata", sys_days{2026y / November / 27}) == 0);
     }
 }
+
+TEST_CASE("alert state survives reopening and replaces per key", "[store][alerts]") {
+    TempDir dir;
+    const fs::path db = dir / "screener.db";
+    const auto sent = fixed_time();
+    {
+        auto store = open_store(db);
+        CHECK_FALSE(store->alert_state("health"));
+        store->set_alert_state({"health", "warning", sent, "warning:disk"});
+        store->set_alert_state({"scan:daily", "failed", sent, ""});
+    }
+    auto store = open_store(db);
+    const auto state = store->alert_state("health");
+    REQUIRE(state);
+    CHECK(*state == AlertState{"health", "warning", sent, "warning:disk"});
+    store->set_alert_state({"health", "ok", sent + std::chrono::seconds(5), "ok"});
+    CHECK(store->alert_state("health")->last_status == "ok");
+    CHECK(store->alert_state("health")->last_sent_at == sent + std::chrono::seconds(5));
+    CHECK(store->alert_state("scan:daily")->last_status == "failed");
+}
+
+TEST_CASE("run statistics for metrics and health", "[store][ops]") {
+    TempDir dir;
+    auto store = open_store(dir / "screener.db");
+    const auto first = store->begin_run(run_start("r1"));
+    store->finish_run(first, finished("ok"));
+    const auto second = store->begin_run(run_start("r2"));
+    store->finish_run(second, finished("failed", 2));
+    const auto other = store->begin_run(run_start("r3", "weekly"));
+    store->finish_run(other, finished("degraded", 1));
+
+    CHECK(store->latest_successful_run("scan", "")->execution_id == "r1");
+    CHECK(store->latest_successful_run("scan", "daily")->execution_id == "r1");
+    CHECK_FALSE(store->latest_successful_run("scan", "premarket"));
+    CHECK(store->latest_successful_run("weekly", "")->execution_id == "r3");
+
+    auto call = api_call("marketdata", "/v1/options/chain/{symbol}/", "AAPL", 200);
+    call.duration_ms = 100;
+    call.credits = 10;
+    call.cost_usd = 0.01;
+    store->record_api_call(second, call);
+    call.duration_ms = 300;
+    store->record_api_call(second, call);
+    store->record_api_call(second, api_call("marketdata", "/x", "", 429));
+    store->record_api_call(second, api_call("marketdata", "/x", "", 0));
+    store->record_api_call(second, api_call("marketdata", "/x", "", 404)); // an answer
+    auto hit = api_call("eodhd", "/eod/{symbol}", "AAPL", 200);
+    hit.cache_hit = true;
+    store->record_api_call(second, hit);
+    store->record_api_call(first, api_call("eodhd", "/eod/{symbol}", "AAPL", 503));
+
+    const auto stats = store->api_call_stats(second);
+    REQUIRE(stats.size() == 1); // the cache hit is not a call
+    CHECK(stats[0].provider == "marketdata");
+    CHECK(stats[0].calls == 5);
+    CHECK(stats[0].errors == 2);
+    CHECK(stats[0].credits == 20);
+    CHECK(stats[0].cost_usd == Approx(0.02));
+    CHECK(stats[0].mean_duration_ms == Approx(80)); // (100 + 300 + 0 + 0 + 0) / 5
+    const auto all = store->api_call_stats_since(fixed_time() - std::chrono::hours(1));
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].provider == "eodhd");
+    CHECK(all[0].errors == 1);
+    CHECK(store->api_call_stats_since(fixed_time() + std::chrono::hours(1)).empty());
+
+    store->add_results(first, {put_candidate(1), put_candidate(2)});
+    CHECK(store->ai_analyses(first) == 0);
+    store->set_ai_analysis(first, 2, "looks fine");
+    CHECK(store->ai_analyses(first) == 1);
+}
+
+TEST_CASE("inspect_database reads without creating or migrating", "[store][ops]") {
+    TempDir dir;
+    const fs::path db = dir / "screener.db";
+    auto inspection = inspect_database(db, fixed_time());
+    CHECK_FALSE(inspection.exists);
+    CHECK_FALSE(fs::exists(db));
+    {
+        auto store = open_store(db);
+        const auto run = store->begin_run(run_start("r1"));
+        store->finish_run(run, finished("degraded", 1));
+        store->cache_response("k1", "body", fixed_time(), fixed_time() + std::chrono::hours(1));
+        store->cache_response("k2", "body", fixed_time(), fixed_time() - std::chrono::hours(1));
+    }
+    inspection = inspect_database(db, fixed_time());
+    CHECK(inspection.exists);
+    CHECK(inspection.opened);
+    CHECK(inspection.error.empty());
+    CHECK(inspection.quick_check == "ok");
+    CHECK(inspection.schema_version == latest_schema_version());
+    CHECK(inspection.cache_rows == 2);
+    CHECK(inspection.cache_expired == 1);
+    CHECK(inspection.last_scan_finished_at == std::string(k_fixed_text));
+    CHECK(parse_utc_timestamp(k_fixed_text) == fixed_time());
+    CHECK_FALSE(parse_utc_timestamp("2026-11-28 12:00:00"));
+    CHECK(parse_utc_timestamp("2026-11-28T12:00:00Z") ==
+          fixed_time() - std::chrono::milliseconds(123));
+}
