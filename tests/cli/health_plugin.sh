@@ -47,20 +47,19 @@ jq -e '.checks.database.status == "ok" and .checks.database.schema_version > 0 a
        .checks.config.status == "ok"' "$t/out" >/dev/null || fail "JSON checks"
 
 # Thresholds from the config: a disk warning at 0% -> WARNING (1); critical at 0% -> CRITICAL (2).
-cat >>"$t/config/screener.yaml" <<'YAML'
-health:
-  disk_warning_pct: 0
-YAML
+cfg=$t/config/screener.yaml
+grep -q '^  disk_warning_pct: 90 ' "$cfg" || fail "shipped config has no health.disk_warning_pct"
+sed -i 's/^  disk_warning_pct: 90 /  disk_warning_pct: 0 /' "$cfg"
 run_screener health --no-probe --proc-root "$t/proc"
 expect_rc 1
 expect_out '^SCREENER WARNING - disk [0-9]+% on .* \| .*disk_data=[0-9.]+%;0;95'
-echo "  disk_critical_pct: 0" >>"$t/config/screener.yaml"
+sed -i 's/^  disk_critical_pct: 95/  disk_critical_pct: 0/' "$cfg"
 run_screener health --no-probe --proc-root "$t/proc"
 expect_rc 2
 expect_out '^SCREENER CRITICAL - disk '
+sed -i 's/^  disk_warning_pct: 0 /  disk_warning_pct: 90 /; s/^  disk_critical_pct: 0/  disk_critical_pct: 95/' "$cfg"
 
 # A corrupt database is CRITICAL.
-sed -i '/^health:/,$d' "$t/config/screener.yaml"
 printf 'this is not a database at all, just bytes................................................' >"$db"
 rm -f "$db-wal" "$db-shm"
 run_screener health --no-probe --proc-root "$t/proc"

@@ -10,10 +10,8 @@ printf 'MemTotal: 1000 kB\nMemAvailable: 500 kB\n' >"$t/proc/meminfo"
 printf '0.25 0.20 0.10 1/100 1234\n' >"$t/proc/loadavg"
 command -v promtool >/dev/null || fail "promtool not found (apt-get install prometheus)"
 
-cat >>"$t/config/screener.yaml" <<'YAML'
-metrics:
-  textfile: metrics/screener.prom
-YAML
+grep -q '^  textfile: ""' "$t/config/screener.yaml" || fail "shipped config has no metrics.textfile"
+sed -i 's|^  textfile: ""|  textfile: metrics/screener.prom|' "$t/config/screener.yaml"
 prom=$t/data/metrics/screener.prom
 mkdir -p "$t/data/metrics"
 
