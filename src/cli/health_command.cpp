@@ -11,8 +11,13 @@
 #include "screener/providers/probe.hpp"
 
 #include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <fmt/format.h>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 namespace screener::cli {
 namespace {
@@ -22,6 +27,43 @@ struct HealthArguments {
     bool verbose = false;
     std::string format = "text";
     std::string proc_root = "/proc";
+    double timeout_s = 30;
+};
+
+// The plugin's own watchdog (monitoring-plugins "Runtime Timeouts"): when the checks take longer
+// than the timeout, it answers UNKNOWN and ends the process, so a runner never waits on a hung
+// probe. Icinga's advice: UNKNOWN for the plugin's own timeout.
+class Watchdog {
+public:
+    explicit Watchdog(double seconds)
+        : m_thread([this, seconds] {
+              std::unique_lock lock(m_mutex);
+              if (!m_done_cv.wait_for(lock, std::chrono::duration<double>(seconds),
+                                      [this] { return m_done; })) {
+                  std::fputs(
+                      fmt::format("SCREENER UNKNOWN - timed out after {} s\n", seconds).c_str(),
+                      stdout);
+                  std::fflush(stdout);
+                  std::_Exit(k_exit_unknown);
+              }
+          }) {}
+    ~Watchdog() { stop(); }
+    void stop() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_done = true;
+        }
+        m_done_cv.notify_all();
+        if (m_thread.joinable()) {
+            m_thread.join();
+        }
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_done_cv;
+    bool m_done = false;
+    std::thread m_thread;
 };
 
 std::string one_line_text(std::string text) {
@@ -35,6 +77,7 @@ std::string one_line_text(std::string text) {
 
 int run_health_command(const GlobalOptions& globals, const HealthArguments& args) {
     const auto started = std::chrono::steady_clock::now();
+    Watchdog watchdog(args.timeout_s);
     CommandContext context;
     try {
         context = load_context(globals);
@@ -73,6 +116,7 @@ int run_health_command(const GlobalOptions& globals, const HealthArguments& args
     ops::RunMonitor monitor(config, "health", "", *context.logger, *http, budgets);
     monitor.start();
     const auto report = ops::run_health(config, options);
+    watchdog.stop(); // the answer is known: print it whole
     if (args.format == "json") {
         std::cout << ops::render_health_json(report);
     } else {
@@ -95,6 +139,10 @@ void register_health(CLI::App& app, const GlobalOptions& globals, CommandAction&
                   "monitoring-plugin line, exit 0 ok, 1 warning, 2 critical, 3 unknown");
     health->add_flag("--no-probe", args->no_probe, "do not send the vendor probes");
     health->add_flag("-v,--verbose", args->verbose, "one line per check after the summary");
+    health
+        ->add_option("-t,--timeout", args->timeout_s,
+                     "answer UNKNOWN after this many seconds (default 30)")
+        ->check(CLI::PositiveNumber);
     health->add_option("--format", args->format, "text (plugin line) or json")
         ->check(CLI::IsMember({"text", "json"}));
     // As node_exporter's --path.procfs: a container reading the host's /proc mounted elsewhere;

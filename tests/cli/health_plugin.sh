@@ -66,10 +66,19 @@ run_screener health --no-probe --proc-root "$t/proc"
 expect_rc 2
 expect_out '^SCREENER CRITICAL - database unreadable'
 
+# The plugin's own timeout: UNKNOWN, one line (the CPU sample alone takes 900 ms here).
+sed -i 's/^  last_scan_critical_hours: 50/  last_scan_critical_hours: 50\n  cpu_sample_ms: 900/' "$cfg"
+run_screener health --no-probe --proc-root "$t/proc" -t 0.01
+expect_rc 3
+one_line
+expect_out '^SCREENER UNKNOWN - timed out after 0.01 s$'
+
 # Bad arguments, --help and a config that does not load: UNKNOWN (3).
 run_screener health --no-such-flag
 expect_rc 3
 run_screener health --format xml
+expect_rc 3
+run_screener health --timeout -1
 expect_rc 3
 run_screener health --help
 expect_rc 3
