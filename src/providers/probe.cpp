@@ -45,7 +45,8 @@ std::vector<LiveVendorCheck> live_vendor_checks(const config::Config& config,
         check.vendor = "marketdata";
         check.has_key = !p.marketdata.api_key.empty();
         net::HttpRequest request;
-        request.url = p.marketdata.base_url + "/user/";
+        // AAPL's quote is free of credits (the vendor's free test symbol) and needs the token.
+        request.url = p.marketdata.base_url + "/v1/stocks/quotes/AAPL/";
         request.headers.emplace_back("Authorization", "Bearer " + p.marketdata.api_key);
         check.probe = timed(std::move(request), p.marketdata);
         check.pools = {{"marketdata", p.marketdata.daily_credit_budget, new_york_0930_start(now)}};

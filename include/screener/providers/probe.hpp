@@ -1,7 +1,8 @@
 #pragma once
 // What `screener health` needs to know about the live vendors the config routes data to: a
 // cheap authenticated request per vendor (EODHD GET /internal-user, 1 API call; MarketData.app
-// GET /user/, the token check its SDK makes at start-up) and each vendor's daily credit pools.
+// GET /v1/stocks/quotes/AAPL/, which needs the token and is free of credits: AAPL is its test
+// symbol) and each vendor's daily credit pools.
 
 #include "screener/config/config.hpp"
 #include "screener/net/http_client.hpp"
