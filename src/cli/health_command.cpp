@@ -9,6 +9,7 @@
 #include "screener/ops/health.hpp"
 #include "screener/ops/run_monitor.hpp"
 #include "screener/providers/probe.hpp"
+#include "screener/store/sqlite_store.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -84,8 +85,9 @@ int run_health_command(const GlobalOptions& globals, const HealthArguments& args
     } catch (const ConfigError& e) {
         // Still a plugin answer: one line on stdout, UNKNOWN.
         if (args.format == "json") {
-            std::string out = "{\"status\":\"unknown\",\"exit_code\":3,\"checks\":{\"config\":"
-                              "{\"status\":\"unknown\",\"summary\":";
+            std::string out = "{\"status\":\"unknown\",\"exit_code\":3,\"timestamp\":";
+            append_json_string(out, store::format_utc_timestamp(std::chrono::system_clock::now()));
+            out += ",\"checks\":{\"config\":{\"status\":\"unknown\",\"summary\":";
             append_json_string(out, one_line_text(e.what()));
             std::cout << out << "}}}\n";
         } else {

@@ -154,7 +154,8 @@ std::string format_perfdata(const PerfValue& perf) {
         }
         label = quoted + "'";
     }
-    std::string out = label + "=" + (perf.value ? number_text(*perf.value) : "U") + perf.uom;
+    // "U" (could not be determined) stands alone: a unit after it would not parse as a number.
+    std::string out = label + "=" + (perf.value ? number_text(*perf.value) + perf.uom : "U");
     const std::string tail[] = {optional_number(perf.warning), optional_number(perf.critical),
                                 optional_number(perf.min), optional_number(perf.max)};
     std::size_t used = 0;

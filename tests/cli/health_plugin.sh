@@ -87,3 +87,7 @@ run_screener health --no-probe --proc-root "$t/proc"
 expect_rc 3
 one_line
 expect_out "^SCREENER UNKNOWN - config: .*bogus_key"
+run_screener health --no-probe --format json
+expect_rc 3
+jq -e '.status == "unknown" and .exit_code == 3 and (.checks.config.summary | test("bogus_key"))' \
+  "$t/out" >/dev/null || fail "config error JSON"

@@ -75,7 +75,7 @@ const CheckResult& find_check(const HealthReport& report, const std::string& nam
 TEST_CASE("perfdata follows the plugin syntax", "[ops][health]") {
     CHECK(format_perfdata({"cpu", 12.345, "%", 80.0, 95.0, {}, {}}) == "cpu=12.35%;80;95");
     CHECK(format_perfdata({"rows", 10.0, "", {}, {}, 0.0, {}}) == "rows=10;;;0");
-    CHECK(format_perfdata({"age", std::nullopt, "s", 60.0, {}, {}, {}}) == "age=Us;60");
+    CHECK(format_perfdata({"age", std::nullopt, "s", 60.0, {}, {}, {}}) == "age=U;60");
     CHECK(format_perfdata({"disk data", 1.0, "%", {}, {}, {}, {}}) == "'disk data'=1%");
     CHECK(format_perfdata({"it's", 1.0, "", {}, {}, {}, {}}) == "'it''s'=1");
     CHECK(format_perfdata({"big", 12345678901.0, "B", {}, {}, {}, {}}) == "big=12345678901B");
