@@ -37,8 +37,8 @@ const std::vector<std::string> k_health_keys = {
     "error_rate_critical_pct", "response_time_warning_ms", "response_time_critical_ms",
     "last_scan_warning_hours", "last_scan_critical_hours", "spend_warning_pct",
     "cpu_sample_ms",           "probe_timeout_s",          "check_backup"};
-const std::vector<std::string> k_alerts_keys = {"cooldown_s", "scan_summary", "timeout_s",
-                                                "webhooks"};
+const std::vector<std::string> k_alerts_keys = {"cooldown_s", "repeat_interval_s", "scan_summary",
+                                                "timeout_s", "webhooks"};
 const std::vector<std::string> k_webhook_keys = {"url", "format"};
 const std::vector<std::string> k_webhook_formats = {"slack", "discord", "json"};
 const std::vector<std::string> k_pings_keys = {"urls", "on_degraded", "timeout_s", "log_lines",
@@ -1412,6 +1412,8 @@ AlertsConfig parse_alerts(const MapView& map) {
     AlertsConfig out;
     read(map, "cooldown_s", out.cooldown_s);
     check_between(map, "cooldown_s", out.cooldown_s, 0, 7 * 86400);
+    read(map, "repeat_interval_s", out.repeat_interval_s);
+    check_between(map, "repeat_interval_s", out.repeat_interval_s, 0, 30 * 86400);
     read(map, "scan_summary", out.scan_summary);
     read(map, "timeout_s", out.timeout_s);
     check_between(map, "timeout_s", out.timeout_s, 0.1, 60);

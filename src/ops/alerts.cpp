@@ -3,6 +3,7 @@
 #include "screener/core/json_text.hpp"
 #include "screener/store/sqlite_store.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace screener::ops {
@@ -115,12 +116,21 @@ bool Alerter::raise(const Alert& alert) {
         if (to_send.title.find("resolved") == std::string::npos) {
             to_send.title += " (resolved)";
         }
-    } else if (previous && previous->last_status == alert.status &&
-               now - previous->last_sent_at < std::chrono::duration<double>(m_config.cooldown_s)) {
-        m_logger.debug(
-            "alert_suppressed",
-            {{"key", alert.key}, {"status", alert.status}, {"cooldown_s", m_config.cooldown_s}});
-        return false;
+    }
+    if (previous) {
+        // Within the cooldown nothing more is sent under the key (a flapping check sends one
+        // message); an unchanged status waits for the repeat interval. A held-back change stays
+        // pending: the state is not updated, so a later run sends it.
+        const bool unchanged = previous->last_status == alert.status;
+        const double wait_s = unchanged ? std::max(m_config.cooldown_s, m_config.repeat_interval_s)
+                                        : m_config.cooldown_s;
+        if (now - previous->last_sent_at < std::chrono::duration<double>(wait_s)) {
+            m_logger.debug("alert_held_back", {{"key", alert.key},
+                                               {"status", alert.status},
+                                               {"last_status", previous->last_status},
+                                               {"wait_s", wait_s}});
+            return false;
+        }
     }
     const bool sent = deliver(to_send);
     // Recorded even when no webhook took it: the cooldown stops a broken webhook from being

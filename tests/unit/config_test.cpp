@@ -686,6 +686,7 @@ TEST_CASE("health, alerts, pings, metrics and backup sections: defaults", "[conf
     CHECK(config.health.response_time_warning_ms == 5000);
     CHECK_FALSE(config.health.check_backup);
     CHECK(config.alerts.cooldown_s == 300);
+    CHECK(config.alerts.repeat_interval_s == 14400);
     CHECK(config.alerts.webhooks.empty());
     CHECK(config.pings.urls.empty());
     CHECK(config.pings.on_degraded == "success");

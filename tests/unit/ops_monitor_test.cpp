@@ -133,7 +133,8 @@ TEST_CASE("cooldown holds across two runs (two store opens) and lets the alert t
     TempDir dir;
     const fs::path db = dir / "screener.db";
     Listener listener;
-    config::AlertsConfig config; // cooldown 300 s by default
+    config::AlertsConfig config;  // cooldown 300 s by default
+    config.repeat_interval_s = 0; // an unchanged status repeats after the cooldown
     config.webhooks = {{listener.url("/hook"), "slack"}};
     auto http = net::make_curl_client();
     auto logger = quiet_logger();
@@ -150,23 +151,46 @@ TEST_CASE("cooldown holds across two runs (two store opens) and lets the alert t
     CHECK(listener.received().size() == 1);
     CHECK(run(at(300), warning)); // the window has passed
     CHECK(listener.received().size() == 2);
-    // A change of status is news at once.
+    // A change inside the cooldown is held back, and sent by a later run after it.
     Alert critical = warning;
     critical.status = "critical";
-    CHECK(run(at(310), critical));
+    CHECK_FALSE(run(at(310), critical));
+    CHECK(run(at(600), critical));
     // Back to ok: one resolved message, then silence.
     Alert ok{"health", "ok", "screener health OK", "", {}};
-    CHECK(run(at(320), ok));
-    CHECK_FALSE(run(at(330), ok));
+    CHECK(run(at(900), ok));
+    CHECK_FALSE(run(at(1300), ok));
     const auto got = listener.received();
     REQUIRE(got.size() == 4);
+    CHECK(got[2].body == R"({"text":"screener health WARNING\ndisk 91%"})");
     CHECK(got[3].body == R"x({"text":"screener health OK (resolved)"})x");
 
     auto store = store::open_sqlite_store(db);
     const auto state = store->alert_state("health");
     REQUIRE(state);
     CHECK(state->last_status == "ok");
-    CHECK(state->last_sent_at == at(320));
+    CHECK(state->last_sent_at == at(900));
+}
+
+TEST_CASE("an unchanged status repeats only after the repeat interval", "[ops][alerts]") {
+    TempDir dir;
+    Listener listener;
+    config::AlertsConfig config; // cooldown 300 s, repeat interval 4 h
+    config.webhooks = {{listener.url("/hook"), "json"}};
+    auto http = net::make_curl_client();
+    auto logger = quiet_logger();
+    const Alert warning{"health", "warning", "screener health WARNING", "", {}};
+    const auto run = [&](Clock::time_point now) {
+        auto store = store::open_sqlite_store(dir / "screener.db");
+        return Alerter(config, *http, store.get(), logger, [now] { return now; }).raise(warning);
+    };
+    CHECK(run(at(0)));
+    // health every 15 minutes: the lasting warning is not sent again each run.
+    for (int minutes = 15; minutes < 240; minutes += 15) {
+        CHECK_FALSE(run(at(minutes * 60)));
+    }
+    CHECK(run(at(4 * 3600)));
+    CHECK(listener.received().size() == 2);
 }
 
 TEST_CASE("a failed delivery is logged and never throws", "[ops][alerts]") {

@@ -209,9 +209,12 @@ struct WebhookConfig {
 };
 
 struct AlertsConfig {
-    double cooldown_s = 300;  // an unchanged alert is not re-sent within this many seconds
-    bool scan_summary = true; // post a summary after each scan
-    double timeout_s = 10;    // per delivery
+    double cooldown_s = 300; // nothing more is sent under one alert key within this many seconds
+    // An unchanged status is sent again after this long (Alertmanager's repeat_interval); a
+    // lasting warning of `health` run every 15 minutes alerts once, not every run.
+    double repeat_interval_s = 14400;
+    bool scan_summary = true;            // post a summary after each scan
+    double timeout_s = 10;               // per delivery
     std::vector<WebhookConfig> webhooks; // entries whose url expands to nothing are dropped
 };
 

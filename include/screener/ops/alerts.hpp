@@ -1,8 +1,10 @@
 #pragma once
-// Alerts to webhooks (Slack {"text"}, Discord {"content"}, or a generic JSON document), with a
-// cooldown kept in the store's alert_state table so it holds across runs of a stateless binary:
-// an alert is sent when its status changes, or again once the cooldown has passed; a return to
-// ok sends one "resolved" message. A failed delivery is logged and never fails the run.
+// Alerts to webhooks (Slack {"text"}, Discord {"content"}, or a generic JSON document). What was
+// last sent per key is kept in the store's alert_state table, so it holds across runs of a
+// stateless binary: nothing more is sent under a key within alerts.cooldown_s of the last send;
+// after it, a change of status is sent, an unchanged status only once alerts.repeat_interval_s
+// has passed, and a return to ok sends one "resolved" message. A failed delivery is logged and
+// never fails the run.
 
 #include "screener/config/config.hpp"
 #include "screener/net/http_client.hpp"
