@@ -220,6 +220,13 @@ std::string render_metrics(const RunMetrics& run, std::string_view previous) {
             samples.push_back(std::move(*sample));
         }
     }
+    if (!succeeded && run.stored_last_success_unix) {
+        // Appended last: a last success read back from the old file wins (the map keeps the
+        // first of equal label sets).
+        samples.push_back({"screener_last_success_timestamp_seconds",
+                           {{"command", run.command}, {"profile", run.profile}},
+                           std::floor(*run.stored_last_success_unix)});
+    }
     std::string out;
     for (const auto& family : k_families) {
         std::map<std::string, const Sample*> lines; // by label text: sorted, unique

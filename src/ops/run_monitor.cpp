@@ -12,6 +12,25 @@ double unix_time(std::chrono::system_clock::time_point time) {
     return std::chrono::duration<double>(time.time_since_epoch()).count();
 }
 
+// The finish time of the newest ok/degraded run of `command` and `profile` in the store.
+std::optional<double> stored_last_success(store::Store* store, const std::string& command,
+                                          const std::string& profile, Logger& logger) {
+    if (!store) {
+        return std::nullopt;
+    }
+    try {
+        const auto run = store->latest_successful_run(command, profile);
+        if (run && run->finished_at) {
+            if (const auto time = store::parse_utc_timestamp(*run->finished_at)) {
+                return unix_time(*time);
+            }
+        }
+    } catch (const std::exception& e) {
+        logger.warn("run_stats_unreadable", {{"error", e.what()}});
+    }
+    return std::nullopt;
+}
+
 std::string money(double usd) {
     return fmt::format("${:.2f}", usd);
 }
@@ -121,6 +140,10 @@ void RunMonitor::finish_scan(const ScanSummary& scan) {
     metrics.ai_analyses = ai_analyses;
     metrics.cost_usd = scan.cost_usd;
     metrics.vendors = std::move(vendors);
+    if (scan.exit_code >= 2) {
+        metrics.stored_last_success_unix =
+            stored_last_success(store.get(), m_command, scan.profile, m_logger);
+    }
     update_metrics_textfile(m_config.metrics.textfile, metrics, m_logger);
     ping_end(scan.exit_code);
 }
@@ -172,6 +195,8 @@ void RunMonitor::finish_error(int exit_code, const std::string& message, double 
     metrics.finished_unix = unix_time(m_now());
     metrics.duration_s = duration_s;
     metrics.exit_code = exit_code;
+    metrics.stored_last_success_unix =
+        stored_last_success(store.get(), m_command, m_profile, m_logger);
     update_metrics_textfile(m_config.metrics.textfile, metrics, m_logger);
     ping_end(exit_code);
 }

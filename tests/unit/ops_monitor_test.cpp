@@ -380,6 +380,16 @@ TEST_CASE("metrics textfile: contents, merge with other commands, atomic write",
     CHECK(text.find("# TYPE screener_last_run_exit_code gauge") ==
           text.rfind("# TYPE screener_last_run_exit_code gauge"));
 
+    // The file lost: a failed run takes the last success from the store's runs.
+    failed.stored_last_success_unix = 1799999999.5;
+    text = render_metrics(failed, "");
+    CHECK(text.find("screener_last_success_timestamp_seconds{command=\"scan\",profile=\"daily\"} "
+                    "1799999999\n") != std::string::npos);
+    // ...but the previous file's value wins when it has one.
+    text = render_metrics(failed, read_text(file));
+    CHECK(text.find("screener_last_success_timestamp_seconds{command=\"scan\",profile=\"daily\"} "
+                    "1800000000\n") != std::string::npos);
+
     // Only the target is left in the directory: the temp file was renamed over it.
     int files = 0;
     for (const auto& entry : fs::directory_iterator(dir.path())) {

@@ -27,6 +27,9 @@ struct RunMetrics {
     std::optional<int> symbols_screened, symbols_failed, opportunities, errors, ai_analyses;
     std::optional<double> cost_usd;
     std::vector<store::ApiCallStats> vendors;
+    // When this run failed and the previous file has no last success of this command and
+    // profile (e.g. it was lost): the last success as the store knows it.
+    std::optional<double> stored_last_success_unix;
     // health: each check's state (0 ok, 1 warning, 2 critical, 3 unknown).
     std::vector<std::pair<std::string, int>> checks;
 };
