@@ -8,6 +8,9 @@ mkdir -p "$t/proc"
 printf 'cpu  100 0 100 800 0 0 0 0 0 0\ncpu0 100 0 100 800 0 0 0 0 0 0\n' >"$t/proc/stat"
 printf 'MemTotal: 1000 kB\nMemAvailable: 500 kB\n' >"$t/proc/meminfo"
 printf '0.25 0.20 0.10 1/100 1234\n' >"$t/proc/loadavg"
+# Disk thresholds at 100%: the test machine's own disk use must not decide the outcome.
+sed -i 's/^  disk_warning_pct: 90 /  disk_warning_pct: 100 /; s/^  disk_critical_pct: 95/  disk_critical_pct: 100/' "$SCREENER_CONFIG"
+grep -q '^  disk_critical_pct: 100' "$SCREENER_CONFIG" || fail "shipped config has no health.disk_critical_pct"
 
 plugin_line='^SCREENER (OK|WARNING|CRITICAL|UNKNOWN) - [^|]+ \| ([a-z0-9_]+=[-0-9.U]+(%|s|ms|B|c)?(;[-0-9.]*){0,4} ?)+$'
 one_line() { [ "$(wc -l <"$t/out")" -eq 1 ] || fail "stdout is not one line"; }
@@ -48,16 +51,15 @@ jq -e '.checks.database.status == "ok" and .checks.database.schema_version > 0 a
 
 # Thresholds from the config: a disk warning at 0% -> WARNING (1); critical at 0% -> CRITICAL (2).
 cfg=$t/config/screener.yaml
-grep -q '^  disk_warning_pct: 90 ' "$cfg" || fail "shipped config has no health.disk_warning_pct"
-sed -i 's/^  disk_warning_pct: 90 /  disk_warning_pct: 0 /' "$cfg"
+sed -i 's/^  disk_warning_pct: 100 /  disk_warning_pct: 0 /' "$cfg"
 run_screener health --no-probe --proc-root "$t/proc"
 expect_rc 1
-expect_out '^SCREENER WARNING - disk [0-9]+% on .* \| .*disk_data=[0-9.]+%;0;95'
-sed -i 's/^  disk_critical_pct: 95/  disk_critical_pct: 0/' "$cfg"
+expect_out '^SCREENER WARNING - disk [0-9]+% on .* \| .*disk_data=[0-9.]+%;0;100'
+sed -i 's/^  disk_critical_pct: 100/  disk_critical_pct: 0/' "$cfg"
 run_screener health --no-probe --proc-root "$t/proc"
 expect_rc 2
 expect_out '^SCREENER CRITICAL - disk '
-sed -i 's/^  disk_warning_pct: 0 /  disk_warning_pct: 90 /; s/^  disk_critical_pct: 0/  disk_critical_pct: 95/' "$cfg"
+sed -i 's/^  disk_warning_pct: 0 /  disk_warning_pct: 100 /; s/^  disk_critical_pct: 0/  disk_critical_pct: 100/' "$cfg"
 
 # A corrupt database is CRITICAL.
 printf 'this is not a database at all, just bytes................................................' >"$db"

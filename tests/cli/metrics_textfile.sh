@@ -8,6 +8,9 @@ mkdir -p "$t/proc"
 printf 'cpu  100 0 100 800 0 0 0 0 0 0\ncpu0 100 0 100 800 0 0 0 0 0 0\n' >"$t/proc/stat"
 printf 'MemTotal: 1000 kB\nMemAvailable: 500 kB\n' >"$t/proc/meminfo"
 printf '0.25 0.20 0.10 1/100 1234\n' >"$t/proc/loadavg"
+# Disk thresholds at 100%: the test machine's own disk use must not decide the outcome.
+sed -i 's/^  disk_warning_pct: 90 /  disk_warning_pct: 100 /; s/^  disk_critical_pct: 95/  disk_critical_pct: 100/' "$SCREENER_CONFIG"
+grep -q '^  disk_critical_pct: 100' "$SCREENER_CONFIG" || fail "shipped config has no health.disk_critical_pct"
 command -v promtool >/dev/null || fail "promtool not found (apt-get install prometheus)"
 
 grep -q '^  textfile: ""' "$t/config/screener.yaml" || fail "shipped config has no metrics.textfile"

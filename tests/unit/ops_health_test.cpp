@@ -338,7 +338,8 @@ TEST_CASE("run_health: the worst check decides; plugin line and JSON", "[ops][he
     options.now = [now] { return now; };
 
     // No database yet: critical.
-    auto config = test_config(dir, "health:\n  cpu_sample_ms: 10\n");
+    auto config = test_config(
+        dir, "health:\n  cpu_sample_ms: 10\n  disk_warning_pct: 100\n  disk_critical_pct: 100\n");
     auto report = run_health(config, options);
     CHECK(report.status == HealthStatus::Critical);
     CHECK(render_health_text(report, false).rfind("SCREENER CRITICAL - database missing", 0) == 0);
@@ -361,19 +362,22 @@ TEST_CASE("run_health: the worst check decides; plugin line and JSON", "[ops][he
                    0) == 0);
 
     // Thresholds from the config: memory at 50% crosses a 40% warning.
-    config = test_config(dir, "health:\n  cpu_sample_ms: 10\n  memory_warning_pct: 40\n");
+    config = test_config(dir, "health:\n  cpu_sample_ms: 10\n  disk_warning_pct: 100\n  "
+                              "disk_critical_pct: 100\n  memory_warning_pct: 40\n");
     report = run_health(config, options);
     CHECK(report.status == HealthStatus::Warning);
     CHECK(render_health_text(report, false).rfind("SCREENER WARNING - memory 50% | ", 0) == 0);
-    config = test_config(dir, "health:\n  cpu_sample_ms: 10\n  memory_warning_pct: 40\n"
-                              "  memory_critical_pct: 50\n  disk_warning_pct: 0\n");
+    config = test_config(dir, "health:\n  cpu_sample_ms: 10\n  disk_warning_pct: 0\n  "
+                              "disk_critical_pct: 100\n  memory_warning_pct: 40\n"
+                              "  memory_critical_pct: 50\n");
     report = run_health(config, options);
     CHECK(report.status == HealthStatus::Critical);
     // Critical first, then warnings.
     CHECK(render_health_text(report, false).rfind("SCREENER CRITICAL - memory 50%, disk ", 0) == 0);
 
     // A backup: section turns the backup check on; none yet is critical.
-    config = test_config(dir, "health:\n  cpu_sample_ms: 10\nbackup:\n  dir: backups\n");
+    config = test_config(dir, "health:\n  cpu_sample_ms: 10\n  disk_warning_pct: 100\n  "
+                              "disk_critical_pct: 100\nbackup:\n  dir: backups\n");
     CHECK(config.health.check_backup);
     CHECK(config.backup.dir == dir / "backups");
     report = run_health(config, options);
