@@ -141,6 +141,12 @@ int run_scan_command(const GlobalOptions& globals, const ScanArguments& args) {
         summary.duration_s = report.duration_s;
         summary.cost_usd = report.cost_usd;
         summary.message = report.message;
+        if (!report.stop_reason.empty()) {
+            summary.notes.push_back("stopped early: " + report.stop_reason);
+        }
+        for (const auto& failover : report.failovers) {
+            summary.notes.push_back("failover: " + failover);
+        }
         monitor.finish_scan(summary);
     }
     return exit_code(report.outcome);

@@ -76,7 +76,11 @@ void RunMonitor::finish_scan(const ScanSummary& scan) {
     const std::string key = fmt::format("{}:{}", m_command, scan.profile);
     const std::string title = fmt::format("screener {} {} {}", m_command, scan.profile,
                                           scan.status == "ok" ? "ok" : scan.status);
-    Alert status_alert{key, scan.status, title, scan.message, {}};
+    std::string text = scan.message;
+    for (const auto& note : scan.notes) {
+        text += (text.empty() ? "" : "\n") + note;
+    }
+    Alert status_alert{key, scan.status, title, text, {}};
     alerter.raise(status_alert);
 
     int ai_analyses = 0;

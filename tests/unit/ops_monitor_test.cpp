@@ -445,6 +445,7 @@ TEST_CASE("RunMonitor: a scan pings, alerts, posts its summary and writes metric
     summary.duration_s = 3.5;
     summary.cost_usd = 0.5;
     summary.message = "1 of 10 symbols failed";
+    summary.notes = {"failover: chains: eodhd -> marketdata: circuit open"};
     monitor.finish_scan(summary);
 
     const auto got = listener.received();
@@ -452,6 +453,8 @@ TEST_CASE("RunMonitor: a scan pings, alerts, posts its summary and writes metric
     CHECK(got[0].path == "/ping/abc/start");
     CHECK(got[1].path == "/hook");
     CHECK(got[1].body.find(R"("key":"scan:daily","status":"degraded")") != std::string::npos);
+    CHECK(got[1].body.find(R"("text":"1 of 10 symbols failed\nfailover: chains: eodhd -> )"
+                           R"(marketdata: circuit open")") != std::string::npos);
     CHECK(got[2].path == "/hook");
     CHECK(got[2].body.find(R"("opportunities":"4")") != std::string::npos);
     CHECK(got[2].body.find(R"("symbols_screened":"9")") != std::string::npos);

@@ -29,7 +29,8 @@ struct ScanSummary {
     int errors = 0;
     double duration_s = 0;
     double cost_usd = 0;
-    std::string message; // why not ok
+    std::string message;            // why not ok
+    std::vector<std::string> notes; // e.g. why fetching stopped early, vendor failovers
 };
 
 class RunMonitor {
