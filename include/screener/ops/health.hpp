@@ -24,8 +24,8 @@ enum class HealthStatus { Ok = 0, Warning = 1, Critical = 2, Unknown = 3 };
 
 const char* status_name(HealthStatus status);  // "OK", "WARNING", "CRITICAL", "UNKNOWN"
 const char* status_label(HealthStatus status); // "ok", "warning", "critical", "unknown"
-// The worse of two: Critical > Warning > Unknown > Ok (an unknown check does not hide a
-// critical one, and a warning is worse news than "could not measure" for a single check).
+// The worse of two: Critical > Warning > Unknown > Ok, the order of monitoring-plugins'
+// max_state_alt (an unknown check does not hide a warning or a critical one).
 HealthStatus worse(HealthStatus a, HealthStatus b);
 // Warning at or above `warning`, critical at or above `critical`.
 HealthStatus judge(double value, double warning, double critical);
