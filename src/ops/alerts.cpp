@@ -4,7 +4,10 @@
 #include "screener/store/sqlite_store.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <fmt/format.h>
+#include <optional>
+#include <thread>
 
 namespace screener::ops {
 namespace {
@@ -33,6 +36,29 @@ std::string cut_utf8(std::string text, std::size_t max_bytes) {
     }
     text.resize(end);
     return text;
+}
+
+constexpr double k_max_retry_after_s = 5;
+
+// Seconds to wait from a 429: Slack's Retry-After header, or Discord's retry_after in the body.
+std::optional<double> retry_after_seconds(const net::HttpResponse& response) {
+    std::string text = response.header("retry-after");
+    if (text.empty()) {
+        const auto key = response.body.find("\"retry_after\"");
+        const auto colon = key == std::string::npos ? key : response.body.find(':', key);
+        if (colon != std::string::npos) {
+            text = response.body.substr(colon + 1, 32);
+        }
+    }
+    try {
+        std::size_t used = 0;
+        const double seconds = std::stod(text, &used);
+        if (used > 0 && seconds >= 0 && std::isfinite(seconds)) {
+            return seconds;
+        }
+    } catch (const std::exception&) {
+    }
+    return std::nullopt;
 }
 
 bool is_resolved(const std::string& status) {
@@ -168,7 +194,16 @@ bool Alerter::deliver(const Alert& alert) {
         request.connect_timeout = std::min(timeout, std::chrono::milliseconds(5000));
         request.total_timeout = timeout;
         try {
-            const net::HttpResponse response = m_http.send(request);
+            net::HttpResponse response = m_http.send(request);
+            if (response.status == 429) {
+                // Slack allows about one message a second per webhook, Discord per route:
+                // honour the wait once when it is short, then give up.
+                if (const auto wait = retry_after_seconds(response);
+                    wait && *wait <= k_max_retry_after_s) {
+                    std::this_thread::sleep_for(std::chrono::duration<double>(*wait));
+                    response = m_http.send(request);
+                }
+            }
             if (response.status >= 200 && response.status < 300) {
                 any = true;
                 m_logger.info("alert_sent", {{"key", alert.key},

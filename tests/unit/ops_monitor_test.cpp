@@ -9,6 +9,7 @@
 #include "support/loopback_server.hpp"
 #include "support/temp_dir.hpp"
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <mutex>
@@ -191,6 +192,40 @@ TEST_CASE("an unchanged status repeats only after the repeat interval", "[ops][a
     }
     CHECK(run(at(4 * 3600)));
     CHECK(listener.received().size() == 2);
+}
+
+TEST_CASE("a 429 is retried once after its short Retry-After", "[ops][alerts]") {
+    httplib::Server server;
+    std::atomic<int> slack_calls{0};
+    std::atomic<int> discord_calls{0};
+    server.Post("/hook", [&](const httplib::Request&, httplib::Response& response) {
+        if (++slack_calls == 1) {
+            response.status = 429;
+            response.set_header("Retry-After", "0");
+            response.set_content("rate_limited", "text/plain");
+        } else {
+            response.set_content("ok", "text/plain");
+        }
+    });
+    server.Post("/discord", [&](const httplib::Request&, httplib::Response& response) {
+        ++discord_calls;
+        response.status = 429;
+        response.set_content(R"({"message":"You are being rate limited.","retry_after":64.57})",
+                             "application/json");
+    });
+    LoopbackServer loopback(server);
+    auto http = net::make_curl_client();
+    auto logger = quiet_logger();
+
+    config::AlertsConfig slack;
+    slack.webhooks = {{loopback.url("/hook"), "slack"}};
+    CHECK(Alerter(slack, *http, nullptr, logger).notify({"k", "info", "summary", "", {}}));
+    CHECK(slack_calls == 2);
+    // Discord's retry_after in the body; a long wait is not honoured (the alert is dropped).
+    config::AlertsConfig discord;
+    discord.webhooks = {{loopback.url("/discord"), "discord"}};
+    CHECK_FALSE(Alerter(discord, *http, nullptr, logger).notify({"k", "info", "summary", "", {}}));
+    CHECK(discord_calls == 1);
 }
 
 TEST_CASE("a failed delivery is logged and never throws", "[ops][alerts]") {
