@@ -9,11 +9,8 @@ packages=(
   libcli11-dev libcurl4-openssl-dev rapidjson-dev libfmt-dev
   libsqlitecpp-dev libsqlite3-dev libyaml-cpp-dev catch2 libcpp-httplib-dev
   sqlite3 jq util-linux
-<<<<<<< HEAD
   shellcheck systemd
-=======
   prometheus  # promtool, for the metrics textfile test (tests/cli/metrics_textfile.sh)
->>>>>>> 0f90b2c (Tests: health checks and exit paths, alerts cooldown across runs, webhooks, pings, metrics textfile; prometheus in install_deps)
 )
 
 missing=()

@@ -273,9 +273,14 @@ CREATE TABLE alert_state (
 )sql";
 
 constexpr std::array k_migrations{
-    Migration{1, k_v1}, Migration{2, k_v2}, Migration{3, k_v3},
-    Migration{4, k_v4}, Migration{5, k_v5}, Migration{6, k_v6},
-    Migration{7, k_pick_outcomes}, Migration{8, k_alert_state},
+    Migration{1, k_v1},
+    Migration{2, k_v2},
+    Migration{3, k_v3},
+    Migration{4, k_v4},
+    Migration{5, k_v5},
+    Migration{6, k_v6},
+    Migration{7, k_pick_outcomes},
+    Migration{8, k_alert_state},
 };
 
 void check_table(std::span<const Migration> table) {

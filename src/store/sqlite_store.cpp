@@ -1228,6 +1228,9 @@ double SqliteStore::cost_spent(const std::string& provider,
         query.bind(2, format_utc_timestamp(since));
         query.executeStep();
         return query.getColumn(0).getDouble();
+    });
+}
+
 std::optional<RunRow> SqliteStore::latest_successful_run(const std::string& command,
                                                          const std::string& profile) {
     return locked("read latest successful " + command + " run", [&](SQLite::Database& db) {

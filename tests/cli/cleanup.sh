@@ -52,8 +52,7 @@ insert into iv_history (symbol, date, atm_iv) values ('OLD', '2020-01-02', 0.3),
 insert into http_cache (key, fetched, expires, body) values
   ('gone', '2020-01-01T00:00:00.000Z', '2020-01-02T00:00:00.000Z', x'00'),
   ('fresh', '2020-01-01T00:00:00.000Z', '2999-01-01T00:00:00.000Z', x'00');
-create table alert_state (key text primary key, last_status text, last_sent_at text);
-insert into alert_state values ('scan', 'ok', '2020-01-01T00:00:00.000Z');
+insert into alert_state (key, last_status, last_sent_at) values ('scan', 'ok', '2020-01-01T00:00:00.000Z');
 " || fail "cannot seed the database"
 
 # Log files: rotated and old go; the live file, new ones and other names stay.

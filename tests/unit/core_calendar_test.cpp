@@ -131,7 +131,7 @@ TEST_CASE("full-year session counts", "[calendar]") {
     CHECK(trading_days_between(d("2026-12-31"), d("2027-12-31")) == 251);
 }
 
-TEST_CASE("trading_days_between counts sessions in (from, to]", "[calendar]") {
+TEST_CASE("trading_days_between counts sessions after from up to and including to", "[calendar]") {
     CHECK(trading_days_between(d("2026-01-16"), d("2026-01-16")) == 0);
     CHECK(trading_days_between(d("2026-01-16"), d("2026-01-20")) == 1); // MLK Monday skipped
     CHECK(trading_days_between(d("2026-01-15"), d("2026-01-16")) == 1);

@@ -240,7 +240,7 @@ TEST_CASE("the last-scan age skips weekends and holidays", "[ops][health]") {
         HealthStatus::Warning);
 }
 
-TEST_CASE("backup age: newest archive by its name; none is critical, old is a warning",
+TEST_CASE("backup age: newest archive by its name, none is critical, old is a warning",
           "[ops][health]") {
     TempDir dir;
     const auto now = utc(2026, 11, 25, 12);
@@ -328,7 +328,7 @@ TEST_CASE("error rate, spend and config checks", "[ops][health]") {
     CHECK(missing_key.summary == "eodhd has no API key");
 }
 
-TEST_CASE("run_health: the worst check decides; plugin line and JSON", "[ops][health]") {
+TEST_CASE("run_health: the worst check decides, plugin line and JSON", "[ops][health]") {
     TempDir dir;
     write_proc(dir);
     HealthOptions options;

@@ -188,11 +188,12 @@ TEST_CASE("execution ids are version-4 UUIDs and differ", "[pipeline]") {
     CHECK(std::string("89ab").find(a[19]) != std::string::npos);
 }
 
-TEST_CASE("every screened chain gets a quality row; a mostly unusable one is reported, not ranked",
+TEST_CASE("every screened chain gets a quality row, a mostly unusable one is reported, not ranked",
           "[pipeline][quality]") {
     TempDir dir;
     const auto sample = copy_sample(dir);
-    // KO's chain: every bid zeroed but the first few contracts.
+    // KO's chain: every quote crossed (bid above ask) but the first few contracts. (Zero bids
+    // would not do: a market with no buyer is not bad data.)
     const auto ko = sample / "marketdata" / "options" / "chain" / "KO.json";
     std::ifstream in(ko);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -206,7 +207,7 @@ TEST_CASE("every screened chain gets a quality row; a mostly unusable one is rep
                          1);
     for (int i = 0; i < count; ++i) {
         bids += i ? "," : "";
-        bids += i < 5 ? "1.0" : "0";
+        bids += i < 5 ? "1.0" : "999";
     }
     text.replace(bid_at, bid_end - bid_at, bids);
     overwrite(ko, text);
@@ -221,7 +222,7 @@ TEST_CASE("every screened chain gets a quality row; a mostly unusable one is rep
     REQUIRE(report.errors.size() == 1);
     CHECK(report.errors[0].symbol == "KO");
     CHECK(report.errors[0].stage == "quality");
-    CHECK_THAT(report.errors[0].message, Catch::Contains("zero_bid"));
+    CHECK_THAT(report.errors[0].message, Catch::Contains("crossed"));
     for (const auto& c : report.results) {
         CHECK(c.symbol != "KO");
     }
@@ -234,7 +235,7 @@ TEST_CASE("every screened chain gets a quality row; a mostly unusable one is rep
         if (row.symbol == "KO") {
             CHECK_FALSE(row.rankable);
             CHECK(row.grade == "F");
-            CHECK(row.rejections.at("zero_bid") == row.contracts - 5);
+            CHECK(row.rejections.at("crossed") == row.contracts - 5);
         } else {
             CHECK(row.rankable);
         }

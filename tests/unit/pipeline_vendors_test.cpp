@@ -490,7 +490,7 @@ TEST_CASE("a refused key fails the chains over to the backup once, recorded, exi
     CHECK_FALSE(report.results.empty());
 }
 
-TEST_CASE("the daily credit budget stops new chains; the run keeps what it has, exit 1",
+TEST_CASE("the daily credit budget stops new chains, the run keeps what it has, exit 1",
           "[vendors]") {
     // What the first chains cost, measured on an identical market without a budget.
     double budget = 0;
@@ -615,7 +615,7 @@ TEST_CASE("reconciliation grades each symbol by how far the two vendors agree", 
     CHECK(report.vendor_disagreements.empty());
 }
 
-TEST_CASE("live quotes: one batched call prices the universe; EODHD batches by 20", "[vendors]") {
+TEST_CASE("live quotes: one batched call prices the universe, EODHD batches by 20", "[vendors]") {
     FakeVendor fake(market(25), fake_options());
     fake.start();
     SECTION("MarketData.app, the chains' vendor, by default") {

@@ -225,7 +225,8 @@ TEST_CASE("weekly grades every stored pick by construction, once, and calibrates
                                           "JOIN results r ON r.id = o.result_id WHERE r.rank = {}",
                                           rank));
     };
-    CHECK(outcome_of(1) == fmt::format("expired_worthless|{:.6f}|graded|{}", 1.0, low <= k_otm ? 1 : 0));
+    CHECK(outcome_of(1) ==
+          fmt::format("expired_worthless|{:.6f}|graded|{}", 1.0, low <= k_otm ? 1 : 0));
     CHECK(outcome_of(2) == fmt::format("assigned|{:.6f}|graded|1", 1.0 - (k_itm - settle)));
     CHECK(outcome_of(3) == fmt::format("partial|{:.6f}|graded|1", 1.5 - (k_short - settle)));
     CHECK(outcome_of(4).rfind("open|", 0) == 0);

@@ -687,7 +687,7 @@ TEST_CASE("fake vendor: concurrency cap and in-flight accounting", "[fake_vendor
     CHECK(h.fake.credits(Vendor::MarketData) == ok);
 }
 
-TEST_CASE("fake vendor: the request log hides tokens; credits and reset", "[fake_vendor]") {
+TEST_CASE("fake vendor: the request log hides tokens, credits and reset", "[fake_vendor]") {
     Harness h;
     h.eodhd("/eod-bulk-last-day/US?fmt=json");
     h.eodhd("/eod/SYM0001.US?fmt=json");

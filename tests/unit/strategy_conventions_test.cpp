@@ -139,7 +139,7 @@ TEST_CASE("a sentinel vendor IV is solved from the mid, counted and flagged", "[
                     "iv_solved_from_mid") != s.candidates[0].flags.end());
 }
 
-TEST_CASE("quality grades follow the share of sound quotes; zero bids are not bad data",
+TEST_CASE("quality grades follow the share of sound quotes, zero bids are not bad data",
           "[strategy]") {
     const Date exp = *parse_date("2026-12-18");
     const auto grade_with_bad = [&](int bad) {
