@@ -13,11 +13,7 @@ namespace {
 
 // Adding a subcommand is one file plus one line here.
 const CommandRegistrar k_subcommands[] = {
-    register_scan,
-    register_weekly,
-    register_cleanup,
-    register_backup_verify,
-    register_health,
+    register_scan, register_weekly, register_cleanup, register_backup_verify, register_health,
 };
 
 // Keeps the message on one line so cron mail and monitoring plugins show it whole.

@@ -1,11 +1,10 @@
 // `screener scan`: parse options, run the scan pipeline, print, map the outcome to an exit code.
 #include "app.hpp"
+#include "command_monitor.hpp"
 #include "output.hpp"
 #include "screener/core/error.hpp"
 #include "screener/core/symbol.hpp"
-#include "screener/ops/run_monitor.hpp"
 #include "screener/pipeline/scan.hpp"
-#include "screener/providers/probe.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -65,16 +64,8 @@ int run_scan_command(const GlobalOptions& globals, const ScanArguments& args) {
     }
     auto context = load_context(globals);
     // Pings, alerts and metrics around the pass; a dry run writes nothing, so it has none.
-    auto http = net::make_curl_client();
-    std::vector<ops::BudgetPool> budgets;
-    for (const auto& vendor : providers::live_vendor_checks(
-             context.config, std::chrono::system_clock::now(), std::chrono::seconds(10))) {
-        for (const auto& pool : vendor.pools) {
-            budgets.push_back({pool.name, pool.daily_credit_budget, pool.day_start});
-        }
-    }
-    ops::RunMonitor monitor(context.config, options.command, options.profile, *context.logger,
-                            *http, budgets);
+    auto monitored = make_command_monitor(context, options.command, options.profile);
+    auto& monitor = *monitored.monitor;
     const auto started = std::chrono::steady_clock::now();
     if (!options.dry_run) {
         monitor.start();

@@ -1,11 +1,13 @@
 // `screener weekly`: the weekly profile's scan, grading of every past pick, calibration and the
 // week's summary; prints the report and maps the outcome to an exit code.
 #include "app.hpp"
+#include "command_monitor.hpp"
 #include "screener/core/date.hpp"
 #include "screener/core/error.hpp"
 #include "screener/pipeline/weekly.hpp"
 #include "weekly_output.hpp"
 
+#include <chrono>
 #include <fmt/format.h>
 #include <iostream>
 
@@ -38,9 +40,42 @@ int run_weekly_command(const GlobalOptions& globals, const WeeklyArguments& args
     options.since = date_option("--since", args.since);
     options.scan = !args.no_scan;
     auto context = load_context(globals);
-    const auto report = pipeline::run_weekly(context.config, options, *context.logger);
+    auto monitored = make_command_monitor(context, "weekly", options.profile);
+    auto& monitor = *monitored.monitor;
+    monitor.start();
+    const auto started = std::chrono::steady_clock::now();
+    pipeline::WeeklyReport report;
+    try {
+        report = pipeline::run_weekly(context.config, options, *context.logger);
+    } catch (const std::exception& e) {
+        monitor.finish_error(
+            exit_code_for(e), e.what(),
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        throw;
+    }
     std::cout << (args.format == "json" ? render_weekly_json(report) : render_weekly_text(report));
     std::cout.flush();
+
+    ops::ScanSummary summary;
+    summary.profile = options.profile;
+    summary.run_id = report.run_id;
+    summary.exit_code = exit_code(report.outcome);
+    summary.status = outcome_status(report.outcome);
+    if (report.scan) {
+        summary.symbols_total = report.scan->symbols_total;
+        summary.symbols_screened = report.scan->symbols_screened;
+        summary.symbols_failed = report.scan->symbols_failed;
+        summary.opportunities = static_cast<int>(report.scan->results.size());
+        summary.errors = static_cast<int>(report.scan->errors.size());
+        summary.cost_usd = report.scan->cost_usd;
+    }
+    summary.errors += static_cast<int>(report.grading.errors.size());
+    summary.duration_s = report.duration_s;
+    summary.message = report.message;
+    summary.notes.push_back(fmt::format("graded {}, open {}, no data {}, not graded {}",
+                                        report.grading.graded, report.grading.open,
+                                        report.grading.no_data, report.grading.failed));
+    monitor.finish_scan(summary);
     return exit_code(report.outcome);
 }
 
