@@ -1,5 +1,6 @@
 #include "output.hpp"
 
+#include "json_fields.hpp"
 #include "screener/core/error.hpp"
 
 #include <algorithm>
@@ -92,33 +93,6 @@ std::string validation_text(const pipeline::ScanReport& report) {
 }
 
 // --- JSON -------------------------------------------------------------------------------------
-
-template <typename Writer>
-void write_double(Writer& w, double value) {
-    // RapidJSON writes the shortest text that reads back to the same double (no rounding here:
-    // outside checks recompute from these figures). It cannot write NaN or Inf: null.
-    if (std::isfinite(value)) {
-        w.Double(value);
-    } else {
-        w.Null();
-    }
-}
-
-template <typename Writer>
-void write_number(Writer& w, const char* key, double value) {
-    w.Key(key);
-    write_double(w, value);
-}
-
-template <typename Writer>
-void write_number(Writer& w, const char* key, std::optional<double> value) {
-    w.Key(key);
-    if (value) {
-        write_double(w, *value);
-    } else {
-        w.Null();
-    }
-}
 
 // Run-level figures that are informational (durations, costs): a fixed number of decimals so
 // the JSON shows 0.41, not 0.41000000000000003.

@@ -1,5 +1,6 @@
 #include "weekly_output.hpp"
 
+#include "json_fields.hpp"
 #include "screener/core/date.hpp"
 
 #include <fmt/format.h>
@@ -10,34 +11,6 @@ namespace screener::cli {
 namespace {
 
 using Writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
-
-void number(Writer& w, const char* key, double value) {
-    w.Key(key);
-    if (std::isfinite(value)) {
-        w.Double(value);
-    } else {
-        w.Null();
-    }
-}
-
-void number(Writer& w, const char* key, std::optional<double> value) {
-    if (value) {
-        number(w, key, *value);
-    } else {
-        w.Key(key);
-        w.Null();
-    }
-}
-
-void text(Writer& w, const char* key, const std::string& value) {
-    w.Key(key);
-    w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
-void integer(Writer& w, const char* key, std::int64_t value) {
-    w.Key(key);
-    w.Int64(value);
-}
 
 std::string percent(double fraction) {
     return fmt::format("{:.1f}%", 100 * fraction);
@@ -115,20 +88,20 @@ std::string render_weekly_json(const pipeline::WeeklyReport& r) {
     rapidjson::StringBuffer buffer;
     Writer w(buffer);
     w.StartObject();
-    integer(w, "run_id", r.run_id);
-    text(w, "as_of", format_date(r.as_of));
-    text(w, "since", format_date(r.since));
-    text(w, "status", outcome_status(r.outcome));
-    integer(w, "exit_code", exit_code(r.outcome));
-    text(w, "message", r.message);
-    number(w, "duration_s", r.duration_s);
+    write_integer(w, "run_id", r.run_id);
+    write_text(w, "as_of", format_date(r.as_of));
+    write_text(w, "since", format_date(r.since));
+    write_text(w, "status", outcome_status(r.outcome));
+    write_integer(w, "exit_code", exit_code(r.outcome));
+    write_text(w, "message", r.message);
+    write_number(w, "duration_s", r.duration_s);
     w.Key("scan");
     if (r.scan) {
         w.StartObject();
-        text(w, "status", outcome_status(r.scan->outcome));
-        integer(w, "symbols_screened", r.scan->symbols_screened);
-        integer(w, "symbols_failed", r.scan->symbols_failed);
-        integer(w, "opportunities", static_cast<std::int64_t>(r.scan->results.size()));
+        write_text(w, "status", outcome_status(r.scan->outcome));
+        write_integer(w, "symbols_screened", r.scan->symbols_screened);
+        write_integer(w, "symbols_failed", r.scan->symbols_failed);
+        write_integer(w, "opportunities", static_cast<std::int64_t>(r.scan->results.size()));
         w.EndObject();
     } else {
         w.Null();
@@ -136,24 +109,24 @@ std::string render_weekly_json(const pipeline::WeeklyReport& r) {
     const auto& g = r.grading;
     w.Key("grading");
     w.StartObject();
-    integer(w, "picks", g.picks);
-    integer(w, "graded", g.graded);
-    integer(w, "open", g.open);
-    integer(w, "no_data", g.no_data);
-    integer(w, "no_data_final", g.no_data_final);
-    integer(w, "failed", g.failed);
+    write_integer(w, "picks", g.picks);
+    write_integer(w, "graded", g.graded);
+    write_integer(w, "open", g.open);
+    write_integer(w, "no_data", g.no_data);
+    write_integer(w, "no_data_final", g.no_data_final);
+    write_integer(w, "failed", g.failed);
     w.Key("outcomes");
     w.StartObject();
     for (const auto& [outcome, count] : g.outcomes) {
-        integer(w, outcome.c_str(), count);
+        write_integer(w, outcome.c_str(), count);
     }
     w.EndObject();
     w.Key("errors");
     w.StartArray();
     for (const auto& e : g.errors) {
         w.StartObject();
-        text(w, "symbol", e.symbol);
-        text(w, "message", e.message);
+        write_text(w, "symbol", e.symbol);
+        write_text(w, "message", e.message);
         w.EndObject();
     }
     w.EndArray();
@@ -163,27 +136,27 @@ std::string render_weekly_json(const pipeline::WeeklyReport& r) {
     w.StartArray();
     for (const auto& c : r.calibration) {
         w.StartObject();
-        text(w, "profile", c.profile);
-        text(w, "strategy", c.strategy);
-        integer(w, "picks", c.picks);
-        integer(w, "wins", c.wins);
-        number(w, "mean_pop", c.mean_pop);
-        number(w, "win_rate", c.win_rate);
-        number(w, "brier", c.brier);
-        number(w, "mean_predicted_roc", c.mean_predicted_roc);
-        number(w, "mean_realized_roc", c.mean_realized_roc);
+        write_text(w, "profile", c.profile);
+        write_text(w, "strategy", c.strategy);
+        write_integer(w, "picks", c.picks);
+        write_integer(w, "wins", c.wins);
+        write_number(w, "mean_pop", c.mean_pop);
+        write_number(w, "win_rate", c.win_rate);
+        write_number(w, "brier", c.brier);
+        write_number(w, "mean_predicted_roc", c.mean_predicted_roc);
+        write_number(w, "mean_realized_roc", c.mean_realized_roc);
         w.Key("buckets");
         w.StartArray();
         for (const auto& b : c.buckets) {
             w.StartObject();
-            number(w, "lo", b.lo);
-            number(w, "hi", b.hi);
-            integer(w, "picks", b.picks);
-            integer(w, "wins", b.wins);
-            number(w, "mean_pop", b.mean_pop);
-            number(w, "win_rate", b.win_rate);
-            number(w, "ci_lo", b.ci_lo);
-            number(w, "ci_hi", b.ci_hi);
+            write_number(w, "lo", b.lo);
+            write_number(w, "hi", b.hi);
+            write_integer(w, "picks", b.picks);
+            write_integer(w, "wins", b.wins);
+            write_number(w, "mean_pop", b.mean_pop);
+            write_number(w, "win_rate", b.win_rate);
+            write_number(w, "ci_lo", b.ci_lo);
+            write_number(w, "ci_hi", b.ci_hi);
             w.EndObject();
         }
         w.EndArray();
@@ -194,25 +167,25 @@ std::string render_weekly_json(const pipeline::WeeklyReport& r) {
     const auto& s = r.summary;
     w.Key("week");
     w.StartObject();
-    text(w, "from", s.from);
-    text(w, "to", s.to);
-    integer(w, "runs", s.runs);
-    integer(w, "ok", s.ok);
-    integer(w, "degraded", s.degraded);
-    integer(w, "failed", s.failed);
-    integer(w, "interrupted", s.interrupted);
-    integer(w, "symbols_failed", s.symbols_failed);
-    integer(w, "opportunities", s.opportunities);
-    number(w, "cost_usd", s.cost_usd);
+    write_text(w, "from", s.from);
+    write_text(w, "to", s.to);
+    write_integer(w, "runs", s.runs);
+    write_integer(w, "ok", s.ok);
+    write_integer(w, "degraded", s.degraded);
+    write_integer(w, "failed", s.failed);
+    write_integer(w, "interrupted", s.interrupted);
+    write_integer(w, "symbols_failed", s.symbols_failed);
+    write_integer(w, "opportunities", s.opportunities);
+    write_number(w, "cost_usd", s.cost_usd);
     w.Key("providers");
     w.StartArray();
     for (const auto& p : s.spend) {
         w.StartObject();
-        text(w, "provider", p.provider);
-        integer(w, "calls", p.calls);
-        integer(w, "cache_hits", p.cache_hits);
-        number(w, "credits", p.credits);
-        number(w, "cost_usd", p.cost_usd);
+        write_text(w, "provider", p.provider);
+        write_integer(w, "calls", p.calls);
+        write_integer(w, "cache_hits", p.cache_hits);
+        write_number(w, "credits", p.credits);
+        write_number(w, "cost_usd", p.cost_usd);
         w.EndObject();
     }
     w.EndArray();
@@ -220,13 +193,13 @@ std::string render_weekly_json(const pipeline::WeeklyReport& r) {
     w.StartArray();
     for (const auto& c : s.recurring) {
         w.StartObject();
-        text(w, "symbol", c.symbol);
-        text(w, "strategy", c.strategy);
-        text(w, "expiration", c.expiration);
-        text(w, "legs", c.legs);
-        integer(w, "runs", c.runs);
-        integer(w, "best_rank", c.best_rank);
-        number(w, "best_score", c.best_score);
+        write_text(w, "symbol", c.symbol);
+        write_text(w, "strategy", c.strategy);
+        write_text(w, "expiration", c.expiration);
+        write_text(w, "legs", c.legs);
+        write_integer(w, "runs", c.runs);
+        write_integer(w, "best_rank", c.best_rank);
+        write_number(w, "best_score", c.best_score);
         w.EndObject();
     }
     w.EndArray();
