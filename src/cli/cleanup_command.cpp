@@ -35,8 +35,12 @@ std::string render_text(const ops::CleanupReport& report) {
         rows.reconciliation, rows.run_errors, rows.api_calls, rows.iv_history, rows.http_cache,
         report.log_files.size());
     out += fmt::format("  kept: {} old runs with picks awaiting grading (a result expiring on or "
-                       "after {}), {} old runs still marked running\n",
+                       "after {}) or graded picks the calibration still uses (runs since {}), {} "
+                       "old runs still marked running\n",
                        rows.runs_kept_for_grading, report.cutoffs.keep_runs_with_expiry_from,
+                       report.cutoffs.keep_graded_runs_from
+                           ? report.cutoffs.keep_graded_runs_from->substr(0, 10)
+                           : std::string("ever"),
                        rows.runs_kept_running);
     for (const auto& file : report.log_files) {
         out += file.error.empty()

@@ -25,8 +25,8 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::vector<std::string> k_retention_keys = {
-    "runs_days",      "api_calls_days",     "run_errors_days",         "iv_history_days",
-    "log_files_days", "grading_grace_days", "vacuum_min_free_fraction"};
+    "runs_days",      "api_calls_days",     "run_errors_days",   "iv_history_days",
+    "log_files_days", "grading_grace_days", "graded_picks_days", "vacuum_min_free_fraction"};
 const std::vector<std::string> k_top_keys = {
     "data_dir", "database", "logging", "market",  "providers", "ai",    "profiles",
     "health",   "alerts",   "pings",   "metrics", "retention", "backup"};
@@ -618,12 +618,14 @@ RetentionConfig parse_retention(const MapView& map) {
     read(map, "iv_history_days", out.iv_history_days);
     read(map, "log_files_days", out.log_files_days);
     read(map, "grading_grace_days", out.grading_grace_days);
+    read(map, "graded_picks_days", out.graded_picks_days);
     read(map, "vacuum_min_free_fraction", out.vacuum_min_free_fraction);
     check_at_least(map, "runs_days", out.runs_days, 0);
     check_at_least(map, "api_calls_days", out.api_calls_days, 0);
     check_at_least(map, "run_errors_days", out.run_errors_days, 0);
     check_at_least(map, "log_files_days", out.log_files_days, 0);
     check_at_least(map, "grading_grace_days", out.grading_grace_days, 0);
+    check_at_least(map, "graded_picks_days", out.graded_picks_days, 0);
     check_between(map, "vacuum_min_free_fraction", out.vacuum_min_free_fraction, 0, 1,
                   "(0.2 is 20%)");
     // IV rank and percentile look back 252 sessions: a shorter history would silently turn

@@ -42,6 +42,7 @@ store::RetentionCutoffs retention_cutoffs(const config::RetentionConfig& retenti
     store::RetentionCutoffs cutoffs;
     cutoffs.runs_started_before = timestamp_before(retention.runs_days, now);
     cutoffs.keep_runs_with_expiry_from = date_of(now - days(retention.grading_grace_days));
+    cutoffs.keep_graded_runs_from = timestamp_before(retention.graded_picks_days, now);
     cutoffs.api_calls_before = timestamp_before(retention.api_calls_days, now);
     cutoffs.run_errors_before = timestamp_before(retention.run_errors_days, now);
     if (retention.iv_history_days > 0) {

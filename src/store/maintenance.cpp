@@ -102,11 +102,15 @@ RetentionCounts DatabaseMaintenance::apply_retention(const RetentionCutoffs& cut
 }
 
 RetentionCounts DatabaseMaintenance::run_retention(const RetentionCutoffs& cutoffs, bool apply) {
-    // Old runs that may go: finished (a "running" row may belong to a live process) and with no
-    // result expiring on or after :keep_from (those picks are graded after expiry).
+    // Old runs that may go: finished (a "running" row may belong to a live process), with no
+    // result expiring on or after :keep_from (those picks are graded after expiry) and no graded
+    // pick the weekly calibration still looks at (started on or after :graded_from).
     const std::string old_runs = "started_at < :runs_before";
-    const std::string awaiting_grading = "EXISTS (SELECT 1 FROM results AS r WHERE r.run_id = "
-                                         "runs.id AND r.expiration >= :keep_from)";
+    const std::string awaiting_grading = fmt::format(
+        "(EXISTS (SELECT 1 FROM results AS r WHERE r.run_id = runs.id AND r.expiration >= "
+        ":keep_from) OR EXISTS (SELECT 1 FROM results AS r JOIN pick_outcomes AS o ON "
+        "o.result_id = r.id WHERE r.run_id = runs.id AND o.status = 'graded'{}))",
+        cutoffs.keep_graded_runs_from ? " AND runs.started_at >= :graded_from" : "");
     const std::string doomed_runs =
         cutoffs.runs_started_before
             ? fmt::format("SELECT id FROM runs WHERE {} AND status <> 'running' AND NOT {}",
@@ -134,6 +138,7 @@ RetentionCounts DatabaseMaintenance::run_retention(const RetentionCutoffs& cutof
     const std::vector<std::pair<const char*, std::string>> parameters = {
         {":runs_before", cutoffs.runs_started_before.value_or("")},
         {":keep_from", cutoffs.keep_runs_with_expiry_from},
+        {":graded_from", cutoffs.keep_graded_runs_from.value_or("")},
         {":errors_before", cutoffs.run_errors_before.value_or("")},
         {":api_calls_before", cutoffs.api_calls_before.value_or("")},
         {":iv_before", cutoffs.iv_history_before.value_or("")},

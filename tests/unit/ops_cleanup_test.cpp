@@ -215,3 +215,44 @@ TEST_CASE("only rotated copies of the log file past their age are removed", "[op
     CHECK(ops::expired_log_files({}, 14, now).empty());
     CHECK(ops::expired_log_files(dir / "missing" / "screener.log", 14, now).empty());
 }
+
+TEST_CASE("cleanup keeps runs with graded picks inside the calibration window", "[ops][cleanup]") {
+    screener::testing::TempDir dir;
+    auto config = config_in(dir);
+    const auto db = config.database;
+    const auto now = at("2026-11-29");
+    // Both runs are past runs_days (90) and their picks long expired; both picks are graded.
+    // The first is inside graded_picks_days (400 days: from 2025-10-25), the second is not.
+    const auto calibrating = add_run(db, at("2026-01-05"), "ok", {"2026-02-20"});
+    const auto too_old = add_run(db, at("2025-09-01"), "ok", {"2025-10-17"});
+    const auto ungraded = add_run(db, at("2026-01-05"), "ok", {"2026-02-20"});
+    {
+        auto store = store::open_sqlite_store(db);
+        for (const auto run : {calibrating, too_old}) {
+            store::PickOutcomeRow row;
+            row.result_id =
+                count(db, fmt::format("SELECT min(id) FROM results WHERE run_id = {}", run));
+            row.status = "graded";
+            row.outcome = "expired_worthless";
+            row.as_of = "2026-03-01";
+            row.win = true;
+            REQUIRE(store->record_outcome(0, row));
+        }
+    }
+    ops::Logger logger(ops::LogLevel::Error, ops::LogFormat::Json);
+    ops::CleanupOptions options;
+    options.now = now;
+    const auto report = ops::run_cleanup(config, options, logger);
+    CHECK(report.outcome == Outcome::Ok);
+    CHECK(report.rows.runs == 2);
+    CHECK(report.rows.runs_kept_for_grading == 1);
+    CHECK(count(db, fmt::format("SELECT count(*) FROM runs WHERE id = {}", calibrating)) == 1);
+    CHECK(count(db, fmt::format("SELECT count(*) FROM runs WHERE id IN ({}, {})", too_old,
+                                ungraded)) == 0);
+    CHECK(count(db, "SELECT count(*) FROM pick_outcomes") == 1); // the deleted run's went too
+
+    SECTION("graded_picks_days 0 keeps graded runs for ever") {
+        config.retention.graded_picks_days = 0;
+        CHECK_FALSE(ops::retention_cutoffs(config.retention, now).keep_graded_runs_from);
+    }
+}

@@ -176,6 +176,9 @@ struct RetentionConfig {
     // A run is kept while one of its results expires on or after today minus this many days:
     // those picks still need grading after expiry.
     int grading_grace_days = 30;
+    // A run holding a graded pick is kept this long, so `weekly` can calibrate over its window
+    // (default a year back); 0 keeps such runs for ever.
+    int graded_picks_days = 400;
     // VACUUM after deleting when free pages are at least this fraction of the file (databases
     // with auto_vacuum=incremental use PRAGMA incremental_vacuum instead).
     double vacuum_min_free_fraction = 0.2;

@@ -26,6 +26,9 @@ struct RetentionCutoffs {
     std::optional<std::string> runs_started_before;
     // A run with a result expiring on or after this date is kept: the pick awaits grading.
     std::string keep_runs_with_expiry_from;
+    // A run started on or after this with a graded pick (pick_outcomes) is kept for the weekly
+    // calibration; nullopt keeps such runs for ever.
+    std::optional<std::string> keep_graded_runs_from;
     std::optional<std::string> api_calls_before;  // api_calls.ts
     std::optional<std::string> run_errors_before; // run_errors.created_at
     std::optional<std::string> iv_history_before; // iv_history.date (YYYY-MM-DD)
@@ -42,8 +45,10 @@ struct RetentionCounts {
     std::int64_t reconciliation = 0;
     std::int64_t iv_history = 0;
     std::int64_t http_cache = 0;
-    std::int64_t runs_kept_for_grading = 0; // older than the cutoff, kept for their picks
-    std::int64_t runs_kept_running = 0;     // older than the cutoff, still marked running
+    // Older than the cutoff, kept for their picks: awaiting grading, or graded and still inside
+    // the calibration window.
+    std::int64_t runs_kept_for_grading = 0;
+    std::int64_t runs_kept_running = 0; // older than the cutoff, still marked running
 };
 
 struct SpaceInfo {
