@@ -238,6 +238,51 @@ std::vector<std::string> banned_phrases(std::string_view text) {
     return out;
 }
 
+Grounding make_grounding(std::vector<double> numbers, std::set<std::string> dates,
+                         std::set<std::string> symbols) {
+    Grounding g;
+    g.numbers = std::move(numbers);
+    for (const auto& date : dates) {
+        if (date.size() == 10) {
+            g.numbers.push_back(std::strtod(date.substr(0, 4).c_str(), nullptr));
+            g.numbers.push_back(std::strtod(date.substr(8, 2).c_str(), nullptr));
+        }
+    }
+    g.dates = std::move(dates);
+    g.symbols = std::move(symbols);
+    return g;
+}
+
+std::vector<std::string> grounding_problems(std::string_view where, std::string_view text,
+                                            const Grounding& grounding, double relative_tolerance) {
+    std::vector<std::string> problems;
+    for (const auto& n : extract_numbers(text)) {
+        const bool count = !n.percent && !n.dollars && n.decimals == 0 && n.value <= 10;
+        const bool known =
+            std::any_of(grounding.numbers.begin(), grounding.numbers.end(),
+                        [&](double x) { return number_matches(n, x, relative_tolerance); });
+        if (!count && !known) {
+            problems.push_back(fmt::format("{}: the number {} is not among the facts given", where,
+                                           number_shown(n)));
+        }
+    }
+    for (const auto& d : extract_dates(text)) {
+        if (grounding.dates.count(d) == 0) {
+            problems.push_back(
+                fmt::format("{}: the date {} is not among the facts given", where, d));
+        }
+    }
+    for (const auto& t : extract_tickers(text)) {
+        if (grounding.symbols.count(t) == 0) {
+            problems.push_back(fmt::format("{}: {} {}", where, t, grounding.unknown_symbol));
+        }
+    }
+    for (const auto& phrase : banned_phrases(text)) {
+        problems.push_back(fmt::format("{}: banned phrasing \"{}\"", where, phrase));
+    }
+    return problems;
+}
+
 Validation validate_answer(std::string_view text, const std::vector<PickFacts>& picks,
                            const std::string& as_of, double relative_tolerance) {
     Validation result;
@@ -264,11 +309,8 @@ Validation validate_answer(std::string_view text, const std::vector<PickFacts>& 
         dates.insert(pick.dates.begin(), pick.dates.end());
         symbols.insert(pick.symbol);
     }
-    // A date's year and day may be written apart ("December 18, 2026").
-    for (const auto& date : dates) {
-        numbers.push_back(std::strtod(date.substr(0, 4).c_str(), nullptr));
-        numbers.push_back(std::strtod(date.substr(8, 2).c_str(), nullptr));
-    }
+    const Grounding grounding =
+        make_grounding(std::move(numbers), std::move(dates), std::move(symbols));
 
     std::map<int, const PickFacts*> by_rank;
     for (const auto& pick : picks) {
@@ -341,33 +383,9 @@ Validation validate_answer(std::string_view text, const std::vector<PickFacts>& 
             texts.emplace_back("risks", risk);
         }
         for (const auto& [field, body] : texts) {
-            for (const auto& n : extract_numbers(body)) {
-                const bool count = !n.percent && !n.dollars && n.decimals == 0 && n.value <= 10;
-                const bool known = std::any_of(numbers.begin(), numbers.end(), [&](double x) {
-                    return number_matches(n, x, relative_tolerance);
-                });
-                if (!count && !known) {
-                    problems.push_back(fmt::format("{} {}: the number {} is not among the facts "
-                                                   "given",
-                                                   where, field, number_shown(n)));
-                }
-            }
-            for (const auto& d : extract_dates(body)) {
-                if (dates.count(d) == 0) {
-                    problems.push_back(fmt::format(
-                        "{} {}: the date {} is not among the facts given", where, field, d));
-                }
-            }
-            for (const auto& t : extract_tickers(body)) {
-                if (symbols.count(t) == 0) {
-                    problems.push_back(
-                        fmt::format("{} {}: {} is not one of the picks", where, field, t));
-                }
-            }
-            for (const auto& phrase : banned_phrases(body)) {
-                problems.push_back(
-                    fmt::format("{} {}: banned phrasing \"{}\"", where, field, phrase));
-            }
+            auto found =
+                grounding_problems(where + " " + field, body, grounding, relative_tolerance);
+            problems.insert(problems.end(), found.begin(), found.end());
         }
         result.analyses.push_back(std::move(a));
     }

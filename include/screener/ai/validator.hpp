@@ -7,6 +7,7 @@
 #include "screener/ai/prompt.hpp"
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,24 @@ std::vector<std::string> extract_tickers(std::string_view text);
 
 // The banned phrases found in `text` (lower-case, as listed in docs/ai.md).
 std::vector<std::string> banned_phrases(std::string_view text);
+
+// What an answer may state: the facts' figures, dates and tickers.
+struct Grounding {
+    std::vector<double> numbers;
+    std::set<std::string> dates;
+    std::set<std::string> symbols;
+    std::string unknown_symbol = "is not one of the picks"; // how another ticker is reported
+};
+
+// A grounding of these facts; a date's year and day are figures too ("December 18, 2026").
+Grounding make_grounding(std::vector<double> numbers, std::set<std::string> dates,
+                         std::set<std::string> symbols);
+
+// The problems of one text of an answer, each starting with `where`: a number that is not one
+// of the figures within the tolerance (small whole numbers 0-10 without %, $ or decimals pass
+// as counts), a date or ticker not in the facts, banned phrasing.
+std::vector<std::string> grounding_problems(std::string_view where, std::string_view text,
+                                            const Grounding& grounding, double relative_tolerance);
 
 struct Validation {
     bool ok = false;
