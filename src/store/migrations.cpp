@@ -272,6 +272,30 @@ CREATE TABLE alert_state (
 ) WITHOUT ROWID;
 )sql";
 
+// The weekly pass's AI write-up (docs/weekly.md): one row per weekly run that asked for it, with
+// its model, calls, cost and validation outcome; input_hash + created_at is the same-day cache.
+constexpr std::string_view k_weekly_writeups = R"sql(
+CREATE TABLE weekly_writeups (
+    id            INTEGER PRIMARY KEY,
+    run_id        INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    created_at    TEXT    NOT NULL,
+    input_hash    TEXT    NOT NULL,
+    model         TEXT    NOT NULL,
+    validation    TEXT    NOT NULL
+        CHECK (validation IN ('accepted', 'accepted_on_retry', 'templated')),
+    calls         INTEGER NOT NULL DEFAULT 0, -- Messages API calls answered (0: cached)
+    input_tokens  INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0,
+    cost_usd      REAL,
+    request_id    TEXT    NOT NULL DEFAULT '',
+    reason        TEXT    NOT NULL DEFAULT '', -- why templated
+    cached_from   INTEGER, -- weekly_writeups.id reused from an earlier run today
+    writeup       TEXT    NOT NULL CHECK (json_valid(writeup))
+);
+CREATE INDEX weekly_writeups_run ON weekly_writeups (run_id);
+CREATE INDEX weekly_writeups_hash ON weekly_writeups (input_hash, created_at);
+)sql";
+
 constexpr std::array k_migrations{
     Migration{1, k_v1},
     Migration{2, k_v2},
@@ -281,6 +305,7 @@ constexpr std::array k_migrations{
     Migration{6, k_v6},
     Migration{7, k_pick_outcomes},
     Migration{8, k_alert_state},
+    Migration{9, k_weekly_writeups},
 };
 
 void check_table(std::span<const Migration> table) {

@@ -1219,6 +1219,56 @@ SqliteStore::cached_ai_analysis(const std::string& input_hash,
     });
 }
 
+std::int64_t SqliteStore::add_weekly_writeup(std::int64_t run_id,
+                                             const WeeklyWriteupRecord& record) {
+    return locked(fmt::format("store weekly write-up of run {}", run_id),
+                  [&](SQLite::Database& db) -> std::int64_t {
+                      SQLite::Statement insert(
+                          db, "INSERT INTO weekly_writeups (run_id, created_at, input_hash, model, "
+                              "validation, calls, input_tokens, output_tokens, cost_usd, "
+                              "request_id, reason, cached_from, writeup) "
+                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                      insert.bind(1, static_cast<std::int64_t>(run_id));
+                      insert.bind(2, now_text());
+                      insert.bind(3, record.input_hash);
+                      insert.bind(4, record.model);
+                      insert.bind(5, record.validation);
+                      insert.bind(6, record.calls);
+                      insert.bind(7, record.input_tokens);
+                      insert.bind(8, record.output_tokens);
+                      bind_real(insert, 9, record.cost_usd);
+                      insert.bind(10, record.request_id);
+                      insert.bind(11, record.reason);
+                      if (record.cached_from) {
+                          insert.bind(12, *record.cached_from);
+                      } else {
+                          insert.bind(12);
+                      }
+                      insert.bind(13, record.writeup_json);
+                      insert.exec();
+                      return db.getLastInsertRowid();
+                  });
+}
+
+std::optional<StoredWeeklyWriteup>
+SqliteStore::cached_weekly_writeup(const std::string& input_hash,
+                                   std::chrono::system_clock::time_point since) {
+    return locked("read cached weekly write-up", [&](SQLite::Database& db) {
+        SQLite::Statement query(db, "SELECT id, model, validation, writeup FROM weekly_writeups "
+                                    "WHERE input_hash = ? AND created_at >= ? AND validation IN "
+                                    "('accepted', 'accepted_on_retry') ORDER BY id DESC LIMIT 1");
+        query.bind(1, input_hash);
+        query.bind(2, format_utc_timestamp(since));
+        std::optional<StoredWeeklyWriteup> out;
+        if (query.executeStep()) {
+            out =
+                StoredWeeklyWriteup{query.getColumn(0).getInt64(), query.getColumn(1).getString(),
+                                    query.getColumn(2).getString(), query.getColumn(3).getString()};
+        }
+        return out;
+    });
+}
+
 double SqliteStore::cost_spent(const std::string& provider,
                                std::chrono::system_clock::time_point since) {
     return locked("sum cost of " + provider, [&](SQLite::Database& db) {

@@ -411,7 +411,7 @@ TEST_CASE("migrations from an empty file reach the latest version", "[store]") {
         CHECK(table[i].version == static_cast<int>(i) + 1);
     }
     CHECK(latest_schema_version() == table.back().version);
-    CHECK(latest_schema_version() == 8);
+    CHECK(latest_schema_version() == 9);
 
     TempDir dir;
     const fs::path db = dir / "new.db";
@@ -423,7 +423,8 @@ TEST_CASE("migrations from an empty file reach the latest version", "[store]") {
     CHECK(query_int(check, "PRAGMA user_version") == latest_schema_version());
     for (const char* table_name :
          {"runs", "results", "run_errors", "api_calls", "iv_history", "chain_quality", "http_cache",
-          "reconciliation", "ai_analyses", "pick_outcomes", "calibration", "alert_state"}) {
+          "reconciliation", "ai_analyses", "pick_outcomes", "calibration", "alert_state",
+          "weekly_writeups"}) {
         INFO(table_name);
         CHECK(query_int(check, std::string("SELECT count(*) FROM sqlite_master WHERE type = "
                                            "'table' AND name = '") +
@@ -1154,6 +1155,58 @@ TEST_CASE("reconciliation rows round-trip per run, one per symbol", "[store]") {
     CHECK(rows[1].symbol == "KO");
     CHECK(rows[1].details == std::vector<std::string>{"no contract in common"});
     CHECK(store->reconciliations(id + 1).empty());
+}
+
+TEST_CASE("weekly write-ups: stored with their figures, served as today's cache", "[store]") {
+    TempDir dir;
+    using namespace std::chrono;
+    auto now = sys_days{2026y / November / 29} + 9h;
+    SqliteStoreOptions options;
+    options.now = [&] { return now; };
+    const auto path = dir / "weekly.db";
+    auto store = open_sqlite_store(path, options);
+    const auto run = store->begin_run(run_start("weekly-1"));
+
+    WeeklyWriteupRecord record;
+    record.input_hash = "00112233445566778899aabbccddeeff";
+    record.model = "claude-sonnet-5-5";
+    record.validation = "accepted";
+    record.calls = 1;
+    record.input_tokens = 900;
+    record.output_tokens = 300;
+    record.cost_usd = 0.0048;
+    record.request_id = "req_weekly_1";
+    record.writeup_json = R"({"summary":"s","observations":["o"],"templated":false})";
+    const auto id = store->add_weekly_writeup(run, record);
+    CHECK(id > 0);
+
+    SQLite::Database check = raw(path);
+    CHECK(query_text(check, "SELECT model || ' ' || validation || ' ' || calls || ' ' || "
+                            "input_tokens || ' ' || output_tokens || ' ' || cost_usd || ' ' || "
+                            "request_id || ' ' || run_id FROM weekly_writeups") ==
+          "claude-sonnet-5-5 accepted 1 900 300 0.0048 req_weekly_1 " + std::to_string(run));
+
+    const auto today = sys_days{2026y / November / 29};
+    const auto hit = store->cached_weekly_writeup(record.input_hash, today);
+    REQUIRE(hit);
+    CHECK(hit->id == id);
+    CHECK(hit->validation == "accepted");
+    CHECK(hit->writeup_json == record.writeup_json);
+    CHECK_FALSE(store->cached_weekly_writeup(record.input_hash, today + days(1)));
+    CHECK_FALSE(store->cached_weekly_writeup("ffffffffffffffffffffffffffffffff", today));
+
+    // A templated write-up is stored but never served as the cache.
+    now += 1h;
+    WeeklyWriteupRecord templated = record;
+    templated.validation = "templated";
+    templated.reason = "the model's answer was rejected twice";
+    store->add_weekly_writeup(store->begin_run(run_start("weekly-2")), templated);
+    CHECK(store->cached_weekly_writeup(record.input_hash, today)->id == id);
+    CHECK(query_int(check, "SELECT count(*) FROM weekly_writeups") == 2);
+    // Not JSON: refused by the table.
+    WeeklyWriteupRecord bad = record;
+    bad.writeup_json = "not json";
+    CHECK_THROWS_AS(store->add_weekly_writeup(run, bad), StoreError);
 }
 
 TEST_CASE("AI analyses: stored with their figures, linked to results, served as today's cache",

@@ -97,6 +97,11 @@ public:
     std::vector<ProviderSpend> spend_between(const std::string& from,
                                              const std::string& to) override;
     std::int64_t add_ai_analysis(std::int64_t run_id, const AiAnalysisRecord& record) override;
+    std::int64_t add_weekly_writeup(std::int64_t run_id,
+                                    const WeeklyWriteupRecord& record) override;
+    std::optional<StoredWeeklyWriteup>
+    cached_weekly_writeup(const std::string& input_hash,
+                          std::chrono::system_clock::time_point since) override;
     std::optional<StoredAiAnalysis>
     cached_ai_analysis(const std::string& input_hash,
                        std::chrono::system_clock::time_point since) override;

@@ -144,6 +144,26 @@ struct StoredAiAnalysis {
     std::string model, validation, analyses_json;
 };
 
+// A weekly run's AI write-up (one weekly_writeups row); tokens and cost of the calls that wrote
+// it (0 when reused from the cache).
+struct WeeklyWriteupRecord {
+    std::string input_hash;
+    std::string model;
+    std::string validation; // accepted | accepted_on_retry | templated
+    int calls = 0;
+    std::int64_t input_tokens = 0, output_tokens = 0;
+    double cost_usd = 0;
+    std::string request_id;
+    std::string reason; // why templated, "" otherwise
+    std::optional<std::int64_t> cached_from;
+    std::string writeup_json; // {"summary", "observations", "templated"}
+};
+
+struct StoredWeeklyWriteup {
+    std::int64_t id = 0;
+    std::string model, validation, writeup_json;
+};
+
 // The last alert sent under one key (alert_state row): what cooldowns are judged against.
 struct AlertState {
     std::string key;
@@ -241,6 +261,14 @@ public:
     virtual std::optional<StoredAiAnalysis>
     cached_ai_analysis(const std::string& input_hash,
                        std::chrono::system_clock::time_point since) = 0;
+    // Stores a weekly run's AI write-up; returns its weekly_writeups id.
+    virtual std::int64_t add_weekly_writeup(std::int64_t run_id,
+                                            const WeeklyWriteupRecord& record) = 0;
+    // The newest model-written write-up (accepted or accepted_on_retry) stored under
+    // `input_hash` at or after `since`: the same-day cache.
+    virtual std::optional<StoredWeeklyWriteup>
+    cached_weekly_writeup(const std::string& input_hash,
+                          std::chrono::system_clock::time_point since) = 0;
     // Sum of api_calls.cost_usd recorded for `provider` at or after `since` (the AI budget).
     virtual double cost_spent(const std::string& provider,
                               std::chrono::system_clock::time_point since) = 0;
