@@ -67,9 +67,9 @@ int run_weekly_command(const GlobalOptions& globals, const WeeklyArguments& args
         summary.symbols_failed = report.scan->symbols_failed;
         summary.opportunities = static_cast<int>(report.scan->results.size());
         summary.errors = static_cast<int>(report.scan->errors.size());
-        summary.cost_usd = report.scan->cost_usd;
     }
     summary.errors += static_cast<int>(report.grading.errors.size());
+    summary.cost_usd = report.cost_usd;
     summary.duration_s = report.duration_s;
     summary.message = report.message;
     summary.notes.push_back(fmt::format("graded {}, open {}, no data {}, not graded {}",

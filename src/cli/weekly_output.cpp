@@ -78,6 +78,22 @@ std::string render_weekly_text(const pipeline::WeeklyReport& r) {
                                c.best_score);
         }
     }
+    out += "\nAI write-up: ";
+    if (!r.writeup) {
+        out += fmt::format("skipped ({})\n", r.writeup_note);
+    } else if (!r.writeup->writeup) {
+        out += fmt::format("{}: {}\n", ai::to_string(r.writeup->status), r.writeup->reason);
+    } else {
+        const auto& w = *r.writeup->writeup;
+        out +=
+            fmt::format("{}, {}{}, model {}, ${:.4f}\n", ai::to_string(r.writeup->status),
+                        r.writeup->validation, w.templated ? " (templated from the figures)" : "",
+                        r.writeup->model, r.writeup->cost_usd);
+        out += fmt::format("  {}\n", w.summary);
+        for (const auto& o : w.observations) {
+            out += fmt::format("  - {}\n", o);
+        }
+    }
     if (!r.message.empty()) {
         out += fmt::format("\n{}: {}\n", outcome_status(r.outcome), r.message);
     }
@@ -201,6 +217,35 @@ std::string render_weekly_json(const pipeline::WeeklyReport& r) {
         write_integer(w, "best_rank", c.best_rank);
         write_number(w, "best_score", c.best_score);
         w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+
+    w.Key("writeup");
+    w.StartObject();
+    const auto* outcome = r.writeup ? &*r.writeup : nullptr;
+    const auto* writeup = outcome && outcome->writeup ? &*outcome->writeup : nullptr;
+    text(w, "status", outcome ? ai::to_string(outcome->status) : "skipped");
+    text(w, "reason", outcome ? outcome->reason : r.writeup_note);
+    text(w, "validation", outcome ? outcome->validation : "");
+    text(w, "model", outcome ? outcome->model : "");
+    number(w, "cost_usd", outcome ? outcome->cost_usd : 0.0);
+    integer(w, "calls", outcome ? outcome->calls : 0);
+    w.Key("templated");
+    w.Bool(writeup && writeup->templated);
+    w.Key("summary");
+    if (writeup) {
+        w.String(writeup->summary.c_str(),
+                 static_cast<rapidjson::SizeType>(writeup->summary.size()));
+    } else {
+        w.Null();
+    }
+    w.Key("observations");
+    w.StartArray();
+    if (writeup) {
+        for (const auto& o : writeup->observations) {
+            w.String(o.c_str(), static_cast<rapidjson::SizeType>(o.size()));
+        }
     }
     w.EndArray();
     w.EndObject();

@@ -8,6 +8,65 @@
 
 namespace screener::pipeline {
 
+std::string ai_off_reason(const config::AiConfig& settings) {
+    if (!settings.enabled) {
+        return "ai.enabled is false";
+    }
+    if (settings.api_key.empty()) {
+        return "no API key (set ANTHROPIC_API_KEY)";
+    }
+    return {};
+}
+
+ai::ClientSettings ai_client_settings(const config::AiConfig& settings) {
+    using std::chrono::milliseconds;
+    const auto ms = [](double value) { return milliseconds(static_cast<long long>(value)); };
+    ai::ClientSettings client;
+    client.base_url = settings.base_url;
+    client.api_key = settings.api_key;
+    client.anthropic_version = settings.anthropic_version;
+    client.model = settings.model;
+    client.max_tokens = settings.max_tokens;
+    client.temperature = settings.temperature;
+    client.retry.max_attempts = settings.max_attempts;
+    client.retry.base_delay = ms(settings.retry_base_ms);
+    client.retry.max_delay = ms(settings.retry_max_ms);
+    client.retry.max_retry_after = ms(settings.max_retry_after_s * 1000);
+    client.connect_timeout = ms(settings.connect_timeout_s * 1000);
+    client.total_timeout = ms(settings.timeout_s * 1000);
+    return client;
+}
+
+ai::ModelPrice ai_model_price(const config::AiConfig& settings) {
+    const auto& price = settings.prices.at(settings.model); // config checks it is there
+    return {price.input, price.output, price.cache_write, price.cache_write_1h, price.cache_read};
+}
+
+ai::CallServices ai_call_services(std::unique_ptr<net::HttpClient>& http, store::Store* db,
+                                  ops::Logger& logger, std::int64_t run_id, double& run_cost) {
+    if (!http) {
+        http = net::make_curl_client(); // as the live vendors do; shared with them when routed
+    }
+    ai::CallServices services;
+    services.http = http.get();
+    services.spent_since = [db](std::chrono::system_clock::time_point since) {
+        return db ? db->cost_spent("anthropic", since) : 0.0;
+    };
+    services.on_call = [&logger, db, run_id, &run_cost](const ApiCall& call) {
+        logger.info("api_call", {{"provider", call.provider},
+                                 {"endpoint", call.endpoint},
+                                 {"status", call.status},
+                                 {"duration_ms", call.duration_ms},
+                                 {"bytes", call.bytes},
+                                 {"cost_usd", call.cost_usd}});
+        if (db) {
+            db->record_api_call(run_id, call);
+        }
+        run_cost += call.cost_usd;
+    };
+    return services;
+}
+
 // The AI analysis of the top picks (docs/ai.md). When it is off (ai.enabled false, no key, dry
 // run, no picks) one info line says why and the outcome is untouched; when it was asked for and
 // did not happen (budget, key refused, API down) the run is degraded with the reason.
@@ -17,51 +76,30 @@ void analyse_top_picks(const config::Config& config, const config::ProfileConfig
                        const std::function<void(SymbolError)>& record_error) {
     const auto& settings = config.ai;
     const int top_k = profile.ai_top_k.value_or(settings.top_k);
-    if (!settings.enabled) {
-        report.ai_note = "ai.enabled is false";
-    } else if (top_k <= 0) {
-        report.ai_note = "top_k is 0";
-    } else if (settings.api_key.empty()) {
-        report.ai_note = "no API key (set ANTHROPIC_API_KEY)";
-    } else if (options.dry_run) {
-        report.ai_note = "dry run";
-    } else if (report.results.empty()) {
-        report.ai_note = "no picks to analyse";
+    report.ai_note = ai_off_reason(settings);
+    if (report.ai_note.empty()) {
+        if (top_k <= 0) {
+            report.ai_note = "top_k is 0";
+        } else if (options.dry_run) {
+            report.ai_note = "dry run";
+        } else if (report.results.empty()) {
+            report.ai_note = "no picks to analyse";
+        }
     }
     if (!report.ai_note.empty()) {
         logger.info("ai_skipped", {{"reason", report.ai_note}});
         return;
     }
-    using std::chrono::milliseconds;
-    const auto ms = [](double value) { return milliseconds(static_cast<long long>(value)); };
     ai::AnalystSettings analyst;
-    analyst.client.base_url = settings.base_url;
-    analyst.client.api_key = settings.api_key;
-    analyst.client.anthropic_version = settings.anthropic_version;
-    analyst.client.model = settings.model;
-    analyst.client.max_tokens = settings.max_tokens;
-    analyst.client.temperature = settings.temperature;
-    analyst.client.retry.max_attempts = settings.max_attempts;
-    analyst.client.retry.base_delay = ms(settings.retry_base_ms);
-    analyst.client.retry.max_delay = ms(settings.retry_max_ms);
-    analyst.client.retry.max_retry_after = ms(settings.max_retry_after_s * 1000);
-    analyst.client.connect_timeout = ms(settings.connect_timeout_s * 1000);
-    analyst.client.total_timeout = ms(settings.timeout_s * 1000);
-    const auto& price = settings.prices.at(settings.model); // config checks it is there
-    analyst.price = {price.input, price.output, price.cache_write, price.cache_write_1h,
-                     price.cache_read};
+    analyst.client = ai_client_settings(settings);
+    analyst.price = ai_model_price(settings);
     analyst.top_k = top_k;
     analyst.daily_budget_usd = settings.daily_budget_usd;
     analyst.number_tolerance = settings.number_tolerance;
 
-    if (!http) {
-        http = net::make_curl_client(); // as the live vendors do; shared with them when routed
-    }
     ai::AnalystServices services;
-    services.http = http.get();
-    services.spent_since = [db](std::chrono::system_clock::time_point since) {
-        return db ? db->cost_spent("anthropic", since) : 0.0;
-    };
+    static_cast<ai::CallServices&>(services) =
+        ai_call_services(http, db, logger, report.run_id, report.cost_usd);
     services.cached =
         [db](const std::string& hash,
              std::chrono::system_clock::time_point since) -> std::optional<ai::StoredAnalysis> {
@@ -75,18 +113,6 @@ void analyse_top_picks(const config::Config& config, const config::ProfileConfig
         } catch (const DataError&) {
             return std::nullopt; // unreadable: ask again
         }
-    };
-    services.on_call = [&](const ApiCall& call) {
-        logger.info("api_call", {{"provider", call.provider},
-                                 {"endpoint", call.endpoint},
-                                 {"status", call.status},
-                                 {"duration_ms", call.duration_ms},
-                                 {"bytes", call.bytes},
-                                 {"cost_usd", call.cost_usd}});
-        if (db) {
-            db->record_api_call(report.run_id, call);
-        }
-        report.cost_usd += call.cost_usd;
     };
     auto outcome = ai::analyse_picks(analyst, services, report.results, format_date(report.as_of));
 

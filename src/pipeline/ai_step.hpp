@@ -13,6 +13,17 @@
 
 namespace screener::pipeline {
 
+// Why AI is off for every command ("ai.enabled is false", no key), "" when it is on.
+std::string ai_off_reason(const config::AiConfig& settings);
+// The Messages API client settings and the model's prices from the ai section.
+ai::ClientSettings ai_client_settings(const config::AiConfig& settings);
+ai::ModelPrice ai_model_price(const config::AiConfig& settings);
+// The store as the AI budget ledger and call log: spend from api_calls of "anthropic", every
+// call logged, recorded on `run_id` and added to `run_cost`; `http` is created when no live
+// vendor made one. `logger`, `db` and `run_cost` must outlive the services.
+ai::CallServices ai_call_services(std::unique_ptr<net::HttpClient>& http, store::Store* db,
+                                  ops::Logger& logger, std::int64_t run_id, double& run_cost);
+
 // Sets report.ai (or report.ai_note when AI is off) and stores the analyses; `http` is created
 // when no live vendor made one; `record_error` records an AI step that was asked for and did not
 // happen (the run is then degraded). StoreError passes.

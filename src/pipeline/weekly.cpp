@@ -7,6 +7,7 @@
 #include "screener/ops/run_lock.hpp"
 #include "screener/review/grading.hpp"
 #include "screener/store/sqlite_store.hpp"
+#include "weekly_writeup.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -315,6 +316,11 @@ WeeklyReport run_weekly(const config::Config& config, const WeeklyOptions& optio
     }
     db->add_calibration(report.run_id, rows);
     report.summary = summarise_week(*db);
+    report.cost_usd = report.scan ? report.scan->cost_usd : 0;
+    write_weekly_summary(config, providers->http, *db, logger, report);
+    if (report.writeup && report.writeup->degraded()) {
+        db->add_run_error(report.run_id, {"*", "ai", report.writeup->reason});
+    }
 
     // Outcome: every part that fell short makes the pass degraded; it failed only when neither
     // the scan nor the grading could do anything.
@@ -323,6 +329,11 @@ WeeklyReport run_weekly(const config::Config& config, const WeeklyOptions& optio
     if (report.scan && report.scan->outcome != Outcome::Ok) {
         reasons.push_back(fmt::format("weekly scan {}: {}", outcome_status(report.scan->outcome),
                                       report.scan->message));
+    }
+    if (report.writeup && report.writeup->degraded()) {
+        reasons.push_back(fmt::format("weekly write-up {}: {}",
+                                      ai::to_string(report.writeup->status),
+                                      report.writeup->reason));
     }
     if (g.failed > 0) {
         reasons.push_back(fmt::format("{} pick(s) not graded: history unavailable for {} symbol(s)",
@@ -350,7 +361,7 @@ WeeklyReport run_weekly(const config::Config& config, const WeeklyOptions& optio
                     scan ? scan->symbols_total : 0, scan ? scan->symbols_screened : 0,
                     scan ? scan->symbols_failed : 0,
                     scan ? static_cast<int>(scan->results.size()) : 0, report.duration_s,
-                    scan ? scan->cost_usd : 0, report.message});
+                    report.cost_usd, report.message});
     logger.info("weekly_finished", {{"graded", g.graded},
                                     {"open", g.open},
                                     {"no_data", g.no_data},

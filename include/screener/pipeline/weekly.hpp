@@ -3,6 +3,7 @@
 // stored pick graded against what the market did (pick_outcomes), the calibration of the
 // predicted probabilities over a window (stored per weekly run), and the week's summary.
 
+#include "screener/ai/weekly_writeup.hpp"
 #include "screener/config/config.hpp"
 #include "screener/core/outcome.hpp"
 #include "screener/ops/log.hpp"
@@ -60,6 +61,11 @@ struct WeeklyReport {
     GradingSummary grading;
     std::vector<review::CalibrationGroup> calibration;
     WeeklySummary summary;
+    // The AI write-up of the week: set when it was attempted; writeup_note says why it was not
+    // (ai.enabled false, no key).
+    std::optional<ai::WriteupOutcome> writeup;
+    std::string writeup_note;
+    double cost_usd = 0; // the weekly scan's and the write-up's USD cost
     double duration_s = 0;
     Outcome outcome = Outcome::Ok;
     std::string message; // one line on why the outcome is not Ok
@@ -73,6 +79,10 @@ constexpr int k_no_data_grace_days = 14;
 // cannot be fetched is a grading error in the report, never a failure of the pass.
 WeeklyReport run_weekly(const config::Config& config, const WeeklyOptions& options,
                         ops::Logger& logger);
+
+// The week's figures as the write-up's facts: the runs and spend, the grading, the calibration
+// groups and the recurring candidates (their symbols the only tickers allowed).
+ai::WeekFacts week_facts(const WeeklyReport& report);
 
 // The identity of a trade across runs: symbol, strategy, expiration and legs.
 std::string trade_key(const Candidate& pick);
