@@ -128,6 +128,32 @@ ReplyScript reply_inventing_ticker() {
     };
 }
 
+std::string weekly_answer(const AnthropicRequest& request, const std::string& extra) {
+    const std::string prompt = request.messages.empty() ? std::string() : request.messages.front();
+    std::vector<std::string> facts;
+    std::istringstream lines(prompt);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("- ", 0) == 0 && line.find(": ") != std::string::npos) {
+            facts.push_back(line.substr(2));
+        }
+    }
+    const std::string summary = (facts.empty() ? std::string("No figures.")
+                                               : "The week in figures: " + facts.front() + ".") +
+                                extra;
+    std::string observations;
+    for (std::size_t i = 1; i < facts.size(); ++i) {
+        observations += (i == 1 ? "" : ",") + json_string(facts[i]);
+    }
+    return "```json\n{\"summary\":" + json_string(summary) + ",\"observations\":[" + observations +
+           "]}\n```";
+}
+
+ReplyScript reply_weekly(std::string extra) {
+    return [extra = std::move(extra)](const AnthropicRequest& request) {
+        return AnthropicReply{200, message_body({weekly_answer(request, extra)}), {}};
+    };
+}
+
 ReplyScript reply_text(std::string text) {
     return [text = std::move(text)](const AnthropicRequest&) {
         return AnthropicReply{200, message_body({text}), {}};

@@ -48,6 +48,10 @@ std::string grounded_answer(const AnthropicRequest& request, const std::string& 
 ReplyScript reply_grounded(bool with_thinking = false);
 ReplyScript reply_inventing_number(); // "... PoP of 97.3%" in the first thesis
 ReplyScript reply_inventing_ticker(); // "... unlike TSLA ..." in the first thesis
+// The weekly write-up JSON ({"summary", "observations"}) built by copying the prompt's facts
+// ("- label: text" lines); `extra` is appended to the summary (e.g. an invented figure).
+std::string weekly_answer(const AnthropicRequest& request, const std::string& extra = "");
+ReplyScript reply_weekly(std::string extra = "");
 ReplyScript reply_text(std::string text);
 ReplyScript reply_status(int status, std::string body,
                          std::vector<std::pair<std::string, std::string>> headers = {});
