@@ -110,9 +110,10 @@ std::vector<TextNumber> extract_numbers(std::string_view text) {
         }
         // Part of a word or identifier (IV30, HV20, AVGO261127P00290000, Q3): not a figure.
         if (i > 0 && (is_alpha(text[i - 1]) || is_digit(text[i - 1]) || text[i - 1] == '_')) {
-            while (i < text.size() && (is_digit(text[i]) || is_alpha(text[i]))) {
+            // Past the whole identifier; a '.' inside it (P23.5) is stepped over, not looped on.
+            do {
                 ++i;
-            }
+            } while (i < text.size() && (is_digit(text[i]) || is_alpha(text[i])));
             continue;
         }
         if (date_at(text, i)) {

@@ -1,6 +1,7 @@
 // The weekly write-up's grounding: facts of the week as labelled figures, the model's answer
 // checked against them (numbers, tickers, dates, banned phrasing, JSON shape), the templated
 // fallback built from the same facts.
+#include "screener/ai/validator.hpp"
 #include "screener/ai/weekly_writeup.hpp"
 #include "screener/core/error.hpp"
 
@@ -55,6 +56,8 @@ TEST_CASE("week facts: every figure of the labels and texts, percentages also as
     CHECK(has(0.818));
     CHECK(has(0.16));
     CHECK(has(225) == false); // a leg (-P225) is an identifier, not a figure
+    // A half-dollar strike in a leg (-P23.5) is one identifier too (this once never returned).
+    CHECK(extract_numbers("legs -P23.5/+P21.5, score 0.15").size() == 1);
     const auto dates = facts.dates();
     CHECK(std::count(dates.begin(), dates.end(), "2026-12-18") == 1);
     CHECK(std::count(dates.begin(), dates.end(), "2025-11-20") == 1);

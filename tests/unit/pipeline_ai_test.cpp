@@ -1,6 +1,7 @@
-// The scan's AI step end to end: run_scan on the bundled sample market with the fake Anthropic
-// server, a real SQLite file and a real log file.
+// The scan's AI step and the weekly write-up end to end: run_scan and run_weekly on the bundled
+// sample market with the fake Anthropic server, a real SQLite file and a real log file.
 #include "screener/pipeline/scan.hpp"
+#include "screener/pipeline/weekly.hpp"
 #include "screener/store/store.hpp"
 #include "support/fake_anthropic.hpp"
 #include "support/temp_dir.hpp"
@@ -226,4 +227,191 @@ TEST_CASE("a profile's ai_top_k overrides ai.top_k", "[pipeline][ai]") {
     const auto report = pipeline::run_scan(config, {}, logger);
     REQUIRE(report.ai);
     CHECK(report.ai->analyses.size() == 1);
+}
+
+namespace {
+
+// The weekly pass over the daily profile, whose scan asks no analysis (ai_top_k 0): the
+// write-up is the only Messages API call.
+config::Config weekly_config(const TempDir& dir, const std::string& base_url, bool enabled = true,
+                             std::optional<std::string> key = k_key) {
+    auto config = make_config(dir, base_url, enabled, std::move(key));
+    config.profiles.at("daily").ai_top_k = 0;
+    return config;
+}
+
+pipeline::WeeklyOptions weekly_options(bool scan = true) {
+    pipeline::WeeklyOptions options;
+    options.profile = "daily";
+    options.scan = scan;
+    return options;
+}
+
+} // namespace
+
+TEST_CASE("the weekly write-up is grounded in the week's facts, stored and costed on the run",
+          "[pipeline][ai][weekly]") {
+    TempDir dir;
+    FakeAnthropic fake(k_key);
+    fake.set_default(testing::reply_weekly());
+    fake.start();
+    const auto config = weekly_config(dir, fake.base_url());
+    ops::Logger logger(ops::LogLevel::Debug, ops::LogFormat::Json, dir / "scan.log");
+
+    const auto scan = pipeline::run_scan(config, {}, logger);
+    CHECK(scan.ai_note == "top_k is 0");
+    const auto report = pipeline::run_weekly(config, weekly_options(), logger);
+    INFO(report.message);
+    CHECK(report.outcome == Outcome::Ok);
+    REQUIRE(report.writeup);
+    const auto& outcome = *report.writeup;
+    CHECK(outcome.status == ai::AnalysisStatus::Analysed);
+    CHECK(outcome.validation == "accepted");
+    CHECK(outcome.problems.empty());
+    REQUIRE(outcome.writeup);
+    CHECK_FALSE(outcome.writeup->templated);
+    CHECK_THAT(outcome.writeup->summary, Contains("runs: 2 (2 ok, 0 degraded"));
+
+    // One call, with the week's facts: the recurring candidates are the only tickers allowed.
+    REQUIRE(fake.request_count() == 1);
+    const auto request = fake.requests().front();
+    CHECK_THAT(request.system, Contains("weekly review"));
+    REQUIRE_FALSE(report.summary.recurring.empty());
+    const auto& top = report.summary.recurring.front();
+    CHECK_THAT(request.messages.front(), Contains("- " + top.symbol + ": " + top.strategy));
+    CHECK(std::any_of(outcome.writeup->observations.begin(), outcome.writeup->observations.end(),
+                      [&](const std::string& o) { return o.rfind(top.symbol + ": ", 0) == 0; }));
+
+    const std::string run = std::to_string(report.run_id);
+    CHECK(outcome.cost_usd > 0);
+    CHECK(report.cost_usd == Approx(report.scan->cost_usd + outcome.cost_usd));
+    CHECK(real(config, "SELECT cost_usd FROM runs WHERE id = " + run) == Approx(report.cost_usd));
+    CHECK(
+        count(config, "SELECT count(*) FROM api_calls WHERE provider = 'anthropic' AND run_id = " +
+                          run) == 1);
+    CHECK(count(config, "SELECT count(*) FROM weekly_writeups WHERE validation = 'accepted' AND "
+                        "calls = 1 AND run_id = " +
+                            run) == 1);
+    CHECK(real(config, "SELECT cost_usd FROM weekly_writeups") == Approx(outcome.cost_usd));
+    {
+        SQLite::Database db(config.database.string());
+        const std::string stored =
+            db.execAndGet("SELECT json_extract(writeup, '$.summary') FROM weekly_writeups")
+                .getString();
+        CHECK(stored == outcome.writeup->summary);
+    }
+    check_key_absent(dir, config);
+}
+
+TEST_CASE("an invented figure in the write-up: one corrective call, then accepted or templated",
+          "[pipeline][ai][weekly]") {
+    TempDir dir;
+    FakeAnthropic fake(k_key);
+    fake.start();
+    const auto config = weekly_config(dir, fake.base_url());
+    ops::Logger logger(ops::LogLevel::Debug, ops::LogFormat::Json, dir / "scan.log");
+    pipeline::run_scan(config, {}, logger);
+
+    SECTION("invented twice: templated from the facts, the pass is not degraded") {
+        fake.set_default(testing::reply_weekly(" Backtests put the win rate at 97.3%."));
+        const auto report = pipeline::run_weekly(config, weekly_options(false), logger);
+        CHECK(report.outcome == Outcome::Ok);
+        REQUIRE(fake.request_count() == 2);
+        const auto retry = fake.requests()[1];
+        REQUIRE(retry.messages.size() == 3);
+        CHECK_THAT(retry.messages[2],
+                   Contains("summary: the number 97.3% is not among the facts given"));
+        REQUIRE(report.writeup);
+        CHECK(report.writeup->validation == "templated");
+        CHECK(report.writeup->calls == 2);
+        REQUIRE(report.writeup->writeup);
+        CHECK(report.writeup->writeup->templated);
+        CHECK(report.writeup->writeup->summary.find("97.3") == std::string::npos);
+        CHECK(count(config, "SELECT count(*) FROM weekly_writeups WHERE validation = 'templated' "
+                            "AND reason = 'the model''s answer was rejected twice' AND "
+                            "json_extract(writeup, '$.templated') = 1") == 1);
+        CHECK_THAT(read_bytes(dir / "scan.log"), Contains("weekly_writeup_rejected"));
+    }
+    SECTION("corrected on the second answer: accepted_on_retry") {
+        fake.script({testing::reply_weekly(" Backtests put the win rate at 97.3%.")});
+        fake.set_default(testing::reply_weekly());
+        const auto report = pipeline::run_weekly(config, weekly_options(false), logger);
+        CHECK(report.outcome == Outcome::Ok);
+        CHECK(fake.request_count() == 2);
+        REQUIRE(report.writeup);
+        CHECK(report.writeup->validation == "accepted_on_retry");
+        REQUIRE(report.writeup->writeup);
+        CHECK_FALSE(report.writeup->writeup->templated);
+    }
+    check_key_absent(dir, config);
+}
+
+TEST_CASE("today's AI spend at the budget: no write-up call, the weekly pass is degraded",
+          "[pipeline][ai][weekly]") {
+    TempDir dir;
+    FakeAnthropic fake(k_key);
+    fake.set_default(testing::reply_weekly());
+    fake.start();
+    const auto config = weekly_config(dir, fake.base_url());
+    {
+        fs::create_directories(config.data_dir);
+        auto store = store::open_sqlite_store(config.database);
+        store->record_api_call(0,
+                               {"anthropic", "/v1/messages", "", 200, 900, 1000, 0, false, 0.49});
+    }
+    ops::Logger logger(ops::LogLevel::Debug, ops::LogFormat::Json, dir / "scan.log");
+    const auto report = pipeline::run_weekly(config, weekly_options(false), logger);
+    CHECK(fake.request_count() == 0);
+    CHECK(report.outcome == Outcome::Degraded);
+    CHECK(exit_code(report.outcome) == 1);
+    CHECK_THAT(report.message,
+               Contains("weekly write-up budget_exhausted: daily AI budget $0.5000"));
+    REQUIRE(report.writeup);
+    CHECK_FALSE(report.writeup->writeup);
+    const std::string run = std::to_string(report.run_id);
+    CHECK(count(config, "SELECT count(*) FROM run_errors WHERE stage = 'ai' AND run_id = " + run) ==
+          1);
+    CHECK(count(config, "SELECT exit_code FROM runs WHERE id = " + run) == 1);
+    CHECK(count(config, "SELECT count(*) FROM weekly_writeups") == 0);
+}
+
+TEST_CASE("a refused key degrades the weekly pass; the key stays out of logs and database",
+          "[pipeline][ai][weekly]") {
+    TempDir dir;
+    FakeAnthropic fake("sk-ant-the-right-key");
+    fake.start();
+    const auto config = weekly_config(dir, fake.base_url());
+    ops::Logger logger(ops::LogLevel::Debug, ops::LogFormat::Json, dir / "scan.log");
+    const auto report = pipeline::run_weekly(config, weekly_options(), logger);
+    CHECK(fake.request_count() == 1);
+    CHECK(report.outcome == Outcome::Degraded);
+    REQUIRE(report.writeup);
+    CHECK(report.writeup->status == ai::AnalysisStatus::Refused);
+    CHECK_THAT(report.message, Contains("HTTP 401 authentication_error"));
+    CHECK(report.message.find(k_key) == std::string::npos);
+    check_key_absent(dir, config);
+}
+
+TEST_CASE("AI off: no weekly write-up call and the weekly exit code is unaffected",
+          "[pipeline][ai][weekly]") {
+    TempDir dir;
+    FakeAnthropic fake(k_key);
+    fake.set_default(testing::reply_weekly());
+    fake.start();
+    ops::Logger logger(ops::LogLevel::Info, ops::LogFormat::Json, dir / "scan.log");
+
+    const auto config = weekly_config(dir, fake.base_url(), false);
+    const auto disabled = pipeline::run_weekly(config, weekly_options(), logger);
+    CHECK(disabled.outcome == Outcome::Ok);
+    CHECK_FALSE(disabled.writeup);
+    CHECK(disabled.writeup_note == "ai.enabled is false");
+
+    const auto keyless = pipeline::run_weekly(
+        weekly_config(dir, fake.base_url(), true, std::nullopt), weekly_options(false), logger);
+    CHECK(keyless.outcome == Outcome::Ok);
+    CHECK_FALSE(keyless.writeup);
+    CHECK_THAT(keyless.writeup_note, Contains("no API key"));
+    CHECK(fake.request_count() == 0);
+    CHECK(count(config, "SELECT count(*) FROM weekly_writeups") == 0);
+    CHECK_THAT(read_bytes(dir / "scan.log"), Contains("\"event\":\"weekly_writeup_skipped\""));
 }
