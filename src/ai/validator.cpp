@@ -239,6 +239,13 @@ std::vector<std::string> banned_phrases(std::string_view text) {
     return out;
 }
 
+bool parse_answer_object(std::string_view text, rapidjson::Document& doc) {
+    const auto open = text.find('{');
+    const auto close = text.rfind('}');
+    return open != std::string_view::npos && close != std::string_view::npos && close > open &&
+           !doc.Parse(text.data() + open, close - open + 1).HasParseError() && doc.IsObject();
+}
+
 Grounding make_grounding(std::vector<double> numbers, std::set<std::string> dates,
                          std::set<std::string> symbols) {
     Grounding g;
@@ -288,11 +295,8 @@ Validation validate_answer(std::string_view text, const std::vector<PickFacts>& 
                            const std::string& as_of, double relative_tolerance) {
     Validation result;
     auto& problems = result.problems;
-    const auto open = text.find('{');
-    const auto close = text.rfind('}');
     rapidjson::Document doc;
-    if (open == std::string_view::npos || close == std::string_view::npos || close < open ||
-        doc.Parse(text.data() + open, close - open + 1).HasParseError() || !doc.IsObject()) {
+    if (!parse_answer_object(text, doc)) {
         problems.push_back("the answer is not the JSON object asked for");
         return result;
     }

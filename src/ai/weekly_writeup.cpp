@@ -94,11 +94,8 @@ WriteupValidation validate_writeup(std::string_view text, const WeekFacts& facts
                                    const std::string& as_of, double relative_tolerance) {
     WriteupValidation result;
     auto& problems = result.problems;
-    const auto open = text.find('{');
-    const auto close = text.rfind('}');
     rapidjson::Document doc;
-    if (open == std::string_view::npos || close == std::string_view::npos || close < open ||
-        doc.Parse(text.data() + open, close - open + 1).HasParseError() || !doc.IsObject()) {
+    if (!parse_answer_object(text, doc)) {
         problems.push_back("the answer is not the JSON object asked for");
         return result;
     }

@@ -67,6 +67,27 @@ ai::CallServices ai_call_services(std::unique_ptr<net::HttpClient>& http, store:
     return services;
 }
 
+void log_ai_outcome(ops::Logger& logger, std::string_view event, std::string_view rejected_event,
+                    const ai::CallOutcome& outcome, ops::LogFields fields) {
+    if (!outcome.problems.empty()) {
+        logger.warn(rejected_event,
+                    {{"problems", fmt::format("{}", fmt::join(outcome.problems, "; "))}});
+    }
+    if (outcome.degraded()) {
+        return; // the caller records the reason as the run's error
+    }
+    ops::LogFields all = {{"status", ai::to_string(outcome.status)},
+                          {"model", outcome.model},
+                          {"validation", outcome.validation}};
+    all.insert(all.end(), fields.begin(), fields.end());
+    all.insert(all.end(), {{"calls", outcome.calls},
+                           {"input_tokens", outcome.usage.input_tokens},
+                           {"output_tokens", outcome.usage.output_tokens},
+                           {"cost_usd", outcome.cost_usd},
+                           {"request_id", outcome.request_id}});
+    logger.info(event, all);
+}
+
 // The AI analysis of the top picks (docs/ai.md). When it is off (ai.enabled false, no key, dry
 // run, no picks) one info line says why and the outcome is untouched; when it was asked for and
 // did not happen (budget, key refused, API down) the run is degraded with the reason.
@@ -136,22 +157,10 @@ void analyse_top_picks(const config::Config& config, const config::ProfileConfig
         }
         db->add_ai_analysis(report.run_id, record);
     }
-    if (!outcome.problems.empty()) {
-        logger.warn("ai_answer_rejected",
-                    {{"problems", fmt::format("{}", fmt::join(outcome.problems, "; "))}});
-    }
+    log_ai_outcome(logger, "ai_analysis", "ai_answer_rejected", outcome,
+                   {{"picks", static_cast<int>(outcome.analyses.size())}});
     if (outcome.degraded()) {
         record_error({"*", "ai", outcome.reason});
-    } else {
-        logger.info("ai_analysis", {{"status", ai::to_string(outcome.status)},
-                                    {"model", outcome.model},
-                                    {"validation", outcome.validation},
-                                    {"picks", static_cast<int>(outcome.analyses.size())},
-                                    {"calls", outcome.calls},
-                                    {"input_tokens", outcome.usage.input_tokens},
-                                    {"output_tokens", outcome.usage.output_tokens},
-                                    {"cost_usd", outcome.cost_usd},
-                                    {"request_id", outcome.request_id}});
     }
     report.ai = std::move(outcome);
 }

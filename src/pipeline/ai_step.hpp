@@ -24,6 +24,11 @@ ai::ModelPrice ai_model_price(const config::AiConfig& settings);
 ai::CallServices ai_call_services(std::unique_ptr<net::HttpClient>& http, store::Store* db,
                                   ops::Logger& logger, std::int64_t run_id, double& run_cost);
 
+// Logs a model call's outcome: its rejected answers' problems (warn `rejected_event`) and, unless
+// it degraded the run, `event` with status, model, validation, `fields`, calls, tokens and cost.
+void log_ai_outcome(ops::Logger& logger, std::string_view event, std::string_view rejected_event,
+                    const ai::CallOutcome& outcome, ops::LogFields fields = {});
+
 // Sets report.ai (or report.ai_note when AI is off) and stores the analyses; `http` is created
 // when no live vendor made one; `record_error` records an AI step that was asked for and did not
 // happen (the run is then degraded). StoreError passes.

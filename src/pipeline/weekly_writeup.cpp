@@ -124,20 +124,7 @@ void write_weekly_summary(const config::Config& config, std::unique_ptr<net::Htt
         record.writeup_json = ai::writeup_json(*outcome.writeup);
         db.add_weekly_writeup(report.run_id, record);
     }
-    if (!outcome.problems.empty()) {
-        logger.warn("weekly_writeup_rejected",
-                    {{"problems", fmt::format("{}", fmt::join(outcome.problems, "; "))}});
-    }
-    if (!outcome.degraded()) {
-        logger.info("weekly_writeup", {{"status", ai::to_string(outcome.status)},
-                                       {"model", outcome.model},
-                                       {"validation", outcome.validation},
-                                       {"calls", outcome.calls},
-                                       {"input_tokens", outcome.usage.input_tokens},
-                                       {"output_tokens", outcome.usage.output_tokens},
-                                       {"cost_usd", outcome.cost_usd},
-                                       {"request_id", outcome.request_id}});
-    }
+    log_ai_outcome(logger, "weekly_writeup", "weekly_writeup_rejected", outcome);
     report.writeup = std::move(outcome);
 }
 

@@ -20,6 +20,10 @@ jq -e '.week.runs == 2 and .week.ok == 2 and (.week.providers | length) >= 1' "$
   fail "week summary wrong"
 expect_sql "select command || ' ' || status from runs order by id" "scan ok
 weekly ok"
+# No API key in the sample setup: the AI write-up is skipped, the exit code unaffected.
+jq -e '.writeup.status == "skipped" and (.writeup.reason | length) > 0 and .writeup.summary == null
+       and .writeup.observations == [] and .writeup.templated == false' "$t/out" >/dev/null ||
+  fail "writeup not reported as skipped"
 expect_sql "select count(*) from pick_outcomes where status = 'open'" "$picks"
 
 # A graded pick is never graded again: mark one final by hand, rerun, it is untouched.
@@ -30,6 +34,7 @@ run_screener weekly --no-scan
 expect_rc 0
 expect_out "Grading: $((picks - 1)) pick"
 expect_out "Calibration of picks made since 2025-11-20"
+expect_out "AI write-up: skipped"
 expect_sql "select count(*) from pick_outcomes where written_at = 'KEEP'" 1
 expect_sql "select count(*) from calibration where profile = '*' and strategy = '*' and picks = 1" 1
 

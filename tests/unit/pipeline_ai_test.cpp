@@ -375,7 +375,7 @@ TEST_CASE("today's AI spend at the budget: no write-up call, the weekly pass is 
     CHECK(count(config, "SELECT count(*) FROM weekly_writeups") == 0);
 }
 
-TEST_CASE("a refused key degrades the weekly pass; the key stays out of logs and database",
+TEST_CASE("a refused key degrades the weekly pass and the key stays out of logs and database",
           "[pipeline][ai][weekly]") {
     TempDir dir;
     FakeAnthropic fake("sk-ant-the-right-key");

@@ -7,6 +7,7 @@
 #include "screener/ai/prompt.hpp"
 
 #include <optional>
+#include <rapidjson/document.h>
 #include <set>
 #include <string>
 #include <string_view>
@@ -41,6 +42,10 @@ std::vector<std::string> extract_tickers(std::string_view text);
 
 // The banned phrases found in `text` (lower-case, as listed in docs/ai.md).
 std::vector<std::string> banned_phrases(std::string_view text);
+
+// The JSON object of a model's answer: from its first '{' to its last '}' (a ```json fence or a
+// sentence around it is ignored); false when that is not a JSON object.
+bool parse_answer_object(std::string_view text, rapidjson::Document& doc);
 
 // What an answer may state: the facts' figures, dates and tickers.
 struct Grounding {
