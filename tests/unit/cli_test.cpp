@@ -1,4 +1,5 @@
 #include "cli/output.hpp"
+#include "cli/weekly_output.hpp"
 #include "screener/core/error.hpp"
 
 #include <catch2/catch.hpp>
@@ -494,4 +495,48 @@ TEST_CASE("AI analyses show under their picks in table, JSON and CSV", "[cli][ai
         CHECK(csv.find(",neutral,low,Templated summary from the screener's figures.,Earnings "
                        "before expiry. | Wide spread.,templated\n") != std::string::npos);
     }
+}
+
+TEST_CASE("the weekly report prints its AI write-up, or why there is none", "[cli][weekly]") {
+    pipeline::WeeklyReport report;
+    report.writeup_note = "ai.enabled is false";
+    CHECK_THAT(render_weekly_text(report),
+               Catch::Matchers::Contains("AI write-up: skipped (ai.enabled is false)"));
+    rapidjson::Document skipped;
+    skipped.Parse(render_weekly_json(report).c_str());
+    REQUIRE(skipped.IsObject());
+    CHECK(std::string(skipped["writeup"]["status"].GetString()) == "skipped");
+    CHECK(skipped["writeup"]["summary"].IsNull());
+
+    ai::WriteupOutcome outcome;
+    outcome.status = ai::AnalysisStatus::Analysed;
+    outcome.validation = "templated";
+    outcome.model = "claude-sonnet-5-5";
+    outcome.cost_usd = 0.0123;
+    outcome.calls = 2;
+    outcome.writeup = ai::WeeklyWriteup{"Six runs.", {"Brier 0.16.", "AAPL recurred."}, true};
+    report.writeup = outcome;
+    const auto text = render_weekly_text(report);
+    CHECK_THAT(text, Catch::Matchers::Contains(
+                         "AI write-up: analysed, templated (templated from the figures), model "
+                         "claude-sonnet-5-5, $0.0123\n  Six runs.\n  - Brier 0.16.\n  - AAPL "
+                         "recurred.\n"));
+    rapidjson::Document json;
+    json.Parse(render_weekly_json(report).c_str());
+    REQUIRE(json.IsObject());
+    const auto& w = json["writeup"];
+    CHECK(std::string(w["status"].GetString()) == "analysed");
+    CHECK(std::string(w["validation"].GetString()) == "templated");
+    CHECK(std::string(w["summary"].GetString()) == "Six runs.");
+    CHECK(w["observations"].Size() == 2);
+    CHECK(w["templated"].GetBool());
+    CHECK(w["calls"].GetInt() == 2);
+    CHECK(w["cost_usd"].GetDouble() == Approx(0.0123));
+
+    report.writeup->status = ai::AnalysisStatus::BudgetExhausted;
+    report.writeup->reason = "daily AI budget $0.5000 would be exceeded";
+    report.writeup->writeup.reset();
+    CHECK_THAT(render_weekly_text(report),
+               Catch::Matchers::Contains(
+                   "AI write-up: budget_exhausted: daily AI budget $0.5000 would be exceeded"));
 }
