@@ -225,12 +225,12 @@ std::string render_weekly_json(const pipeline::WeeklyReport& r) {
     w.StartObject();
     const auto* outcome = r.writeup ? &*r.writeup : nullptr;
     const auto* writeup = outcome && outcome->writeup ? &*outcome->writeup : nullptr;
-    text(w, "status", outcome ? ai::to_string(outcome->status) : "skipped");
-    text(w, "reason", outcome ? outcome->reason : r.writeup_note);
-    text(w, "validation", outcome ? outcome->validation : "");
-    text(w, "model", outcome ? outcome->model : "");
-    number(w, "cost_usd", outcome ? outcome->cost_usd : 0.0);
-    integer(w, "calls", outcome ? outcome->calls : 0);
+    write_text(w, "status", outcome ? ai::to_string(outcome->status) : "skipped");
+    write_text(w, "reason", outcome ? outcome->reason : r.writeup_note);
+    write_text(w, "validation", outcome ? outcome->validation : "");
+    write_text(w, "model", outcome ? outcome->model : "");
+    write_number(w, "cost_usd", outcome ? outcome->cost_usd : 0.0);
+    write_integer(w, "calls", outcome ? outcome->calls : 0);
     w.Key("templated");
     w.Bool(writeup && writeup->templated);
     w.Key("summary");
