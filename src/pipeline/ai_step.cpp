@@ -67,6 +67,23 @@ ai::CallServices ai_call_services(std::unique_ptr<net::HttpClient>& http, store:
     return services;
 }
 
+store::AiCallRecord ai_call_record(const ai::CallOutcome& outcome) {
+    store::AiCallRecord record;
+    record.input_hash = outcome.input_hash;
+    record.model = outcome.model;
+    record.validation = outcome.validation;
+    record.calls = outcome.calls;
+    record.input_tokens = outcome.usage.input_tokens;
+    record.output_tokens = outcome.usage.output_tokens;
+    record.cache_write_tokens = outcome.usage.cache_write_tokens;
+    record.cache_read_tokens = outcome.usage.cache_read_tokens;
+    record.cost_usd = outcome.cost_usd;
+    record.request_id = outcome.request_id;
+    record.reason = outcome.validation == "templated" ? outcome.reason : "";
+    record.cached_from = outcome.cached_from;
+    return record;
+}
+
 void log_ai_outcome(ops::Logger& logger, std::string_view event, std::string_view rejected_event,
                     const ai::CallOutcome& outcome, ops::LogFields fields) {
     if (!outcome.problems.empty()) {
@@ -139,18 +156,7 @@ void analyse_top_picks(const config::Config& config, const config::ProfileConfig
 
     if (!outcome.analyses.empty() && db) {
         store::AiAnalysisRecord record;
-        record.input_hash = outcome.input_hash;
-        record.model = outcome.model;
-        record.validation = outcome.validation;
-        record.calls = outcome.calls;
-        record.input_tokens = outcome.usage.input_tokens;
-        record.output_tokens = outcome.usage.output_tokens;
-        record.cache_write_tokens = outcome.usage.cache_write_tokens;
-        record.cache_read_tokens = outcome.usage.cache_read_tokens;
-        record.cost_usd = outcome.cost_usd;
-        record.request_id = outcome.request_id;
-        record.reason = outcome.validation == "templated" ? outcome.reason : "";
-        record.cached_from = outcome.cached_from;
+        static_cast<store::AiCallRecord&>(record) = ai_call_record(outcome);
         record.analyses_json = ai::analyses_json(outcome.analyses);
         for (const auto& analysis : outcome.analyses) {
             record.picks.emplace_back(analysis.rank, ai::analysis_json(analysis));

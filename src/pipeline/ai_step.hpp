@@ -24,6 +24,10 @@ ai::ModelPrice ai_model_price(const config::AiConfig& settings);
 ai::CallServices ai_call_services(std::unique_ptr<net::HttpClient>& http, store::Store* db,
                                   ops::Logger& logger, std::int64_t run_id, double& run_cost);
 
+// What the store keeps of the calls behind an answer (the AI analyses' and weekly write-ups'
+// common columns).
+store::AiCallRecord ai_call_record(const ai::CallOutcome& outcome);
+
 // Logs a model call's outcome: its rejected answers' problems (warn `rejected_event`) and, unless
 // it degraded the run, `event` with status, model, validation, `fields`, calls, tokens and cost.
 void log_ai_outcome(ops::Logger& logger, std::string_view event, std::string_view rejected_event,

@@ -1,7 +1,7 @@
 #include "screener/pipeline/scan.hpp"
 
-#include "provider_set.hpp"
 #include "ai_step.hpp"
+#include "provider_set.hpp"
 #include "screener/core/calendar.hpp"
 #include "screener/core/error.hpp"
 #include "screener/core/symbol.hpp"

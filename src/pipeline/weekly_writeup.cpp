@@ -111,16 +111,7 @@ void write_weekly_summary(const config::Config& config, std::unique_ptr<net::Htt
 
     if (outcome.writeup) {
         store::WeeklyWriteupRecord record;
-        record.input_hash = outcome.input_hash;
-        record.model = outcome.model;
-        record.validation = outcome.validation;
-        record.calls = outcome.calls;
-        record.input_tokens = outcome.usage.input_tokens;
-        record.output_tokens = outcome.usage.output_tokens;
-        record.cost_usd = outcome.cost_usd;
-        record.request_id = outcome.request_id;
-        record.reason = outcome.validation == "templated" ? outcome.reason : "";
-        record.cached_from = outcome.cached_from;
+        static_cast<store::AiCallRecord&>(record) = ai_call_record(outcome);
         record.writeup_json = ai::writeup_json(*outcome.writeup);
         db.add_weekly_writeup(report.run_id, record);
     }

@@ -125,7 +125,9 @@ struct ProviderSpend {
 // A run's AI analysis of its top picks (one ai_analyses row) and each analysed pick's own part,
 // set on its results row. Token counts and cost are of the Messages API calls that produced it
 // (0 when reused from the cache).
-struct AiAnalysisRecord {
+// What every stored AI answer records of the calls that produced it (ai_analyses and
+// weekly_writeups rows).
+struct AiCallRecord {
     std::string input_hash;
     std::string model;
     std::string validation; // accepted | accepted_on_retry | templated
@@ -135,6 +137,9 @@ struct AiAnalysisRecord {
     std::string request_id;
     std::string reason; // why templated, "" otherwise
     std::optional<std::int64_t> cached_from;
+};
+
+struct AiAnalysisRecord : AiCallRecord {
     std::string analyses_json;                      // JSON array of every pick's analysis
     std::vector<std::pair<int, std::string>> picks; // rank -> that pick's analysis JSON
 };
@@ -146,16 +151,7 @@ struct StoredAiAnalysis {
 
 // A weekly run's AI write-up (one weekly_writeups row); tokens and cost of the calls that wrote
 // it (0 when reused from the cache).
-struct WeeklyWriteupRecord {
-    std::string input_hash;
-    std::string model;
-    std::string validation; // accepted | accepted_on_retry | templated
-    int calls = 0;
-    std::int64_t input_tokens = 0, output_tokens = 0;
-    double cost_usd = 0;
-    std::string request_id;
-    std::string reason; // why templated, "" otherwise
-    std::optional<std::int64_t> cached_from;
+struct WeeklyWriteupRecord : AiCallRecord {
     std::string writeup_json; // {"summary", "observations", "templated"}
 };
 
