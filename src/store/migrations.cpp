@@ -286,6 +286,8 @@ CREATE TABLE weekly_writeups (
     calls         INTEGER NOT NULL DEFAULT 0, -- Messages API calls answered (0: cached)
     input_tokens  INTEGER NOT NULL DEFAULT 0,
     output_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_read_tokens  INTEGER NOT NULL DEFAULT 0,
     cost_usd      REAL,
     request_id    TEXT    NOT NULL DEFAULT '',
     reason        TEXT    NOT NULL DEFAULT '', -- why templated

@@ -1147,37 +1147,72 @@ void SqliteStore::set_ai_analysis(std::int64_t run_id, int rank, const std::stri
     }
 }
 
+namespace {
+
+// ai_analyses and weekly_writeups keep the same columns of the calls behind an answer, then the
+// answer itself in `payload_column`. Table and column names are literals of this file.
+std::int64_t insert_ai_answer(SQLite::Database& db, std::string_view table,
+                              std::string_view payload_column, std::int64_t run_id,
+                              const std::string& created_at, const AiCallRecord& record,
+                              const std::string& payload) {
+    SQLite::Statement insert(
+        db, fmt::format("INSERT INTO {} (run_id, created_at, input_hash, model, validation, calls, "
+                        "input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, "
+                        "cost_usd, request_id, reason, cached_from, {}) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        table, payload_column));
+    insert.bind(1, static_cast<std::int64_t>(run_id));
+    insert.bind(2, created_at);
+    insert.bind(3, record.input_hash);
+    insert.bind(4, record.model);
+    insert.bind(5, record.validation);
+    insert.bind(6, record.calls);
+    insert.bind(7, record.input_tokens);
+    insert.bind(8, record.output_tokens);
+    insert.bind(9, record.cache_write_tokens);
+    insert.bind(10, record.cache_read_tokens);
+    bind_real(insert, 11, record.cost_usd);
+    insert.bind(12, record.request_id);
+    insert.bind(13, record.reason);
+    if (record.cached_from) {
+        insert.bind(14, *record.cached_from);
+    } else {
+        insert.bind(14);
+    }
+    insert.bind(15, payload);
+    insert.exec();
+    return db.getLastInsertRowid();
+}
+
+// The newest model-written answer (validation accepted or accepted_on_retry) stored under
+// `input_hash` at or after `since`: the same-day cache of both tables.
+std::optional<StoredAiAnalysis> cached_ai_answer(SQLite::Database& db, std::string_view table,
+                                                 std::string_view payload_column,
+                                                 const std::string& input_hash,
+                                                 const std::string& since) {
+    SQLite::Statement query(
+        db, fmt::format("SELECT id, model, validation, {} FROM {} WHERE input_hash = ? AND "
+                        "created_at >= ? AND validation IN ('accepted', 'accepted_on_retry') "
+                        "ORDER BY id DESC LIMIT 1",
+                        payload_column, table));
+    query.bind(1, input_hash);
+    query.bind(2, since);
+    if (!query.executeStep()) {
+        return std::nullopt;
+    }
+    return StoredAiAnalysis{query.getColumn(0).getInt64(), query.getColumn(1).getString(),
+                            query.getColumn(2).getString(), query.getColumn(3).getString()};
+}
+
+} // namespace
+
 std::int64_t SqliteStore::add_ai_analysis(std::int64_t run_id, const AiAnalysisRecord& record) {
     const std::string what = fmt::format("store AI analysis of run {}", run_id);
     std::optional<int> missing_rank;
     const std::int64_t id = locked(what, [&](SQLite::Database& db) -> std::int64_t {
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
-        SQLite::Statement insert(
-            db, "INSERT INTO ai_analyses (run_id, created_at, input_hash, model, validation, "
-                "calls, input_tokens, output_tokens, cache_write_tokens, cache_read_tokens, "
-                "cost_usd, request_id, reason, cached_from, analyses) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-        insert.bind(1, static_cast<std::int64_t>(run_id));
-        insert.bind(2, now_text());
-        insert.bind(3, record.input_hash);
-        insert.bind(4, record.model);
-        insert.bind(5, record.validation);
-        insert.bind(6, record.calls);
-        insert.bind(7, record.input_tokens);
-        insert.bind(8, record.output_tokens);
-        insert.bind(9, record.cache_write_tokens);
-        insert.bind(10, record.cache_read_tokens);
-        bind_real(insert, 11, record.cost_usd);
-        insert.bind(12, record.request_id);
-        insert.bind(13, record.reason);
-        if (record.cached_from) {
-            insert.bind(14, *record.cached_from);
-        } else {
-            insert.bind(14);
-        }
-        insert.bind(15, record.analyses_json);
-        insert.exec();
-        const std::int64_t row = db.getLastInsertRowid();
+        const std::int64_t row = insert_ai_answer(db, "ai_analyses", "analyses", run_id, now_text(),
+                                                  record, record.analyses_json);
         SQLite::Statement update(db, "UPDATE results SET ai_analysis = ?, ai_analysis_id = ? "
                                      "WHERE run_id = ? AND rank = ?");
         for (const auto& [rank, analysis] : record.picks) {
@@ -1205,48 +1240,17 @@ std::optional<StoredAiAnalysis>
 SqliteStore::cached_ai_analysis(const std::string& input_hash,
                                 std::chrono::system_clock::time_point since) {
     return locked("read cached AI analysis", [&](SQLite::Database& db) {
-        SQLite::Statement query(db, "SELECT id, model, validation, analyses FROM ai_analyses "
-                                    "WHERE input_hash = ? AND created_at >= ? AND validation IN "
-                                    "('accepted', 'accepted_on_retry') ORDER BY id DESC LIMIT 1");
-        query.bind(1, input_hash);
-        query.bind(2, format_utc_timestamp(since));
-        std::optional<StoredAiAnalysis> out;
-        if (query.executeStep()) {
-            out = StoredAiAnalysis{query.getColumn(0).getInt64(), query.getColumn(1).getString(),
-                                   query.getColumn(2).getString(), query.getColumn(3).getString()};
-        }
-        return out;
+        return cached_ai_answer(db, "ai_analyses", "analyses", input_hash,
+                                format_utc_timestamp(since));
     });
 }
 
 std::int64_t SqliteStore::add_weekly_writeup(std::int64_t run_id,
                                              const WeeklyWriteupRecord& record) {
     return locked(fmt::format("store weekly write-up of run {}", run_id),
-                  [&](SQLite::Database& db) -> std::int64_t {
-                      SQLite::Statement insert(
-                          db, "INSERT INTO weekly_writeups (run_id, created_at, input_hash, model, "
-                              "validation, calls, input_tokens, output_tokens, cost_usd, "
-                              "request_id, reason, cached_from, writeup) "
-                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-                      insert.bind(1, static_cast<std::int64_t>(run_id));
-                      insert.bind(2, now_text());
-                      insert.bind(3, record.input_hash);
-                      insert.bind(4, record.model);
-                      insert.bind(5, record.validation);
-                      insert.bind(6, record.calls);
-                      insert.bind(7, record.input_tokens);
-                      insert.bind(8, record.output_tokens);
-                      bind_real(insert, 9, record.cost_usd);
-                      insert.bind(10, record.request_id);
-                      insert.bind(11, record.reason);
-                      if (record.cached_from) {
-                          insert.bind(12, *record.cached_from);
-                      } else {
-                          insert.bind(12);
-                      }
-                      insert.bind(13, record.writeup_json);
-                      insert.exec();
-                      return db.getLastInsertRowid();
+                  [&](SQLite::Database& db) {
+                      return insert_ai_answer(db, "weekly_writeups", "writeup", run_id, now_text(),
+                                              record, record.writeup_json);
                   });
 }
 
@@ -1254,18 +1258,11 @@ std::optional<StoredWeeklyWriteup>
 SqliteStore::cached_weekly_writeup(const std::string& input_hash,
                                    std::chrono::system_clock::time_point since) {
     return locked("read cached weekly write-up", [&](SQLite::Database& db) {
-        SQLite::Statement query(db, "SELECT id, model, validation, writeup FROM weekly_writeups "
-                                    "WHERE input_hash = ? AND created_at >= ? AND validation IN "
-                                    "('accepted', 'accepted_on_retry') ORDER BY id DESC LIMIT 1");
-        query.bind(1, input_hash);
-        query.bind(2, format_utc_timestamp(since));
-        std::optional<StoredWeeklyWriteup> out;
-        if (query.executeStep()) {
-            out =
-                StoredWeeklyWriteup{query.getColumn(0).getInt64(), query.getColumn(1).getString(),
-                                    query.getColumn(2).getString(), query.getColumn(3).getString()};
-        }
-        return out;
+        auto stored = cached_ai_answer(db, "weekly_writeups", "writeup", input_hash,
+                                       format_utc_timestamp(since));
+        return stored ? std::optional(StoredWeeklyWriteup{
+                            stored->id, stored->model, stored->validation, stored->analyses_json})
+                      : std::nullopt;
     });
 }
 
