@@ -1,5 +1,6 @@
 #include "screener/store/maintenance.hpp"
 
+#include "run_row.hpp"
 #include "screener/core/error.hpp"
 #include "screener/store/migrations.hpp"
 #include "screener/store/sqlite_store.hpp"
@@ -294,22 +295,10 @@ DatabaseReport inspect_database(const fs::path& database, bool check_integrity) 
             report.max_ids[table] = count.getColumn(1).getInt64();
         }
         step = "read the latest run of";
-        SQLite::Statement latest(db, "SELECT id, execution_id, command, profile, status, "
-                                     "started_at, finished_at, opportunities FROM runs "
-                                     "ORDER BY id DESC LIMIT 1");
+        SQLite::Statement latest(
+            db, fmt::format("SELECT {} FROM runs ORDER BY id DESC LIMIT 1", k_run_columns));
         if (latest.executeStep()) {
-            RunRow run;
-            run.id = latest.getColumn(0).getInt64();
-            run.execution_id = latest.getColumn(1).getString();
-            run.command = latest.getColumn(2).getString();
-            run.profile = latest.getColumn(3).getString();
-            run.status = latest.getColumn(4).getString();
-            run.started_at = latest.getColumn(5).getString();
-            if (!latest.getColumn(6).isNull()) {
-                run.finished_at = latest.getColumn(6).getString();
-            }
-            run.opportunities = latest.getColumn(7).getInt();
-            report.latest_run = run;
+            report.latest_run = read_run(latest);
         }
     } catch (const SQLite::Exception& e) {
         throw StoreError(fmt::format("cannot {} database {}: {}", step, name, e.what()));

@@ -1,5 +1,6 @@
 #include "screener/store/sqlite_store.hpp"
 
+#include "run_row.hpp"
 #include "screener/core/error.hpp"
 #include "screener/core/json_text.hpp"
 #include "screener/store/migrations.hpp"
@@ -136,38 +137,6 @@ Date date_or_throw(const std::string& text, std::string_view what) {
         return *date;
     }
     throw StoreError(fmt::format("{}: '{}' is not a date (YYYY-MM-DD)", what, text));
-}
-
-constexpr std::string_view k_run_columns =
-    "id, execution_id, command, profile, as_of, data_source, status, exit_code, started_at, "
-    "finished_at, pid, symbols_total, symbols_screened, symbols_failed, opportunities, "
-    "duration_s, cost_usd, message";
-
-RunRow read_run(SQLite::Statement& query) {
-    RunRow row;
-    row.id = query.getColumn(0).getInt64();
-    row.execution_id = query.getColumn(1).getString();
-    row.command = query.getColumn(2).getString();
-    row.profile = query.getColumn(3).getString();
-    row.as_of = query.getColumn(4).getString();
-    row.data_source = query.getColumn(5).getString();
-    row.status = query.getColumn(6).getString();
-    if (!query.getColumn(7).isNull()) {
-        row.exit_code = query.getColumn(7).getInt();
-    }
-    row.started_at = query.getColumn(8).getString();
-    if (!query.getColumn(9).isNull()) {
-        row.finished_at = query.getColumn(9).getString();
-    }
-    row.pid = query.getColumn(10).getInt();
-    row.symbols_total = query.getColumn(11).getInt();
-    row.symbols_screened = query.getColumn(12).getInt();
-    row.symbols_failed = query.getColumn(13).getInt();
-    row.opportunities = query.getColumn(14).getInt();
-    row.duration_s = real_or_nan(query.getColumn(15));
-    row.cost_usd = real_or_nan(query.getColumn(16));
-    row.message = query.getColumn(17).getString();
-    return row;
 }
 
 // The columns a result is read from, in select order.
