@@ -1100,22 +1100,6 @@ double SqliteStore::credits_spent(const std::string& provider,
     });
 }
 
-void SqliteStore::set_ai_analysis(std::int64_t run_id, int rank, const std::string& analysis) {
-    const std::string what = fmt::format("store AI analysis of run {} rank {}", run_id, rank);
-    const int changed = locked(what, [&](SQLite::Database& db) {
-        SQLite::Statement update(db, "UPDATE results SET ai_analysis = ? "
-                                     "WHERE run_id = ? AND rank = ?");
-        update.bind(1, analysis);
-        update.bind(2, static_cast<std::int64_t>(run_id));
-        update.bind(3, rank);
-        return update.exec();
-    });
-    if (changed == 0) {
-        throw StoreError(
-            fmt::format("cannot {} in database {}: no such result", what, m_path.string()));
-    }
-}
-
 namespace {
 
 // ai_analyses and weekly_writeups keep the same columns of the calls behind an answer, then the

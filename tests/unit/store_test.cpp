@@ -367,6 +367,17 @@ void set_mode(const fs::path& path, fs::perms mode) {
     fs::permissions(path, mode, fs::perm_options::replace);
 }
 
+// An accepted AI analysis whose one pick is the result ranked `rank`.
+AiAnalysisRecord analysis_of_rank(int rank, const std::string& analysis) {
+    AiAnalysisRecord record;
+    record.input_hash = "h";
+    record.model = "m";
+    record.validation = "accepted";
+    record.analyses_json = "[]";
+    record.picks = {{rank, analysis}};
+    return record;
+}
+
 } // namespace
 
 TEST_CASE("timestamps are RFC 3339 UTC with milliseconds", "[store]") {
@@ -675,12 +686,12 @@ TEST_CASE("results round-trip with legs, flags, metrics and NULL max_loss", "[st
     }
 
     SECTION("AI analysis is attached to one result") {
-        store->set_ai_analysis(id, 2, "Rich premium; watch the earnings date.");
+        store->add_ai_analysis(id, analysis_of_rank(2, "Rich premium; watch the earnings date."));
         CHECK(query_text(check,
                          "SELECT ai_analysis FROM results WHERE run_id = " + std::to_string(id) +
                              " AND rank = 2") == "Rich premium; watch the earnings date.");
         CHECK(query_int(check, "SELECT count(*) FROM results WHERE ai_analysis IS NULL") == 2);
-        CHECK_THROWS_AS(store->set_ai_analysis(id, 7, "x"), StoreError);
+        CHECK_THROWS_AS(store->add_ai_analysis(id, analysis_of_rank(7, "x")), StoreError);
     }
 }
 
@@ -1357,7 +1368,7 @@ TEST_CASE("run statistics for metrics and health", "[store][ops]") {
 
     store->add_results(first, {put_candidate(1), put_candidate(2)});
     CHECK(store->ai_analyses(first) == 0);
-    store->set_ai_analysis(first, 2, "looks fine");
+    store->add_ai_analysis(first, analysis_of_rank(2, "looks fine"));
     CHECK(store->ai_analyses(first) == 1);
 }
 

@@ -84,8 +84,6 @@ public:
                         std::chrono::system_clock::time_point expires) override;
     double credits_spent(const std::string& provider,
                          std::chrono::system_clock::time_point since) override;
-    // StoreError when the run has no result with that rank.
-    void set_ai_analysis(std::int64_t run_id, int rank, const std::string& analysis) override;
     std::vector<StoredPick> ungraded_picks(int no_data_grace_days) override;
     bool record_outcome(std::int64_t run_id, const PickOutcomeRow& outcome) override;
     std::optional<PickOutcomeRow> outcome(std::int64_t result_id) override;

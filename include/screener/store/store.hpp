@@ -227,8 +227,6 @@ public:
     // day's spend a run compares with its daily budget.
     virtual double credits_spent(const std::string& provider,
                                  std::chrono::system_clock::time_point since) = 0;
-    // Stores the AI's analysis of the result ranked `rank` in a run (Candidate carries none).
-    virtual void set_ai_analysis(std::int64_t run_id, int rank, const std::string& analysis) = 0;
 
     // Picks of finished runs (ok or degraded) without a final grade, oldest first. A 'no_data'
     // grade is final once written `no_data_grace_days` or more after the pick's expiration.
