@@ -33,14 +33,21 @@ enum class Objective { Lower, Middle, Upper };
 
 // Lower tail of Acklam's N^{-1} (below), from ln p: p < 0.02425, i.e. ln p < k_log_acklam_low.
 constexpr double k_log_acklam_low = -3.719338661598645; // ln 0.02425
-double acklam_lower_tail(double log_p) {
+struct Ratio {
+    double num, den; // den > 0
+};
+Ratio acklam_lower_tail_ratio(double log_p) {
     constexpr double c[] = {-7.784894002476809e-03, -3.223964580411365e-01, -2.400758277161838e+00,
                             -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
     constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
                             3.754408661907416e+00};
     const double q = std::sqrt(-2.0 * log_p);
-    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-           ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
+    return {(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]),
+            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0)};
+}
+double acklam_lower_tail(double log_p) {
+    const Ratio z = acklam_lower_tail_ratio(log_p);
+    return z.num / z.den;
 }
 
 // N^{-1}(p) for 0 < p < 1 to 1.2e-9 relative (P. J. Acklam's rational approximations), one log
@@ -80,7 +87,11 @@ double hermite(double beta, double b0, double s0, double ds0, double b1, double 
 // b and b' at the inflection point s_c = sqrt(2|x|): d1 = 0, d2 = -s_c, so
 // b_c = e^{x/2}/2 - e^{-x/2} N(-s_c) = e^{x/2} (1 - erfcx(y)) / 2 with y = sqrt|x|.
 // For y <= 0.47 1 - erfcx(y) = e^{y^2} erf(y) - expm1(y^2) avoids the cancellation.
-BlackValue central_black(double x, double s_c, double b_max) {
+struct Central {
+    BlackValue value;
+    double one_minus; // 1 - erfcx(sqrt|x|) = 2 b_c / b_max
+};
+Central central_black(double x, double s_c, double b_max) {
     const double y = std::sqrt(-x);
     double one_minus;
     if (y <= detail::k_cody_small) {
@@ -102,7 +113,7 @@ BlackValue central_black(double x, double s_c, double b_max) {
     const double b = 0.5 * b_max * one_minus;
     const double h = x / s_c;
     const double t = 0.5 * s_c;
-    return {b, detail::k_inv_sqrt_2pi * b_max, -1.0, 0.0, -0.5 * (h * h + t * t)};
+    return {{b, detail::k_inv_sqrt_2pi * b_max, -1.0, 0.0, -0.5 * (h * h + t * t)}, one_minus};
 }
 
 // The solver for b(x, s) = beta, x <= 0, 0 < beta < b_max = e^{x/2}, as a resumable state
@@ -126,6 +137,10 @@ struct Solver {
     int boundary = 0;
     double s_c = 0.0, s_b = 0.0;
     BlackValue c{};
+    // What the guesses need besides b(s_b), computed before that evaluation is requested: off
+    // the critical path of the scalar solver (it overlaps with the evaluation).
+    double f_b = 0.0;   // lowest branch: f(s_l); highest branch: N(-s_u/2)
+    double inv_k = 0.0; // lowest branch: 1/k of f
     bool done = false;
     double eval_s = 0.0, eval_tolerance = 0.0; // the pending evaluation
 
@@ -165,13 +180,16 @@ private:
         s_c = std::sqrt(-2.0 * x);
         // b(x, s_c) = e^{x/2} (1 - erfcx(sqrt|x|)) / 2 in closed form (d1 = 0 there), and
         // b'(x, s_c) = e^{x/2} / sqrt(2 pi).
-        c = central_black(x, s_c, b_max);
+        const Central central = central_black(x, s_c, b_max);
+        c = central.value;
+        // b_c / b'_c = sqrt(pi/2) (1 - erfcx(sqrt|x|)): the tangents' offsets need no division.
         if (beta < c.b) {
             hi = s_c;
             // The tangent at s_c meets zero at s_l.
-            s_b = s_c - c.b / c.vega;
+            s_b = s_c - detail::k_sqrt_half_pi * central.one_minus;
             if (s_b > 0) {
                 boundary = 1;
+                prepare_lowest();
                 request(s_b, k_rough);
             } else {
                 lower_guess(BlackValue{0, 0, -1, 0, 0});
@@ -179,10 +197,22 @@ private:
         } else {
             lo = s_c;
             // The tangent at s_c meets b_max at s_u.
-            s_b = s_c + (b_max - c.b) / c.vega;
+            s_b = s_c + detail::k_sqrt_half_pi * (2.0 - central.one_minus);
+            f_b = 0.5 * std::erfc(0.5 * s_b * detail::k_inv_sqrt2);
             boundary = 2;
             request(s_b, k_rough);
         }
+    }
+    // The lowest branch's f(s_l), 1/k and ln beta, in case b(s_l) puts beta there.
+    void prepare_lowest() {
+        // ln beta from beta itself unless beta is (nearly) subnormal: out of the money the
+        // price still carries it exactly then, as ln price - ln scale.
+        log_beta = itm || beta > 1e-290 ? std::log(beta) : std::log(price) - std::log(scale);
+        inv_log_beta = 1.0 / log_beta;
+        const double k = k_two_pi * -x / (3.0 * k_sqrt3);
+        inv_k = 1.0 / k;
+        const double n_l = 0.5 * std::erfc(-x / (k_sqrt3 * s_b) * detail::k_inv_sqrt2);
+        f_b = k * n_l * n_l * n_l;
     }
     void lower_guess(const BlackValue& l) {
         boundary = 0;
@@ -194,21 +224,20 @@ private:
             // f'(0) = 1, f(b_l) = f(s_l), then invert f in closed form.
             hi = s_l * (1.0 + k_rough_margin);
             objective = Objective::Lower;
-            // ln beta from beta itself unless beta is (nearly) subnormal: out of the money
-            // the price still carries it exactly then, as ln price - ln scale.
-            log_beta = itm || beta > 1e-290 ? std::log(beta) : std::log(price) - std::log(scale);
-            inv_log_beta = 1.0 / log_beta;
-            const double k = k_two_pi * -x / (3.0 * k_sqrt3);
-            const double n_l = 0.5 * std::erfc(-x / (k_sqrt3 * s_l) * detail::k_inv_sqrt2);
-            const double f_l = k * n_l * n_l * n_l;
-            const double ratio = beta / l.b;
-            const double f = beta * (1.0 + (f_l / l.b - 1.0) * ratio);
+            const double inv_lb = 1.0 / l.b;
+            const double ratio = beta * inv_lb;
+            const double f = beta * (1.0 + (f_b * inv_lb - 1.0) * ratio);
             // N^{-1}((f/k)^{1/3}): in Acklam's tail formula only ln u = ln(f/k)/3 enters,
             // so the cube root is needed only in the central range.
-            const double log_u = std::log(f / k) * (1.0 / 3.0);
-            const double z = log_u < k_log_acklam_low ? acklam_lower_tail(log_u)
-                                                      : inv_norm_cdf_guess(std::exp(log_u));
-            s = z < 0 ? x / (k_sqrt3 * z) : 0.5 * s_l;
+            const double log_u = std::log(f * inv_k) * (1.0 / 3.0);
+            if (log_u < k_log_acklam_low) {
+                // s = x / (sqrt3 z) with z = num / den: one division.
+                const Ratio z = acklam_lower_tail_ratio(log_u);
+                s = z.num < 0 ? x * z.den / (k_sqrt3 * z.num) : 0.5 * s_l;
+            } else {
+                const double z = inv_norm_cdf_guess(std::exp(log_u));
+                s = z < 0 ? x / (k_sqrt3 * z) : 0.5 * s_l;
+            }
         } else {
             const double s_l0 = std::max(s_l, 0.0);
             lo = s_l0 * (1.0 - k_rough_margin);
@@ -227,8 +256,7 @@ private:
             // Highest branch: b_max - b decays like N(-s/2); interpolate that linearly in
             // b_max - beta from (b_u, N(-s_u/2)) to (b_max, 0) and invert.
             lo = s_u * (1.0 - k_rough_margin);
-            const double f_u = 0.5 * std::erfc(0.5 * s_u * detail::k_inv_sqrt2);
-            const double f = f_u * ((b_max - beta) / (u.upper >= 0 ? u.upper : b_max - u.b));
+            const double f = f_b * ((b_max - beta) / (u.upper >= 0 ? u.upper : b_max - u.b));
             s = -2.0 * inv_norm_cdf_guess(f);
         }
         if (beta > 0.5 * b_max) {
