@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <immintrin.h>
 #include <limits>
 #include <vector>
 
@@ -439,6 +441,401 @@ template <class Cache>
     return {false, 0.0, beta_otm, x_otm, b_max, scale, std::sqrt(t), intrinsic > 0};
 }
 
+// --- The solver for eight options in lockstep (AVX-512), for implied_vol_batch. ---
+// Solver above, lane by lane: every lane performs exactly the scalar solver's operations in
+// the same order, so each result equals implied_vol's bit for bit. Branches become masks: a
+// branch's arithmetic runs when any lane takes it and its results are blended into the lanes
+// that do. The few libm calls (ln, erfc, exp and N^{-1} of the guesses) are made lane by lane
+// with the scalar functions themselves. Lanes that finished early keep their last inputs, so
+// the shared evaluation sees only valid arguments; the group ends when every lane has.
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,prefer-vector-width=512")
+
+namespace vec {
+
+using detail::simd::any;
+using detail::simd::sel;
+using detail::simd::splat;
+using detail::simd::vd;
+using detail::simd::vfabs;
+using detail::simd::vl;
+
+[[gnu::always_inline]] inline vd vsqrt(vd a) {
+    return (vd)_mm512_mask_sqrt_pd((__m512d)a, 0xff, (__m512d)a); // no undefined source
+}
+[[gnu::always_inline]] inline vl isel(vl m, vl a, vl b) {
+    return m ? a : b;
+}
+[[gnu::always_inline]] inline vl lsplat(std::int64_t a) {
+    return vl{a, a, a, a, a, a, a, a};
+}
+// f(a) in the lanes of m (a scalar function), 0 elsewhere.
+template <class F>
+[[gnu::always_inline]] inline vd per_lane(vl m, vd a, F f) {
+    vd r = splat(0.0);
+    for (int i = 0; i < 8; ++i) {
+        if (m[i] != 0) {
+            r[i] = f(a[i]);
+        }
+    }
+    return r;
+}
+
+constexpr std::int64_t k_lower = static_cast<std::int64_t>(Objective::Lower);
+constexpr std::int64_t k_middle = static_cast<std::int64_t>(Objective::Middle);
+constexpr std::int64_t k_upper = static_cast<std::int64_t>(Objective::Upper);
+
+[[gnu::always_inline]] inline vd hermite(vd beta, vd b0, vd s0, vd ds0, vd b1, vd s1, vd ds1) {
+    const vd width = b1 - b0;
+    const vd u = (beta - b0) / width;
+    const vd u2 = u * u;
+    const vd u3 = u2 * u;
+    return (2 * u3 - 3 * u2 + 1) * s0 + (u3 - 2 * u2 + u) * width * ds0 + (3 * u2 - 2 * u3) * s1 +
+           (u3 - u2) * width * ds1;
+}
+
+struct Value {
+    vd b, vega, upper, mantissa, exponent;
+};
+
+struct Solver8 {
+    // No default member initialisers: the implicit constructor would not be an AVX-512
+    // function (reset() sets the state).
+    vd beta, x, b_max, price, scale;
+    vl itm;
+    vd log_beta, inv_log_beta;
+    vd lo, hi;
+    vd s;
+    vl objective;
+    vd log_upper_beta, upper_beta;
+    vl near;
+    vl step;
+    vl boundary;
+    vd s_c, s_b;
+    vd c_b, c_vega;
+    vd f_b, inv_k;
+    vl done;
+    vd eval_s, eval_tolerance;
+
+    void reset() {
+        log_beta = inv_log_beta = lo = s = log_upper_beta = upper_beta = splat(0.0);
+        s_c = s_b = c_b = c_vega = f_b = inv_k = eval_s = eval_tolerance = splat(0.0);
+        hi = splat(k_inf);
+        objective = lsplat(k_middle);
+        near = step = boundary = done = lsplat(0);
+    }
+    // Lanes m: request b(at) with the tolerance.
+    void request(vl m, vd at, vd tolerance) {
+        eval_s = sel(m, at, eval_s);
+        eval_tolerance = sel(m, tolerance, eval_tolerance);
+    }
+    void finish(vl m, vd result) {
+        s = sel(m, result, s);
+        done = done | m;
+    }
+    void begin() {
+        const vl atm = x == 0.0;
+        if (any(atm)) {
+            const vd arg = 0.5 * (1.0 - beta);
+            s = sel(atm,
+                    -2.0 * per_lane(atm, arg, [](double p) { return detail::inv_norm_cdf(p, 2); }),
+                    s);
+            objective = isel(atm & (beta > 0.5 * b_max), lsplat(k_upper), objective);
+            start_iterations(atm);
+        }
+        const vl rest = ~atm;
+        if (!any(rest)) {
+            return;
+        }
+        s_c = vsqrt(-2.0 * x);
+        // central_black
+        const vd y = vsqrt(-x);
+        const vl small = y <= detail::k_cody_small;
+        vd one_minus = splat(0.0);
+        if (any(small & rest)) {
+            const vd ysq = -x;
+            vd num = detail::k_cody_a[4] * ysq;
+            vd den = ysq;
+            for (int i = 0; i < 3; ++i) {
+                num = (num + detail::k_cody_a[i]) * ysq;
+                den = (den + detail::k_cody_b[i]) * ysq;
+            }
+            const vd erf = y * (num + detail::k_cody_a[3]) / (den + detail::k_cody_b[3]);
+            // expm1_small(ysq) = ysq + exp_tail(ysq)
+            const vd r = ysq;
+            constexpr double c[12] = {1.0 / 2,        1.0 / 6,         1.0 / 24,
+                                      1.0 / 120,      1.0 / 720,       1.0 / 5040,
+                                      1.0 / 40320,    1.0 / 362880,    1.0 / 3628800,
+                                      1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800.0};
+            const vd r2 = r * r;
+            const vd r4 = r2 * r2;
+            const vd r8 = r4 * r4;
+            const vd q01 = c[0] + c[1] * r;
+            const vd q23 = c[2] + c[3] * r;
+            const vd q45 = c[4] + c[5] * r;
+            const vd q67 = c[6] + c[7] * r;
+            const vd q89 = c[8] + c[9] * r;
+            const vd q1011 = c[10] + c[11] * r;
+            const vd lowp = (q01 + q23 * r2) + (q45 + q67 * r2) * r4;
+            const vd highp = q89 + q1011 * r2;
+            const vd em1 = r + r2 * (lowp + highp * r8);
+            one_minus = sel(small, (1.0 + em1) * erf - em1, one_minus);
+        }
+        const vl mid = ~small & rest;
+        if (any(mid)) {
+            one_minus =
+                sel(mid, 1.0 - detail::simd::verfcx(sel(mid, y, splat(1.0)), mid), one_minus);
+        }
+        c_b = 0.5 * b_max * one_minus;
+        c_vega = detail::k_inv_sqrt_2pi * b_max;
+        const vl lower_half = rest & (beta < c_b);
+        const vl upper_half = rest & ~(beta < c_b);
+        hi = sel(lower_half, s_c, hi);
+        lo = sel(upper_half, s_c, lo);
+        s_b = sel(lower_half, s_c - detail::k_sqrt_half_pi * one_minus,
+                  s_c + detail::k_sqrt_half_pi * (2.0 - one_minus));
+        const vl with_boundary = lower_half & (s_b > 0.0);
+        if (any(with_boundary)) {
+            boundary = isel(with_boundary, lsplat(1), boundary);
+            prepare_lowest(with_boundary);
+            request(with_boundary, s_b, splat(k_rough));
+        }
+        const vl without = lower_half & ~(s_b > 0.0);
+        if (any(without)) {
+            lower_guess(without,
+                        Value{splat(0.0), splat(0.0), splat(-1.0), splat(0.0), splat(0.0)});
+        }
+        if (any(upper_half)) {
+            f_b = sel(upper_half,
+                      0.5 * per_lane(upper_half, 0.5 * s_b * detail::k_inv_sqrt2,
+                                     [](double z) { return std::erfc(z); }),
+                      f_b);
+            boundary = isel(upper_half, lsplat(2), boundary);
+            request(upper_half, s_b, splat(k_rough));
+        }
+    }
+    void prepare_lowest(vl m) {
+        const vl direct = itm | (beta > 1e-290);
+        const vd lb_direct = per_lane(m & direct, beta, [](double a) { return std::log(a); });
+        const vl indirect = m & ~direct;
+        vd lb = lb_direct;
+        if (any(indirect)) {
+            const vd lp = per_lane(indirect, price, [](double a) { return std::log(a); });
+            const vd ls = per_lane(indirect, scale, [](double a) { return std::log(a); });
+            lb = sel(indirect, lp - ls, lb);
+        }
+        log_beta = sel(m, lb, log_beta);
+        inv_log_beta = sel(m, 1.0 / lb, inv_log_beta);
+        const vd k = k_two_pi * -x / (3.0 * k_sqrt3);
+        inv_k = sel(m, 1.0 / k, inv_k);
+        const vd n_l = 0.5 * per_lane(m, -x / (k_sqrt3 * s_b) * detail::k_inv_sqrt2,
+                                      [](double z) { return std::erfc(z); });
+        f_b = sel(m, k * n_l * n_l * n_l, f_b);
+    }
+    void lower_guess(vl m, const Value& l) {
+        boundary = isel(m, lsplat(0), boundary);
+        const vd s_l = s_b;
+        const vl lowest = m & (beta < l.b);
+        vd guess = s;
+        if (any(lowest)) {
+            hi = sel(lowest, s_l * (1.0 + k_rough_margin), hi);
+            objective = isel(lowest, lsplat(k_lower), objective);
+            const vd inv_lb = 1.0 / l.b;
+            const vd ratio = beta * inv_lb;
+            const vd f = beta * (1.0 + (f_b * inv_lb - 1.0) * ratio);
+            const vd log_u =
+                per_lane(lowest, f * inv_k, [](double a) { return std::log(a); }) * (1.0 / 3.0);
+            const vl tail = lowest & (log_u < k_log_acklam_low);
+            if (any(tail)) {
+                constexpr double c[] = {-7.784894002476809e-03, -3.223964580411365e-01,
+                                        -2.400758277161838e+00, -2.549732539343734e+00,
+                                        4.374664141464968e+00,  2.938163982698783e+00};
+                constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
+                                        2.445134137142996e+00, 3.754408661907416e+00};
+                const vd q = vsqrt(-2.0 * sel(tail, log_u, splat(-4.0)));
+                const vd num =
+                    (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]);
+                const vd den = ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
+                guess = sel(tail, sel(num < 0.0, x * den / (k_sqrt3 * num), 0.5 * s_l), guess);
+            }
+            const vl central = lowest & ~(log_u < k_log_acklam_low);
+            if (any(central)) {
+                const vd z = per_lane(central, log_u,
+                                      [](double a) { return inv_norm_cdf_guess(std::exp(a)); });
+                guess = sel(central, sel(z < 0.0, x / (k_sqrt3 * z), 0.5 * s_l), guess);
+            }
+        }
+        const vl middle = m & ~(beta < l.b);
+        if (any(middle)) {
+            const vd s_l0 = sel(s_l < 0.0, splat(0.0), s_l); // std::max(s_l, 0.0)
+            lo = sel(middle, s_l0 * (1.0 - k_rough_margin), lo);
+            const vd ds_l = sel(l.vega > 0.0, 1.0 / l.vega, splat(0.0));
+            guess = sel(middle, hermite(beta, l.b, s_l0, ds_l, c_b, s_c, 1.0 / c_vega), guess);
+        }
+        s = sel(m, guess, s);
+        start_iterations(m);
+    }
+    void upper_guess(vl m, const Value& u) {
+        boundary = isel(m, lsplat(0), boundary);
+        const vd s_u = s_b;
+        const vl inner = m & (beta <= u.b);
+        vd guess = s;
+        if (any(inner)) {
+            hi = sel(inner, s_u * (1.0 + k_rough_margin), hi);
+            guess =
+                sel(inner, hermite(beta, c_b, s_c, 1.0 / c_vega, u.b, s_u, 1.0 / u.vega), guess);
+        }
+        const vl highest = m & ~(beta <= u.b);
+        if (any(highest)) {
+            lo = sel(highest, s_u * (1.0 - k_rough_margin), lo);
+            const vd f = f_b * ((b_max - beta) / sel(u.upper >= 0.0, u.upper, b_max - u.b));
+            guess = sel(highest,
+                        -2.0 * per_lane(highest, f, [](double p) { return inv_norm_cdf_guess(p); }),
+                        guess);
+        }
+        s = sel(m, guess, s);
+        objective = isel(m & (beta > 0.5 * b_max), lsplat(k_upper), objective);
+        start_iterations(m);
+    }
+    void start_iterations(vl m) {
+        const vl up = m & (objective == k_upper);
+        log_upper_beta = sel(
+            m,
+            sel(up, per_lane(up, b_max - beta, [](double a) { return std::log(a); }), splat(0.0)),
+            log_upper_beta);
+        upper_beta = sel(m, b_max - beta, upper_beta);
+        near = isel(m, lsplat(0), near);
+        step = isel(m, lsplat(0), step);
+        next_step(m);
+    }
+    void next_step(vl m) {
+        const vl last = m & (step >= k_max_steps);
+        finish(last, s);
+        const vl go = m & ~last;
+        const vl out = go & ~((s > lo) & (s < hi));
+        if (any(out)) {
+            const vd bisect = sel(hi < k_inf, sel(lo > 0.0, vsqrt(lo * hi), 0.5 * hi), 2.0 * lo);
+            s = sel(out, bisect, s);
+            near = isel(out, lsplat(0), near);
+        }
+        request(go, s, sel(step == 0, splat(k_rough), splat(0.25 * k_eps)));
+    }
+    void iterate(vl m, const Value& v) {
+        const vd upper = sel(v.upper >= 0.0, v.upper, b_max - v.b);
+        const vl lower_ok = (v.b > k_plain_min) & (beta > k_plain_min);
+        const vl upper_ok = upper > k_plain_min;
+        const vl switch_plain = near & isel(objective == k_lower, lower_ok, upper_ok);
+        const vl current = isel(switch_plain, lsplat(k_middle), objective);
+        const vl cur_lower = m & (current == k_lower);
+        const vl cur_upper = m & (current == k_upper);
+        const vl cur_middle = m & (current == k_middle);
+        vd lb = splat(0.0);
+        if (any(cur_lower)) {
+            lb = sel(cur_lower,
+                     per_lane(cur_lower, v.mantissa, [](double a) { return std::log(a); }) +
+                         v.exponent,
+                     lb);
+        }
+        const vl first = step == 0;
+        const vl below = isel(current == k_lower, lb < log_beta, v.b < beta);
+        lo = sel(m & ~first & below, s, lo);
+        hi = sel(m & ~first & ~below, s, hi);
+        const vd x2 = x * x;
+        const vd inv_s = 1.0 / s;
+        const vd inv_s2 = inv_s * inv_s;
+        const vd x2_s2 = x2 * inv_s2;
+        const vd w = x2_s2 * inv_s - 0.25 * s;
+        const vd dw = -3.0 * x2_s2 * inv_s2 - 0.25;
+        vd g = splat(0.0), g1 = splat(1.0), h2 = splat(0.0), h3 = splat(0.0);
+        if (any(cur_lower)) {
+            const vd qv = detail::k_inv_sqrt_2pi / v.mantissa;
+            const vd wq = w - qv;
+            const vd inv_lb = 1.0 / lb;
+            const vd qv_lb = qv * inv_lb;
+            g = sel(cur_lower, inv_lb - inv_log_beta, g);
+            g1 = sel(cur_lower, -qv_lb * inv_lb, g1);
+            h2 = sel(cur_lower, wq - 2.0 * qv_lb, h2);
+            h3 =
+                sel(cur_lower, wq * wq + dw - qv * wq - 6.0 * qv_lb * wq + 6.0 * qv_lb * qv_lb, h3);
+        }
+        if (any(cur_upper)) {
+            const vd p = v.vega / upper;
+            const vd lu = per_lane(cur_upper, upper, [](double a) { return std::log(a); });
+            g = sel(cur_upper, log_upper_beta - lu, g);
+            g1 = sel(cur_upper, p, g1);
+            h2 = sel(cur_upper, w + p, h2);
+            h3 = sel(cur_upper, (w + p) * (w + 2.0 * p) + dw, h3);
+        }
+        if (any(cur_middle)) {
+            g = sel(cur_middle, sel(objective == k_upper, upper_beta - upper, v.b - beta), g);
+            g1 = sel(cur_middle, v.vega, g1);
+            h2 = sel(cur_middle, w, h2);
+            h3 = sel(cur_middle, w * w + dw, h3);
+        }
+        const vd gh2 = g * h2;
+        vd ds = -g * (g1 - 0.5 * gh2) / (g1 * (g1 - gh2) + g * g * h3 * (1.0 / 6.0));
+        const vl bad = m & ~(vfabs(ds) <= splat(std::numeric_limits<double>::max()));
+        if (any(bad)) {
+            const vd nu = -g / g1;
+            ds = sel(bad, nu * (1.0 + 0.5 * nu * h2) / (1.0 + nu * (h2 + nu * h3 * (1.0 / 6.0))),
+                     ds);
+        }
+        const vl still_bad = m & ~(vfabs(ds) <= splat(std::numeric_limits<double>::max()));
+        // Non-finite step: bisect on the next pass.
+        const vl good = m & ~still_bad;
+        const vd next = s + ds;
+        const vd max1 = sel(1.0 < x2_s2, x2_s2, splat(1.0)); // std::max(1.0, x2_s2)
+        const vd converged = sel(current != objective, k_converged / max1, splat(k_converged));
+        const vl conv = good & (vfabs(ds) <= converged * s) & ~first;
+        finish(conv, sel((next > lo) & (next < hi), next, s));
+        const vl cont = good & ~conv;
+        near = isel(cont, vfabs(ds) <= k_near * s, near);
+        s = sel(cont, next, sel(still_bad, splat(-1.0), s));
+        const vl advance = cont | still_bad;
+        step = isel(advance, step + 1, step);
+        next_step(advance);
+    }
+};
+
+// Solves eight prepared options; s_out receives s (not yet divided by sqrt t).
+[[gnu::noinline]] void solve8(const double* beta, const double* x, const double* b_max,
+                              const double* price, const double* scale, const std::int64_t* itm,
+                              double* s_out) {
+    Solver8 sv;
+    sv.reset();
+    sv.beta = *(const vd*)beta;
+    sv.x = *(const vd*)x;
+    sv.b_max = *(const vd*)b_max;
+    sv.price = *(const vd*)price;
+    sv.scale = *(const vd*)scale;
+    sv.itm = *(const vl*)itm;
+    sv.begin();
+    while (any(~sv.done)) {
+        Value v;
+        detail::simd::vblack(sv.x, sv.eval_s, sv.b_max, sv.eval_tolerance, v.b, v.vega, v.upper,
+                             v.mantissa, v.exponent);
+        const vl live = ~sv.done;
+        const vl m1 = live & (sv.boundary == 1);
+        const vl m2 = live & (sv.boundary == 2);
+        const vl m0 = live & (sv.boundary == 0);
+        if (any(m1)) {
+            sv.lower_guess(m1, v);
+        }
+        if (any(m2)) {
+            sv.upper_guess(m2, v);
+        }
+        if (any(m0)) {
+            sv.iterate(m0, v);
+        }
+    }
+    *(vd*)s_out = sv.s;
+}
+
+} // namespace vec
+
+#pragma GCC pop_options
+
 inline double implied_vol_kernel(OptionType type, double price, double spot, double strike,
                                  double t, double r, double q) {
     const Prepared p =
@@ -472,66 +869,52 @@ void implied_vol_batch(std::span<const OptionType> type, std::span<const double>
         }
         return;
     }
-    // Chunks of options run their solvers side by side: each round gathers the pending
-    // evaluations of all unfinished solvers, evaluates them eight at a time in vector code
-    // (the same numbers as the scalar evaluation) and feeds them back.
+    // Chunks of options are prepared (validated and normalised) one by one, then solved eight
+    // at a time in lockstep (vec::solve8).
     constexpr std::size_t k_chunk = 256;
-    std::vector<Solver> solvers;
-    solvers.reserve(k_chunk);
-    struct Slot {
-        std::size_t index; // into out
-        double sqrt_t;
-    };
-    std::vector<Slot> slots;
-    slots.reserve(k_chunk);
-    alignas(64) double ex[k_chunk], es[k_chunk], eb[k_chunk], et[k_chunk];
-    alignas(64) double vb[k_chunk], vv[k_chunk], vu[k_chunk], vm[k_chunk], ve[k_chunk];
-    int pending[k_chunk];
+    alignas(64) double beta[k_chunk], xs[k_chunk], b_max[k_chunk], prices[k_chunk], scales[k_chunk],
+        sqrt_t[k_chunk], s[k_chunk];
+    alignas(64) std::int64_t itm[k_chunk];
+    std::size_t index[k_chunk];
     ScaleCache cache;
     for (std::size_t begin = 0; begin < n; begin += k_chunk) {
         const std::size_t end = std::min(n, begin + k_chunk);
-        solvers.clear();
-        slots.clear();
+        std::size_t m = 0;
         for (std::size_t i = begin; i < end; ++i) {
             const Prepared p =
                 prepare(type[i], price[i], spot[i], strike[i], t[i], r[i], q[i], &cache);
             if (p.solved) {
                 out[i] = p.result;
-            } else {
-                solvers.emplace_back(p.beta, p.x, p.b_max, price[i], p.scale, p.itm);
-                slots.push_back({i, p.sqrt_t});
+                continue;
             }
+            beta[m] = p.beta;
+            xs[m] = p.x;
+            b_max[m] = p.b_max;
+            prices[m] = price[i];
+            scales[m] = p.scale;
+            itm[m] = p.itm ? -1 : 0;
+            sqrt_t[m] = p.sqrt_t;
+            index[m] = i;
+            ++m;
         }
-        for (;;) {
-            int m = 0;
-            for (std::size_t j = 0; j < solvers.size(); ++j) {
-                const Solver& sv = solvers[j];
-                if (!sv.done) {
-                    pending[m] = static_cast<int>(j);
-                    ex[m] = sv.x;
-                    es[m] = sv.eval_s;
-                    eb[m] = sv.b_max;
-                    et[m] = sv.eval_tolerance;
-                    ++m;
-                }
-            }
-            if (m == 0) {
-                break;
-            }
-            const int padded = (m + 7) / 8 * 8;
-            for (int k = m; k < padded; ++k) { // harmless stand-ins, results unused
-                ex[k] = -1.0;
-                es[k] = 1.0;
-                eb[k] = 0.6065306597126334;
-                et[k] = 1.0;
-            }
-            detail::simd::black_batch_avx512(padded, ex, es, eb, et, vb, vv, vu, vm, ve);
-            for (int k = 0; k < m; ++k) {
-                solvers[pending[k]].feed(BlackValue{vb[k], vv[k], vu[k], vm[k], ve[k]});
-            }
+        if (m == 0) {
+            continue;
         }
-        for (std::size_t j = 0; j < solvers.size(); ++j) {
-            out[slots[j].index] = solvers[j].s / slots[j].sqrt_t;
+        // The last group is filled up with copies of the last option (results unused).
+        const std::size_t padded = (m + 7) / 8 * 8;
+        for (std::size_t k = m; k < padded; ++k) {
+            beta[k] = beta[m - 1];
+            xs[k] = xs[m - 1];
+            b_max[k] = b_max[m - 1];
+            prices[k] = prices[m - 1];
+            scales[k] = scales[m - 1];
+            itm[k] = itm[m - 1];
+        }
+        for (std::size_t k = 0; k < padded; k += 8) {
+            vec::solve8(beta + k, xs + k, b_max + k, prices + k, scales + k, itm + k, s + k);
+        }
+        for (std::size_t k = 0; k < m; ++k) {
+            out[index[k]] = s[k] / sqrt_t[k];
         }
     }
 }
