@@ -248,6 +248,12 @@ inline double erfcx(double x) {
     return r;
 }
 
+// erfc(z) for z >= 0 without libm: erfcx(z) e^{-z^2} (mirrored in vector code; the implied
+// vol guesses need it to ~1e-15 relative, where the rounding of z^2 is immaterial).
+inline double erfc_own(double z) {
+    return erfcx<true>(z) * exp_nonpositive(-(z * z));
+}
+
 // Mills ratio M(h) = N(h)/phi(h) and its derivative M'(h) = 1 + h M(h) for h <= 0, the latter
 // without the h^2-fold cancellation (see k_mills1_n and Cody's tail form: 1 + hM = sqrt(pi) w).
 struct Mills {

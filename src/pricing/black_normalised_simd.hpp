@@ -10,6 +10,7 @@
 #include "black_normalised.hpp"
 
 #include <cstdint>
+#include <immintrin.h>
 
 namespace screener::pricing::detail::simd {
 
@@ -23,11 +24,8 @@ typedef std::int64_t vl __attribute__((vector_size(64)));
     return vd{a, a, a, a, a, a, a, a};
 }
 [[gnu::always_inline]] inline bool any(vl m) {
-    std::int64_t r = 0;
-    for (int i = 0; i < 8; ++i) {
-        r |= m[i];
-    }
-    return r != 0;
+    // One vptestmq into a mask register (a horizontal OR of the lanes costs a chain of shuffles).
+    return __builtin_ia32_ptestmq512((__v8di)m, (__v8di)m, 0xff) != 0;
 }
 [[gnu::always_inline]] inline vd sel(vl m, vd a, vd b) {
     return m ? a : b;

@@ -14,6 +14,8 @@ namespace screener::pricing {
 namespace {
 
 using detail::BlackValue;
+using detail::erfc_own;
+using detail::exp_nonpositive;
 using detail::k_eps;
 using detail::normalised_black_with;
 
@@ -38,11 +40,23 @@ constexpr double k_log_acklam_low = -3.719338661598645; // ln 0.02425
 struct Ratio {
     double num, den; // den > 0
 };
+// P. J. Acklam's rational approximations of N^{-1}: central range (a, b) and lower tail (c, d).
+constexpr double k_acklam_a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
+                                 -2.759285104469687e+02, 1.383577518672690e+02,
+                                 -3.066479806614716e+01, 2.506628277459239e+00};
+constexpr double k_acklam_b[] = {-5.447609879822406e+01, 1.615858368580409e+02,
+                                 -1.556989798598866e+02, 6.680131188771972e+01,
+                                 -1.328068155288572e+01};
+constexpr double k_acklam_c[] = {-7.784894002476809e-03, -3.223964580411365e-01,
+                                 -2.400758277161838e+00, -2.549732539343734e+00,
+                                 4.374664141464968e+00,  2.938163982698783e+00};
+constexpr double k_acklam_d[] = {7.784695709041462e-03, 3.224671290700398e-01,
+                                 2.445134137142996e+00, 3.754408661907416e+00};
+constexpr double k_acklam_low = 0.02425;
+
 Ratio acklam_lower_tail_ratio(double log_p) {
-    constexpr double c[] = {-7.784894002476809e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-                            -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
-    constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
-                            3.754408661907416e+00};
+    const auto& c = k_acklam_c;
+    const auto& d = k_acklam_d;
     const double q = std::sqrt(-2.0 * log_p);
     return {(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]),
             ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0)};
@@ -55,17 +69,15 @@ double acklam_lower_tail(double log_p) {
 // N^{-1}(p) for 0 < p < 1 to 1.2e-9 relative (P. J. Acklam's rational approximations), one log
 // and no special-function refinement: enough for an initial guess.
 double inv_norm_cdf_guess(double p) {
-    constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
-                            1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
-    constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                            6.680131188771972e+01, -1.328068155288572e+01};
+    const auto& a = k_acklam_a;
+    const auto& b = k_acklam_b;
     if (!(p > 0.0) || !(p < 1.0)) {
         return detail::inv_norm_cdf(p, 0); // 0, 1 and NaN as before
     }
     const bool upper = p > 0.5;
     const double u = upper ? 1.0 - p : p;
     double z;
-    if (u < 0.02425) {
+    if (u < k_acklam_low) {
         z = acklam_lower_tail(std::log(u));
     } else {
         const double q = u - 0.5;
@@ -200,7 +212,7 @@ private:
             lo = s_c;
             // The tangent at s_c meets b_max at s_u.
             s_b = s_c + detail::k_sqrt_half_pi * (2.0 - central.one_minus);
-            f_b = 0.5 * std::erfc(0.5 * s_b * detail::k_inv_sqrt2);
+            f_b = 0.5 * erfc_own(0.5 * s_b * detail::k_inv_sqrt2);
             boundary = 2;
             request(s_b, k_rough);
         }
@@ -213,7 +225,7 @@ private:
         inv_log_beta = 1.0 / log_beta;
         const double k = k_two_pi * -x / (3.0 * k_sqrt3);
         inv_k = 1.0 / k;
-        const double n_l = 0.5 * std::erfc(-x / (k_sqrt3 * s_b) * detail::k_inv_sqrt2);
+        const double n_l = 0.5 * erfc_own(-x / (k_sqrt3 * s_b) * detail::k_inv_sqrt2);
         f_b = k * n_l * n_l * n_l;
     }
     void lower_guess(const BlackValue& l) {
@@ -237,7 +249,7 @@ private:
                 const Ratio z = acklam_lower_tail_ratio(log_u);
                 s = z.num < 0 ? x * z.den / (k_sqrt3 * z.num) : 0.5 * s_l;
             } else {
-                const double z = inv_norm_cdf_guess(std::exp(log_u));
+                const double z = inv_norm_cdf_guess(exp_nonpositive(log_u));
                 s = z < 0 ? x / (k_sqrt3 * z) : 0.5 * s_l;
             }
         } else {
@@ -482,6 +494,45 @@ template <class F>
     return r;
 }
 
+// erfc_own, z >= 0.
+[[gnu::always_inline]] inline vd verfc(vl m, vd z) {
+    return detail::simd::verfcx(z, m) * detail::simd::vexp_np(-(z * z));
+}
+// acklam_lower_tail_ratio
+[[gnu::always_inline]] inline void acklam_tail_ratio(vd log_p, vd& num, vd& den) {
+    const auto& c = k_acklam_c;
+    const auto& d = k_acklam_d;
+    const vd q = vsqrt(-2.0 * log_p);
+    num = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]);
+    den = ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
+}
+// inv_norm_cdf_guess in the lanes of m: the central range in vector code, the tails (one log)
+// and invalid p lane by lane.
+[[gnu::always_inline]] inline vd inv_norm_cdf_guess(vl m, vd p) {
+    const auto& a = k_acklam_a;
+    const auto& b = k_acklam_b;
+    const vl valid = (p > 0.0) & (p < 1.0);
+    const vl upper = p > 0.5;
+    const vd u = sel(upper, 1.0 - p, p);
+    const vl central = m & valid & ~(u < k_acklam_low);
+    vd z = splat(0.0);
+    if (any(central)) {
+        const vd q = sel(central, u, splat(0.25)) - 0.5;
+        const vd r = q * q;
+        const vd zc = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+                      (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0);
+        z = sel(upper, -zc, zc);
+    }
+    const vl rest = m & ~central;
+    if (any(rest)) {
+        z = sel(
+            rest,
+            per_lane(rest, p, [](double a) { return screener::pricing::inv_norm_cdf_guess(a); }),
+            z);
+    }
+    return z;
+}
+
 constexpr std::int64_t k_lower = static_cast<std::int64_t>(Objective::Lower);
 constexpr std::int64_t k_middle = static_cast<std::int64_t>(Objective::Middle);
 constexpr std::int64_t k_upper = static_cast<std::int64_t>(Objective::Upper);
@@ -534,8 +585,10 @@ struct Solver8 {
         s = sel(m, result, s);
         done = done | m;
     }
-    void begin() {
-        const vl atm = x == 0.0;
+    // Lanes outside `live` are not solved (done from the start).
+    void begin(vl live) {
+        done = ~live;
+        const vl atm = live & (x == 0.0);
         if (any(atm)) {
             const vd arg = 0.5 * (1.0 - beta);
             s = sel(atm,
@@ -544,7 +597,7 @@ struct Solver8 {
             objective = isel(atm & (beta > 0.5 * b_max), lsplat(k_upper), objective);
             start_iterations(atm);
         }
-        const vl rest = ~atm;
+        const vl rest = live & ~atm;
         if (!any(rest)) {
             return;
         }
@@ -607,10 +660,7 @@ struct Solver8 {
                         Value{splat(0.0), splat(0.0), splat(-1.0), splat(0.0), splat(0.0)});
         }
         if (any(upper_half)) {
-            f_b = sel(upper_half,
-                      0.5 * per_lane(upper_half, 0.5 * s_b * detail::k_inv_sqrt2,
-                                     [](double z) { return std::erfc(z); }),
-                      f_b);
+            f_b = sel(upper_half, 0.5 * verfc(upper_half, 0.5 * s_b * detail::k_inv_sqrt2), f_b);
             boundary = isel(upper_half, lsplat(2), boundary);
             request(upper_half, s_b, splat(k_rough));
         }
@@ -629,8 +679,7 @@ struct Solver8 {
         inv_log_beta = sel(m, 1.0 / lb, inv_log_beta);
         const vd k = k_two_pi * -x / (3.0 * k_sqrt3);
         inv_k = sel(m, 1.0 / k, inv_k);
-        const vd n_l = 0.5 * per_lane(m, -x / (k_sqrt3 * s_b) * detail::k_inv_sqrt2,
-                                      [](double z) { return std::erfc(z); });
+        const vd n_l = 0.5 * verfc(m, -x / (k_sqrt3 * s_b) * detail::k_inv_sqrt2);
         f_b = sel(m, k * n_l * n_l * n_l, f_b);
     }
     void lower_guess(vl m, const Value& l) {
@@ -648,21 +697,14 @@ struct Solver8 {
                 per_lane(lowest, f * inv_k, [](double a) { return std::log(a); }) * (1.0 / 3.0);
             const vl tail = lowest & (log_u < k_log_acklam_low);
             if (any(tail)) {
-                constexpr double c[] = {-7.784894002476809e-03, -3.223964580411365e-01,
-                                        -2.400758277161838e+00, -2.549732539343734e+00,
-                                        4.374664141464968e+00,  2.938163982698783e+00};
-                constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
-                                        2.445134137142996e+00, 3.754408661907416e+00};
-                const vd q = vsqrt(-2.0 * sel(tail, log_u, splat(-4.0)));
-                const vd num =
-                    (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]);
-                const vd den = ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
+                vd num, den;
+                acklam_tail_ratio(sel(tail, log_u, splat(-4.0)), num, den);
                 guess = sel(tail, sel(num < 0.0, x * den / (k_sqrt3 * num), 0.5 * s_l), guess);
             }
             const vl central = lowest & ~(log_u < k_log_acklam_low);
             if (any(central)) {
-                const vd z = per_lane(central, log_u,
-                                      [](double a) { return inv_norm_cdf_guess(std::exp(a)); });
+                const vd z = inv_norm_cdf_guess(
+                    central, detail::simd::vexp_np(sel(central, log_u, splat(-1.0))));
                 guess = sel(central, sel(z < 0.0, x / (k_sqrt3 * z), 0.5 * s_l), guess);
             }
         }
@@ -690,9 +732,7 @@ struct Solver8 {
         if (any(highest)) {
             lo = sel(highest, s_u * (1.0 - k_rough_margin), lo);
             const vd f = f_b * ((b_max - beta) / sel(u.upper >= 0.0, u.upper, b_max - u.b));
-            guess = sel(highest,
-                        -2.0 * per_lane(highest, f, [](double p) { return inv_norm_cdf_guess(p); }),
-                        guess);
+            guess = sel(highest, -2.0 * inv_norm_cdf_guess(highest, f), guess);
         }
         s = sel(m, guess, s);
         objective = isel(m & (beta > 0.5 * b_max), lsplat(k_upper), objective);
@@ -799,7 +839,8 @@ struct Solver8 {
 };
 
 // Solves eight prepared options; s_out receives s (not yet divided by sqrt t).
-[[gnu::noinline]] void solve8(const double* beta, const double* x, const double* b_max,
+// lanes: how many of the eight are solved (the others must hold valid copies).
+[[gnu::noinline]] void solve8(int lanes, const double* beta, const double* x, const double* b_max,
                               const double* price, const double* scale, const std::int64_t* itm,
                               double* s_out) {
     Solver8 sv;
@@ -810,7 +851,11 @@ struct Solver8 {
     sv.price = *(const vd*)price;
     sv.scale = *(const vd*)scale;
     sv.itm = *(const vl*)itm;
-    sv.begin();
+    vl live;
+    for (int i = 0; i < 8; ++i) {
+        live[i] = i < lanes ? -1 : 0;
+    }
+    sv.begin(live);
     while (any(~sv.done)) {
         Value v;
         detail::simd::vblack(sv.x, sv.eval_s, sv.b_max, sv.eval_tolerance, v.b, v.vega, v.upper,
@@ -911,7 +956,8 @@ void implied_vol_batch(std::span<const OptionType> type, std::span<const double>
             itm[k] = itm[m - 1];
         }
         for (std::size_t k = 0; k < padded; k += 8) {
-            vec::solve8(beta + k, xs + k, b_max + k, prices + k, scales + k, itm + k, s + k);
+            vec::solve8(static_cast<int>(std::min<std::size_t>(8, m - k)), beta + k, xs + k,
+                        b_max + k, prices + k, scales + k, itm + k, s + k);
         }
         for (std::size_t k = 0; k < m; ++k) {
             out[index[k]] = s[k] / sqrt_t[k];
