@@ -881,8 +881,10 @@ struct Solver8 {
 
 #pragma GCC pop_options
 
-inline double implied_vol_kernel(OptionType type, double price, double spot, double strike,
-                                 double t, double r, double q) {
+// flatten: the evaluations and guesses inlined into the one loop (no calls, no BlackValue
+// through memory): ~3% on the bench grid.
+[[gnu::flatten]] inline double implied_vol_kernel(OptionType type, double price, double spot,
+                                                  double strike, double t, double r, double q) {
     const Prepared p =
         prepare(type, price, spot, strike, t, r, q, static_cast<ScaleCache*>(nullptr));
     if (p.solved) {
