@@ -124,6 +124,132 @@ inline double exp_nonpositive(double a) {
     return zero ? 0.0 : v;
 }
 
+// --- ln, ln(1 + d) and 2 sinh for the implied vol solver on FMA hardware ---
+// The solver's AVX-512 batch mirrors these lane by lane (black_normalised_simd.hpp), so they use
+// only +,-,*,/, std::fma (exact everywhere; one instruction where the caller is compiled for
+// FMA) and table lookups, in a fixed order. Callers on other hardware use libm instead.
+
+// ln a within ~0.52 ulp: a = 2^e z with z in [0.707, 1.414) (so e ln2 and ln z never cancel
+// badly); z falls into one of 64 intervals by its bits, each with inv_c ~ 1/centre rounded to
+// 7 significant bits (exactly 1 for the interval around 1), so that r = z inv_c - 1 is exact in
+// one FMA (|r| < 0.0134 needs at most 53 bits), and ln_c = -ln(inv_c) in two parts; then
+// ln z = ln_c + ln(1 + r), ln(1 + r) = r + r^2 P(r) to r^9 (truncation < 2e-18 relative).
+// Subnormals are scaled by 2^54 first; 0 gives -inf, inf gives inf, negative and NaN give NaN.
+inline constexpr std::int64_t k_log_offset = 0x3fe6a00000000000LL; // 0.70703125
+struct LogTable {
+    double inv_c[64], ln_c[64], ln_c_lo[64]; // ln_c + ln_c_lo = -ln(inv_c) to ~64 bits
+};
+inline constexpr LogTable k_log_table = [] {
+    LogTable t{};
+    for (int i = 0; i < 64; ++i) {
+        const double centre =
+            std::bit_cast<double>(k_log_offset + (std::int64_t{i} << 46) + (std::int64_t{1} << 45));
+        // 7 significant bits: a multiple of 2^-6 in [1, 2), of 2^-7 below 1.
+        const double inv = 1.0 / centre;
+        const double step = inv >= 1.0 ? 0x1p-6 : 0x1p-7;
+        const double scaled = inv / step + 0.5;
+        t.inv_c[i] = static_cast<double>(static_cast<long long>(scaled)) * step;
+        // Evaluated by the compiler (MPFR): ln_c correctly rounded, ln_c_lo from long double.
+        const long double ln = -std::log(static_cast<long double>(t.inv_c[i]));
+        t.ln_c[i] = static_cast<double>(ln);
+        t.ln_c_lo[i] = static_cast<double>(ln - t.ln_c[i]);
+    }
+    return t;
+}();
+inline constexpr double k_log_p[8] = {-1.0 / 2, 1.0 / 3, -1.0 / 4, 1.0 / 5,
+                                      -1.0 / 6, 1.0 / 7, -1.0 / 8, 1.0 / 9};
+inline constexpr double k_ln2_hi = 6.93147180369123816490e-01; // 32 bits: e ln2_hi exact
+inline constexpr double k_ln2_lo = 1.90821492927058770002e-10;
+// ln(a) + delta for |delta| well below an ulp of the result's scale (log1p_own's remainder).
+inline double log_own_plus(double a, double delta) {
+    const bool sub = a < 0x1p-1022;
+    const double an = sub ? a * 0x1p54 : a;
+    const std::int64_t bits = std::bit_cast<std::int64_t>(an);
+    const std::int64_t tmp = bits - k_log_offset;
+    const std::int64_t i = (tmp >> 46) & 63;
+    const std::int64_t e_raw = tmp >> 52; // arithmetic shift: floor
+    const double z = std::bit_cast<double>(bits - (e_raw << 52));
+    const double r = std::fma(z, k_log_table.inv_c[i], -1.0); // exact
+    const double r2 = r * r;
+    const double r4 = r2 * r2;
+    const double p01 = std::fma(k_log_p[1], r, k_log_p[0]);
+    const double p23 = std::fma(k_log_p[3], r, k_log_p[2]);
+    const double p45 = std::fma(k_log_p[5], r, k_log_p[4]);
+    const double p67 = std::fma(k_log_p[7], r, k_log_p[6]);
+    const double poly = std::fma(std::fma(p67, r2, p45), r4, std::fma(p23, r2, p01));
+    const double e = static_cast<double>(e_raw - (sub ? 54 : 0));
+    // hi + hi_err = e ln2_hi + ln_c exactly (e ln2_hi is exact and the larger: Fast2Sum).
+    const double e_ln2 = e * k_ln2_hi;
+    const double hi = e_ln2 + k_log_table.ln_c[i];
+    const double hi_err = (e_ln2 - hi) + k_log_table.ln_c[i];
+    // sum + sum_err = hi + r exactly (2Sum: ln_c and r may be of either size and sign).
+    const double sum = hi + r;
+    const double r_part = sum - hi;
+    const double sum_err = (hi - (sum - r_part)) + (r - r_part);
+    const double low = std::fma(e, k_ln2_lo, k_log_table.ln_c_lo[i]) + ((hi_err + sum_err) + delta);
+    const double v = sum + std::fma(r2, poly, low);
+    const bool finite_positive = a > 0.0 && a < std::numeric_limits<double>::infinity();
+    return finite_positive ? v
+                           : (a == 0.0 ? -std::numeric_limits<double>::infinity()
+                                       : (a > 0.0 ? a : std::numeric_limits<double>::quiet_NaN()));
+}
+inline double log_own(double a) {
+    return log_own_plus(a, 0.0);
+}
+// ln(1 + d) for -0.5 < d < 1: u = 1 + d rounded, its remainder d - (u - 1) exact (Sterbenz),
+// ln(1 + d) = ln u + remainder / u to first order (the remainder is below an ulp of u).
+inline double log1p_own(double d) {
+    const double u = 1.0 + d;
+    return log_own_plus(u, (d - (u - 1.0)) / u);
+}
+
+// 2 sinh(y) for y >= 0 within ~0.6 ulp. Below 1 the odd series 2y + 2y w Q(w), w = y^2,
+// Q = 1/3! + w/5! + ... + w^12/27! (truncation < 1e-25; the correction is below 0.18 of the
+// result, so its roundings cost little). From 1 on e^y - e^{-y} with e^y as 2^k (hi + lo) from
+// exp_nonpositive's own steps, so that only the last addition rounds at the result's scale
+// (e^{-y} is below 0.16 of the result).
+inline constexpr auto k_sinh_coef = [] {
+    struct Table {
+        double v[13];
+    } t{};
+    double f = 1.0 / 6.0; // 1 / (2k + 3)!
+    for (int k = 0; k < 13; ++k) {
+        t.v[k] = f;
+        f /= (2.0 * k + 4.0) * (2.0 * k + 5.0);
+    }
+    return t;
+}();
+inline double two_sinh_own(double y) {
+    if (y < 1.0) {
+        const double* c = k_sinh_coef.v;
+        const double w = y * y;
+        double q = c[12];
+        for (int k = 11; k >= 0; --k) {
+            q = std::fma(q, w, c[k]);
+        }
+        const double two_y = 2.0 * y;
+        return std::fma(two_y * w, q, two_y);
+    }
+    if (!(y <= 709.78)) {
+        return y > 0 ? std::numeric_limits<double>::infinity() : y; // overflow; NaN stays NaN
+    }
+    // exp_nonpositive(y) = 2^k (t_hi + (t_hi em1 + t_lo)), here without the final rounding.
+    const double n_shifted = y * k_exp_inv_ln2_8 + k_exp_shifter;
+    const double nd = n_shifted - k_exp_shifter;
+    const std::int64_t n =
+        std::bit_cast<std::int64_t>(n_shifted) - std::bit_cast<std::int64_t>(k_exp_shifter);
+    const double r_hi = y - nd * k_exp_ln2_8_hi;
+    const double r_lo = nd * k_exp_ln2_8_lo;
+    const double r = r_hi - r_lo;
+    const double em1 = r_hi + (exp_tail8(r) - r_lo);
+    const std::int64_t j = n & 7;
+    const std::int64_t k = n >> 3;
+    const double t_hi = k_exp2_8_hi[j];
+    const double scale = std::bit_cast<double>(static_cast<std::uint64_t>(k + 1023) << 52);
+    const double lo = (t_hi * em1 + k_exp2_8_lo[j]) * scale;
+    return t_hi * scale + (lo - exp_nonpositive(-y));
+}
+
 // --- Cody's rational Chebyshev approximations (W. J. Cody, Math. Comp. 23 (1969) 631-637,
 // coefficients as tabulated in his 1985/1990 CALERF packet). Three ranges of y = |x|. ---
 inline constexpr double k_cody_a[5] = {3.16112374387056560e00, 1.13864154151050156e02,

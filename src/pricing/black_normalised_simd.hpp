@@ -11,11 +11,12 @@
 
 #include <cstdint>
 #include <immintrin.h>
+#include <limits>
 
 namespace screener::pricing::detail::simd {
 
 #pragma GCC push_options
-#pragma GCC target("avx512f,prefer-vector-width=512")
+#pragma GCC target("avx512f,avx512dq,fma,prefer-vector-width=512")
 
 typedef double vd __attribute__((vector_size(64)));
 typedef std::int64_t vl __attribute__((vector_size(64)));
@@ -67,6 +68,108 @@ typedef std::int64_t vl __attribute__((vector_size(64)));
     const vd f2 = sel(tiny, splat(0x1p-600), splat(1.0));
     const vd v = m * f1 * f2;
     return sel(zero, splat(0.0), v);
+}
+
+[[gnu::always_inline]] inline vd vfma(vd a, vd b, vd c) {
+    return (vd)_mm512_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)c);
+}
+[[gnu::always_inline]] inline vd vsqrt(vd a) {
+    return (vd)_mm512_mask_sqrt_pd((__m512d)a, 0xff, (__m512d)a); // no undefined source
+}
+[[gnu::always_inline]] inline vd vgather(const double* table, vl index) {
+    return (vd)_mm512_mask_i64gather_pd(_mm512_setzero_pd(), 0xff, (__m512i)index, table, 8);
+}
+
+// log_own_plus, lane by lane.
+[[gnu::always_inline]] inline vd vlog_own_plus(vd a, vd delta) {
+    const vl sub = a < 0x1p-1022;
+    const vd an = sel(sub, a * 0x1p54, a);
+    const vl bits = (vl)an;
+    const vl tmp = bits - k_log_offset;
+    const vl i = (tmp >> 46) & 63;
+    const vl e_raw = tmp >> 52;
+    const vd z = (vd)(bits - (e_raw << 52));
+    const vd r = vfma(z, vgather(k_log_table.inv_c, i), splat(-1.0));
+    const vd r2 = r * r;
+    const vd r4 = r2 * r2;
+    const vd p01 = vfma(splat(k_log_p[1]), r, splat(k_log_p[0]));
+    const vd p23 = vfma(splat(k_log_p[3]), r, splat(k_log_p[2]));
+    const vd p45 = vfma(splat(k_log_p[5]), r, splat(k_log_p[4]));
+    const vd p67 = vfma(splat(k_log_p[7]), r, splat(k_log_p[6]));
+    const vd poly = vfma(vfma(p67, r2, p45), r4, vfma(p23, r2, p01));
+    const vl e_int = e_raw - (sub & 54);
+    const vd e = __builtin_convertvector(e_int, vd);
+    const vd ln_c = vgather(k_log_table.ln_c, i);
+    const vd e_ln2 = e * k_ln2_hi;
+    const vd hi = e_ln2 + ln_c;
+    const vd hi_err = (e_ln2 - hi) + ln_c;
+    const vd sum = hi + r;
+    const vd r_part = sum - hi;
+    const vd sum_err = (hi - (sum - r_part)) + (r - r_part);
+    const vd low =
+        vfma(e, splat(k_ln2_lo), vgather(k_log_table.ln_c_lo, i)) + ((hi_err + sum_err) + delta);
+    const vd v = sum + vfma(r2, poly, low);
+    const vl finite_positive = (a > 0.0) & (a < std::numeric_limits<double>::infinity());
+    const vd special = sel(a == 0.0, splat(-std::numeric_limits<double>::infinity()),
+                           sel(a > 0.0, a, splat(std::numeric_limits<double>::quiet_NaN())));
+    return sel(finite_positive, v, special);
+}
+[[gnu::always_inline]] inline vd vlog_own(vd a) {
+    return vlog_own_plus(a, splat(0.0));
+}
+[[gnu::always_inline]] inline vd vlog1p_own(vd d) {
+    const vd u = 1.0 + d;
+    return vlog_own_plus(u, (d - (u - 1.0)) / u);
+}
+// two_sinh_own, lane by lane (both forms where any lane needs them).
+[[gnu::always_inline]] inline vd vtwo_sinh_own(vd y) {
+    const vl series = y < 1.0;
+    vd out = splat(0.0);
+    if (any(series)) {
+        const vd ys = sel(series, y, splat(0.5));
+        const double* c = k_sinh_coef.v;
+        const vd w = ys * ys;
+        vd q = splat(c[12]);
+        for (int k = 11; k >= 0; --k) {
+            q = vfma(q, w, splat(c[k]));
+        }
+        const vd two_y = 2.0 * ys;
+        out = vfma(two_y * w, q, two_y);
+    }
+    const vl big = ~series;
+    if (any(big)) {
+        const vl finite = y <= 709.78;
+        const vd yb = sel(big & finite, y, splat(1.5));
+        const vd tab_hi = {k_exp2_8_hi[0], k_exp2_8_hi[1], k_exp2_8_hi[2], k_exp2_8_hi[3],
+                           k_exp2_8_hi[4], k_exp2_8_hi[5], k_exp2_8_hi[6], k_exp2_8_hi[7]};
+        const vd tab_lo = {k_exp2_8_lo[0], k_exp2_8_lo[1], k_exp2_8_lo[2], k_exp2_8_lo[3],
+                           k_exp2_8_lo[4], k_exp2_8_lo[5], k_exp2_8_lo[6], k_exp2_8_lo[7]};
+        constexpr double c[7] = {1.0 / 2,   1.0 / 6,    1.0 / 24,   1.0 / 120,
+                                 1.0 / 720, 1.0 / 5040, 1.0 / 40320};
+        const vd n_shifted = yb * k_exp_inv_ln2_8 + k_exp_shifter;
+        const vd nd = n_shifted - k_exp_shifter;
+        const vl n = (vl)n_shifted - std::bit_cast<std::int64_t>(k_exp_shifter);
+        const vd r_hi = yb - nd * k_exp_ln2_8_hi;
+        const vd r_lo = nd * k_exp_ln2_8_lo;
+        const vd r = r_hi - r_lo;
+        const vd r2 = r * r;
+        const vd r4 = r2 * r2;
+        const vd q01 = c[0] + c[1] * r;
+        const vd q23 = c[2] + c[3] * r;
+        const vd q45 = c[4] + c[5] * r;
+        const vd tail = r2 * ((q01 + q23 * r2) + (q45 + c[6] * r2) * r4);
+        const vd em1 = r_hi + (tail - r_lo);
+        const vl j = n & 7;
+        const vl k = n >> 3;
+        const vd t_hi = __builtin_shuffle(tab_hi, j);
+        const vd scale = (vd)((k + 1023) << 52);
+        const vd lo = (t_hi * em1 + __builtin_shuffle(tab_lo, j)) * scale;
+        const vd v = t_hi * scale + (lo - vexp_np(-yb));
+        const vd overflow =
+            sel(y > 0.0, splat(std::numeric_limits<double>::infinity()), y); // NaN stays
+        out = sel(big, sel(finite, v, overflow), out);
+    }
+    return out;
 }
 
 struct VPowers {
@@ -301,7 +404,8 @@ struct VPowers {
 inline bool have_avx512() {
     static const bool available = [] {
         __builtin_cpu_init();
-        return __builtin_cpu_supports("avx512f") != 0;
+        return __builtin_cpu_supports("avx512f") != 0 && __builtin_cpu_supports("avx512dq") != 0 &&
+               __builtin_cpu_supports("fma") != 0;
     }();
     return available;
 }

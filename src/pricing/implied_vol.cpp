@@ -35,6 +35,22 @@ constexpr int k_max_steps = 12; // two or three suffice; the rest is a bisection
 
 enum class Objective { Lower, Middle, Upper };
 
+// The elementary functions of the solver and the normalisation. On CPUs with AVX-512 (and FMA)
+// both implied_vol and implied_vol_batch use OwnMath, whose functions the batch mirrors lane by
+// lane; elsewhere both use libm.
+struct LibmMath {
+    static double log(double a) { return std::log(a); }
+    static double log1p(double d) { return std::log1p(d); }
+    static double exp(double a) { return std::exp(a); }
+    static double two_sinh(double y) { return 2.0 * std::sinh(y); }
+};
+struct OwnMath {
+    static double log(double a) { return detail::log_own(a); }
+    static double log1p(double d) { return detail::log1p_own(d); }
+    static double exp(double a) { return exp_nonpositive(a); }
+    static double two_sinh(double y) { return detail::two_sinh_own(y); }
+};
+
 // Lower tail of Acklam's N^{-1} (below), from ln p: p < 0.02425, i.e. ln p < k_log_acklam_low.
 constexpr double k_log_acklam_low = -3.719338661598645; // ln 0.02425
 struct Ratio {
@@ -68,6 +84,7 @@ double acklam_lower_tail(double log_p) {
 
 // N^{-1}(p) for 0 < p < 1 to 1.2e-9 relative (P. J. Acklam's rational approximations), one log
 // and no special-function refinement: enough for an initial guess.
+template <class Math>
 double inv_norm_cdf_guess(double p) {
     const auto& a = k_acklam_a;
     const auto& b = k_acklam_b;
@@ -78,7 +95,7 @@ double inv_norm_cdf_guess(double p) {
     const double u = upper ? 1.0 - p : p;
     double z;
     if (u < k_acklam_low) {
-        z = acklam_lower_tail(std::log(u));
+        z = acklam_lower_tail(Math::log(u));
     } else {
         const double q = u - 0.5;
         const double r = q * q;
@@ -136,6 +153,7 @@ Central central_black(double x, double s_c, double b_max) {
 // of many options into one vector evaluation. Both run the same code around it, so the results
 // agree bit for bit. ln beta = ln price - ln scale out of the money (exact where beta
 // underflows), ln beta itself in the money (itm).
+template <class Math>
 struct Solver {
     double beta, x, b_max, price, scale;
     bool itm;
@@ -221,7 +239,7 @@ private:
     void prepare_lowest() {
         // ln beta from beta itself unless beta is (nearly) subnormal: out of the money the
         // price still carries it exactly then, as ln price - ln scale.
-        log_beta = itm || beta > 1e-290 ? std::log(beta) : std::log(price) - std::log(scale);
+        log_beta = itm || beta > 1e-290 ? Math::log(beta) : Math::log(price) - Math::log(scale);
         inv_log_beta = 1.0 / log_beta;
         const double k = k_two_pi * -x / (3.0 * k_sqrt3);
         inv_k = 1.0 / k;
@@ -243,13 +261,13 @@ private:
             const double f = beta * (1.0 + (f_b * inv_lb - 1.0) * ratio);
             // N^{-1}((f/k)^{1/3}): in Acklam's tail formula only ln u = ln(f/k)/3 enters,
             // so the cube root is needed only in the central range.
-            const double log_u = std::log(f * inv_k) * (1.0 / 3.0);
+            const double log_u = Math::log(f * inv_k) * (1.0 / 3.0);
             if (log_u < k_log_acklam_low) {
                 // s = x / (sqrt3 z) with z = num / den: one division.
                 const Ratio z = acklam_lower_tail_ratio(log_u);
                 s = z.num < 0 ? x * z.den / (k_sqrt3 * z.num) : 0.5 * s_l;
             } else {
-                const double z = inv_norm_cdf_guess(exp_nonpositive(log_u));
+                const double z = inv_norm_cdf_guess<Math>(exp_nonpositive(log_u));
                 s = z < 0 ? x / (k_sqrt3 * z) : 0.5 * s_l;
             }
         } else {
@@ -271,7 +289,7 @@ private:
             // b_max - beta from (b_u, N(-s_u/2)) to (b_max, 0) and invert.
             lo = s_u * (1.0 - k_rough_margin);
             const double f = f_b * ((b_max - beta) / (u.upper >= 0 ? u.upper : b_max - u.b));
-            s = -2.0 * inv_norm_cdf_guess(f);
+            s = -2.0 * inv_norm_cdf_guess<Math>(f);
         }
         if (beta > 0.5 * b_max) {
             objective = Objective::Upper;
@@ -279,7 +297,7 @@ private:
         start_iterations();
     }
     void start_iterations() {
-        log_upper_beta = objective == Objective::Upper ? std::log(b_max - beta) : 0.0;
+        log_upper_beta = objective == Objective::Upper ? Math::log(b_max - beta) : 0.0;
         upper_beta = b_max - beta; // exact where the upper objective is used (Sterbenz)
         near = false;
         step = 0;
@@ -308,7 +326,7 @@ private:
                                                    : upper > k_plain_min)) {
             current = Objective::Middle;
         }
-        const double lb = current == Objective::Lower ? std::log(v.mantissa) + v.exponent
+        const double lb = current == Objective::Lower ? Math::log(v.mantissa) + v.exponent
                                                       : 0.0; // ln b, no underflow
         if (step == 0) {
             // A rough b brackets nothing (the guess stage's bracket stands).
@@ -338,7 +356,7 @@ private:
         } else if (current == Objective::Upper) {
             // g = ln(b_max - beta) - ln(b_max - b).
             const double p = v.vega / upper;
-            g = log_upper_beta - std::log(upper);
+            g = log_upper_beta - Math::log(upper);
             g1 = p;
             h2 = w + p;
             h3 = (w + p) * (w + 2.0 * p) + dw;
@@ -393,6 +411,7 @@ struct Prepared {
 
 // e^{-(r+q)t/2} of the last (t, r, q) seen: an option chain shares them, so the batch evaluates
 // the exponential once per chain (same argument, same bits).
+template <class Math>
 struct ScaleCache {
     double t = k_nan, r = k_nan, q = k_nan, value = k_nan;
     double operator()(double t_, double r_, double q_) {
@@ -401,14 +420,14 @@ struct ScaleCache {
             t = t_;
             r = r_;
             q = q_;
-            value = std::exp(-0.5 * (r + q) * t);
+            value = Math::exp(-0.5 * (r + q) * t);
         }
         return value;
     }
 };
 
 // cache: the batch's ScaleCache, or null (the scalar path: the exponential directly).
-template <class Cache>
+template <class Math, class Cache>
 [[gnu::always_inline]] inline Prepared prepare(OptionType type, double price, double spot,
                                                double strike, double t, double r, double q,
                                                Cache* cache) {
@@ -424,19 +443,20 @@ template <class Cache>
     const double bound_base = theta_sign > 0 ? spot : strike;
     const double bound_rate_t = (theta_sign > 0 ? q : r) * t;
     if (!(price < bound_base * (1.0 - bound_rate_t) * (1.0 - 4.0 * k_eps)) &&
-        price >= bound_base * std::exp(-bound_rate_t)) {
+        price >= bound_base * Math::exp(-bound_rate_t)) {
         return p;
     }
     // detail::normalise with the chain's exponential.
     const double ratio = spot / strike;
     const double log_moneyness =
-        ratio > 0.5 && ratio < 2.0 ? std::log1p((spot - strike) / strike) : std::log(ratio);
+        ratio > 0.5 && ratio < 2.0 ? Math::log1p((spot - strike) / strike) : Math::log(ratio);
     const double x = log_moneyness + (r - q) * t;
     const double scale = std::sqrt(spot) * std::sqrt(strike) *
-                         (cache != nullptr ? (*cache)(t, r, q) : std::exp(-0.5 * (r + q) * t));
+                         (cache != nullptr ? (*cache)(t, r, q) : Math::exp(-0.5 * (r + q) * t));
     const double beta = price / scale;
     // Fold: subtract the intrinsic value once (ITM -> OTM by parity), then b_put(x) = b_call(-x).
-    const double intrinsic = detail::normalised_intrinsic(theta_sign, x);
+    // The normalised intrinsic value 2 sinh(|x|/2) in the money (detail::normalised_intrinsic).
+    const double intrinsic = theta_sign * x > 0 ? Math::two_sinh(0.5 * std::fabs(x)) : 0.0;
     const double beta_otm = beta - intrinsic;
     const double x_otm = -std::fabs(x);
     if (intrinsic == 0.0 && price > 0.0) {
@@ -446,7 +466,7 @@ template <class Cache>
         p.result = beta_otm >= -4.0 * k_eps * beta ? 0.0 : k_nan;
         return p;
     }
-    const double b_max = std::exp(0.5 * x_otm);
+    const double b_max = Math::exp(0.5 * x_otm);
     if (!(beta_otm < b_max)) {
         return p; // at or above the sigma -> infinity limit
     }
@@ -462,7 +482,7 @@ template <class Cache>
 // the shared evaluation sees only valid arguments; the group ends when every lane has.
 
 #pragma GCC push_options
-#pragma GCC target("avx512f,prefer-vector-width=512")
+#pragma GCC target("avx512f,avx512dq,fma,prefer-vector-width=512")
 
 namespace vec {
 
@@ -472,10 +492,8 @@ using detail::simd::splat;
 using detail::simd::vd;
 using detail::simd::vfabs;
 using detail::simd::vl;
+using detail::simd::vsqrt;
 
-[[gnu::always_inline]] inline vd vsqrt(vd a) {
-    return (vd)_mm512_mask_sqrt_pd((__m512d)a, 0xff, (__m512d)a); // no undefined source
-}
 [[gnu::always_inline]] inline vl isel(vl m, vl a, vl b) {
     return m ? a : b;
 }
@@ -527,7 +545,8 @@ template <class F>
     if (any(rest)) {
         z = sel(
             rest,
-            per_lane(rest, p, [](double a) { return screener::pricing::inv_norm_cdf_guess(a); }),
+            per_lane(rest, p,
+                     [](double a) { return screener::pricing::inv_norm_cdf_guess<OwnMath>(a); }),
             z);
     }
     return z;
@@ -667,12 +686,12 @@ struct Solver8 {
     }
     void prepare_lowest(vl m) {
         const vl direct = itm | (beta > 1e-290);
-        const vd lb_direct = per_lane(m & direct, beta, [](double a) { return std::log(a); });
+        const vd lb_direct = detail::simd::vlog_own(beta);
         const vl indirect = m & ~direct;
         vd lb = lb_direct;
         if (any(indirect)) {
-            const vd lp = per_lane(indirect, price, [](double a) { return std::log(a); });
-            const vd ls = per_lane(indirect, scale, [](double a) { return std::log(a); });
+            const vd lp = detail::simd::vlog_own(price);
+            const vd ls = detail::simd::vlog_own(scale);
             lb = sel(indirect, lp - ls, lb);
         }
         log_beta = sel(m, lb, log_beta);
@@ -693,8 +712,7 @@ struct Solver8 {
             const vd inv_lb = 1.0 / l.b;
             const vd ratio = beta * inv_lb;
             const vd f = beta * (1.0 + (f_b * inv_lb - 1.0) * ratio);
-            const vd log_u =
-                per_lane(lowest, f * inv_k, [](double a) { return std::log(a); }) * (1.0 / 3.0);
+            const vd log_u = detail::simd::vlog_own(f * inv_k) * (1.0 / 3.0);
             const vl tail = lowest & (log_u < k_log_acklam_low);
             if (any(tail)) {
                 vd num, den;
@@ -740,10 +758,8 @@ struct Solver8 {
     }
     void start_iterations(vl m) {
         const vl up = m & (objective == k_upper);
-        log_upper_beta = sel(
-            m,
-            sel(up, per_lane(up, b_max - beta, [](double a) { return std::log(a); }), splat(0.0)),
-            log_upper_beta);
+        log_upper_beta =
+            sel(m, sel(up, detail::simd::vlog_own(b_max - beta), splat(0.0)), log_upper_beta);
         upper_beta = sel(m, b_max - beta, upper_beta);
         near = isel(m, lsplat(0), near);
         step = isel(m, lsplat(0), step);
@@ -772,10 +788,7 @@ struct Solver8 {
         const vl cur_middle = m & (current == k_middle);
         vd lb = splat(0.0);
         if (any(cur_lower)) {
-            lb = sel(cur_lower,
-                     per_lane(cur_lower, v.mantissa, [](double a) { return std::log(a); }) +
-                         v.exponent,
-                     lb);
+            lb = sel(cur_lower, detail::simd::vlog_own(v.mantissa) + v.exponent, lb);
         }
         const vl first = step == 0;
         const vl below = isel(current == k_lower, lb < log_beta, v.b < beta);
@@ -801,7 +814,7 @@ struct Solver8 {
         }
         if (any(cur_upper)) {
             const vd p = v.vega / upper;
-            const vd lu = per_lane(cur_upper, upper, [](double a) { return std::log(a); });
+            const vd lu = detail::simd::vlog_own(upper);
             g = sel(cur_upper, log_upper_beta - lu, g);
             g1 = sel(cur_upper, p, g1);
             h2 = sel(cur_upper, w + p, h2);
@@ -877,20 +890,146 @@ struct Solver8 {
     *(vd*)s_out = sv.s;
 }
 
+[[gnu::always_inline]] inline vl finite(vd a) {
+    return vfabs(a) <= std::numeric_limits<double>::max();
+}
+// prepare<OwnMath> for eight options (solved: the answer is known, in result).
+struct Prepared8 {
+    vl solved;
+    vd result, beta, x, b_max, scale, sqrt_t;
+    vl itm;
+};
+[[gnu::always_inline]] inline Prepared8 prepare8(vl call, vd price, vd spot, vd strike, vd t, vd r,
+                                                 vd q) {
+    using detail::simd::vexp_np;
+    const vl invalid = ~((t > 0.0) & (spot > 0.0) & (strike > 0.0) & finite(price) & finite(r) &
+                         finite(q) & finite(t) & finite(spot) & finite(strike));
+    const vd theta_sign = sel(call, splat(1.0), splat(-1.0));
+    const vd bound_base = sel(theta_sign > 0.0, spot, strike);
+    const vd bound_rate_t = sel(theta_sign > 0.0, q, r) * t;
+    vl above_bound = ~(price < bound_base * (1.0 - bound_rate_t) * (1.0 - 4.0 * k_eps)) & ~invalid;
+    if (any(above_bound)) {
+        above_bound = above_bound & (price >= bound_base * vexp_np(-bound_rate_t));
+    }
+    const vd ratio = spot / strike;
+    const vl near_money = (ratio > 0.5) & (ratio < 2.0);
+    vd log_moneyness = splat(0.0);
+    if (any(near_money)) {
+        log_moneyness = detail::simd::vlog1p_own((spot - strike) / strike);
+    }
+    if (any(~near_money)) {
+        log_moneyness = sel(near_money, log_moneyness, detail::simd::vlog_own(ratio));
+    }
+    const vd x = log_moneyness + (r - q) * t;
+    const vd scale = vsqrt(spot) * vsqrt(strike) * vexp_np(-0.5 * (r + q) * t);
+    const vd beta = price / scale;
+    const vl itm = theta_sign * x > 0.0;
+    vd intrinsic = splat(0.0);
+    if (any(itm)) {
+        intrinsic = sel(itm, detail::simd::vtwo_sinh_own(0.5 * vfabs(x)), intrinsic);
+    }
+    const vd beta_otm = beta - intrinsic;
+    const vd x_otm = -vfabs(x);
+    const vl otm_ok = (intrinsic == 0.0) & (price > 0.0);
+    const vl at_intrinsic = ~otm_ok & (beta_otm <= 4.0 * k_eps * beta);
+    const vd intrinsic_result = sel(beta_otm >= -4.0 * k_eps * beta, splat(0.0), splat(k_nan));
+    const vd b_max = vexp_np(0.5 * x_otm);
+    const vl above_max = ~(beta_otm < b_max);
+    Prepared8 p;
+    // In the scalar order of the checks: invalid, the bound, the intrinsic value, b_max.
+    p.solved = invalid | above_bound | at_intrinsic | above_max;
+    p.result =
+        sel(invalid | above_bound, splat(k_nan), sel(at_intrinsic, intrinsic_result, splat(k_nan)));
+    p.beta = beta_otm;
+    p.x = x_otm;
+    p.b_max = b_max;
+    p.scale = scale;
+    p.sqrt_t = vsqrt(t);
+    p.itm = intrinsic > 0.0;
+    return p;
+}
+
+// implied_vol_batch for n <= k_chunk options on AVX-512: prepared eight at a time, the
+// unsolved ones gathered and solved eight at a time.
+constexpr std::size_t k_chunk = 256;
+[[gnu::noinline]] void solve_chunk(std::size_t n, const OptionType* type, const double* price,
+                                   const double* spot, const double* strike, const double* t,
+                                   const double* r, const double* q, double* out) {
+    alignas(64) double beta[k_chunk], xs[k_chunk], b_max[k_chunk], prices[k_chunk], scales[k_chunk],
+        sqrt_t[k_chunk], s[k_chunk];
+    alignas(64) std::int64_t itm[k_chunk];
+    std::size_t index[k_chunk];
+    std::size_t m = 0;
+    for (std::size_t i = 0; i < n; i += 8) {
+        // Eight inputs; past the end, copies of the last one (results unused).
+        alignas(64) double in[7][8];
+        vl call;
+        for (std::size_t k = 0; k < 8; ++k) {
+            const std::size_t j = std::min(i + k, n - 1);
+            call[k] = type[j] == OptionType::Call ? -1 : 0;
+            in[0][k] = price[j];
+            in[1][k] = spot[j];
+            in[2][k] = strike[j];
+            in[3][k] = t[j];
+            in[4][k] = r[j];
+            in[5][k] = q[j];
+        }
+        const Prepared8 p = prepare8(call, *(const vd*)in[0], *(const vd*)in[1], *(const vd*)in[2],
+                                     *(const vd*)in[3], *(const vd*)in[4], *(const vd*)in[5]);
+        const std::size_t lanes = std::min<std::size_t>(8, n - i);
+        for (std::size_t k = 0; k < lanes; ++k) {
+            if (p.solved[k] != 0) {
+                out[i + k] = p.result[k];
+                continue;
+            }
+            beta[m] = p.beta[k];
+            xs[m] = p.x[k];
+            b_max[m] = p.b_max[k];
+            prices[m] = in[0][k];
+            scales[m] = p.scale[k];
+            itm[m] = p.itm[k];
+            sqrt_t[m] = p.sqrt_t[k];
+            index[m] = i + k;
+            ++m;
+        }
+    }
+    if (m == 0) {
+        return;
+    }
+    // The last group is filled up with copies of the last option (results unused).
+    const std::size_t padded = (m + 7) / 8 * 8;
+    for (std::size_t k = m; k < padded; ++k) {
+        beta[k] = beta[m - 1];
+        xs[k] = xs[m - 1];
+        b_max[k] = b_max[m - 1];
+        prices[k] = prices[m - 1];
+        scales[k] = scales[m - 1];
+        itm[k] = itm[m - 1];
+    }
+    for (std::size_t k = 0; k < padded; k += 8) {
+        solve8(static_cast<int>(std::min<std::size_t>(8, m - k)), beta + k, xs + k, b_max + k,
+               prices + k, scales + k, itm + k, s + k);
+    }
+    for (std::size_t k = 0; k < m; ++k) {
+        out[index[k]] = s[k] / sqrt_t[k];
+    }
+}
+
 } // namespace vec
 
 #pragma GCC pop_options
 
 // flatten: the evaluations and guesses inlined into the one loop (no calls, no BlackValue
 // through memory): ~3% on the bench grid.
+template <class Math>
 [[gnu::flatten]] inline double implied_vol_kernel(OptionType type, double price, double spot,
                                                   double strike, double t, double r, double q) {
     const Prepared p =
-        prepare(type, price, spot, strike, t, r, q, static_cast<ScaleCache*>(nullptr));
+        prepare<Math>(type, price, spot, strike, t, r, q, static_cast<ScaleCache<Math>*>(nullptr));
     if (p.solved) {
         return p.result;
     }
-    Solver solver(p.beta, p.x, p.b_max, price, p.scale, p.itm);
+    Solver<Math> solver(p.beta, p.x, p.b_max, price, p.scale, p.itm);
     while (!solver.done) {
         solver.feed(
             normalised_black_with<true>(p.x, solver.eval_s, p.b_max, solver.eval_tolerance));
@@ -898,11 +1037,22 @@ struct Solver8 {
     return solver.s / p.sqrt_t;
 }
 
+// OwnMath's FMAs as instructions: everything is inlined into this function (flatten), which is
+// compiled for FMA; called only where the CPU has AVX-512 (and so FMA).
+[[gnu::flatten, gnu::target("avx2,fma")]] double implied_vol_own(OptionType type, double price,
+                                                                 double spot, double strike,
+                                                                 double t, double r, double q) {
+    return implied_vol_kernel<OwnMath>(type, price, spot, strike, t, r, q);
+}
+
 } // namespace
 
 double implied_vol(OptionType type, double price, double spot, double strike, double t, double r,
                    double q) {
-    return implied_vol_kernel(type, price, spot, strike, t, r, q);
+    if (detail::simd::have_avx512()) {
+        return implied_vol_own(type, price, spot, strike, t, r, q);
+    }
+    return implied_vol_kernel<LibmMath>(type, price, spot, strike, t, r, q);
 }
 
 void implied_vol_batch(std::span<const OptionType> type, std::span<const double> price,
@@ -912,58 +1062,16 @@ void implied_vol_batch(std::span<const OptionType> type, std::span<const double>
     const std::size_t n = type.size();
     if (!detail::simd::have_avx512()) {
         for (std::size_t i = 0; i < n; ++i) {
-            out[i] = implied_vol_kernel(type[i], price[i], spot[i], strike[i], t[i], r[i], q[i]);
+            out[i] = implied_vol_kernel<LibmMath>(type[i], price[i], spot[i], strike[i], t[i], r[i],
+                                                  q[i]);
         }
         return;
     }
-    // Chunks of options are prepared (validated and normalised) one by one, then solved eight
-    // at a time in lockstep (vec::solve8).
-    constexpr std::size_t k_chunk = 256;
-    alignas(64) double beta[k_chunk], xs[k_chunk], b_max[k_chunk], prices[k_chunk], scales[k_chunk],
-        sqrt_t[k_chunk], s[k_chunk];
-    alignas(64) std::int64_t itm[k_chunk];
-    std::size_t index[k_chunk];
-    ScaleCache cache;
-    for (std::size_t begin = 0; begin < n; begin += k_chunk) {
-        const std::size_t end = std::min(n, begin + k_chunk);
-        std::size_t m = 0;
-        for (std::size_t i = begin; i < end; ++i) {
-            const Prepared p =
-                prepare(type[i], price[i], spot[i], strike[i], t[i], r[i], q[i], &cache);
-            if (p.solved) {
-                out[i] = p.result;
-                continue;
-            }
-            beta[m] = p.beta;
-            xs[m] = p.x;
-            b_max[m] = p.b_max;
-            prices[m] = price[i];
-            scales[m] = p.scale;
-            itm[m] = p.itm ? -1 : 0;
-            sqrt_t[m] = p.sqrt_t;
-            index[m] = i;
-            ++m;
-        }
-        if (m == 0) {
-            continue;
-        }
-        // The last group is filled up with copies of the last option (results unused).
-        const std::size_t padded = (m + 7) / 8 * 8;
-        for (std::size_t k = m; k < padded; ++k) {
-            beta[k] = beta[m - 1];
-            xs[k] = xs[m - 1];
-            b_max[k] = b_max[m - 1];
-            prices[k] = prices[m - 1];
-            scales[k] = scales[m - 1];
-            itm[k] = itm[m - 1];
-        }
-        for (std::size_t k = 0; k < padded; k += 8) {
-            vec::solve8(static_cast<int>(std::min<std::size_t>(8, m - k)), beta + k, xs + k,
-                        b_max + k, prices + k, scales + k, itm + k, s + k);
-        }
-        for (std::size_t k = 0; k < m; ++k) {
-            out[index[k]] = s[k] / sqrt_t[k];
-        }
+    for (std::size_t begin = 0; begin < n; begin += vec::k_chunk) {
+        const std::size_t m = std::min(vec::k_chunk, n - begin);
+        vec::solve_chunk(m, type.data() + begin, price.data() + begin, spot.data() + begin,
+                         strike.data() + begin, t.data() + begin, r.data() + begin,
+                         q.data() + begin, out.data() + begin);
     }
 }
 
