@@ -588,7 +588,7 @@ struct Solver8 {
     vl done;
     vd eval_s, eval_tolerance;
 
-    void reset() {
+    [[gnu::always_inline]] void reset() {
         log_beta = inv_log_beta = lo = s = log_upper_beta = upper_beta = splat(0.0);
         s_c = s_b = c_b = c_vega = f_b = inv_k = eval_s = eval_tolerance = splat(0.0);
         hi = splat(k_inf);
@@ -596,16 +596,16 @@ struct Solver8 {
         near = step = boundary = done = lsplat(0);
     }
     // Lanes m: request b(at) with the tolerance.
-    void request(vl m, vd at, vd tolerance) {
+    [[gnu::always_inline]] void request(vl m, vd at, vd tolerance) {
         eval_s = sel(m, at, eval_s);
         eval_tolerance = sel(m, tolerance, eval_tolerance);
     }
-    void finish(vl m, vd result) {
+    [[gnu::always_inline]] void finish(vl m, vd result) {
         s = sel(m, result, s);
         done = done | m;
     }
     // Lanes outside `live` are not solved (done from the start).
-    void begin(vl live) {
+    [[gnu::always_inline]] void begin(vl live) {
         done = ~live;
         const vl atm = live & (x == 0.0);
         if (any(atm)) {
@@ -684,7 +684,7 @@ struct Solver8 {
             request(upper_half, s_b, splat(k_rough));
         }
     }
-    void prepare_lowest(vl m) {
+    [[gnu::always_inline]] void prepare_lowest(vl m) {
         const vl direct = itm | (beta > 1e-290);
         const vd lb_direct = detail::simd::vlog_own(beta);
         const vl indirect = m & ~direct;
@@ -701,7 +701,7 @@ struct Solver8 {
         const vd n_l = 0.5 * verfc(m, -x / (k_sqrt3 * s_b) * detail::k_inv_sqrt2);
         f_b = sel(m, k * n_l * n_l * n_l, f_b);
     }
-    void lower_guess(vl m, const Value& l) {
+    [[gnu::always_inline]] void lower_guess(vl m, const Value& l) {
         boundary = isel(m, lsplat(0), boundary);
         const vd s_l = s_b;
         const vl lowest = m & (beta < l.b);
@@ -736,7 +736,7 @@ struct Solver8 {
         s = sel(m, guess, s);
         start_iterations(m);
     }
-    void upper_guess(vl m, const Value& u) {
+    [[gnu::always_inline]] void upper_guess(vl m, const Value& u) {
         boundary = isel(m, lsplat(0), boundary);
         const vd s_u = s_b;
         const vl inner = m & (beta <= u.b);
@@ -756,7 +756,7 @@ struct Solver8 {
         objective = isel(m & (beta > 0.5 * b_max), lsplat(k_upper), objective);
         start_iterations(m);
     }
-    void start_iterations(vl m) {
+    [[gnu::always_inline]] void start_iterations(vl m) {
         const vl up = m & (objective == k_upper);
         log_upper_beta =
             sel(m, sel(up, detail::simd::vlog_own(b_max - beta), splat(0.0)), log_upper_beta);
@@ -765,7 +765,7 @@ struct Solver8 {
         step = isel(m, lsplat(0), step);
         next_step(m);
     }
-    void next_step(vl m) {
+    [[gnu::always_inline]] void next_step(vl m) {
         const vl last = m & (step >= k_max_steps);
         finish(last, s);
         const vl go = m & ~last;
@@ -777,7 +777,7 @@ struct Solver8 {
         }
         request(go, s, sel(step == 0, splat(k_rough), splat(0.25 * k_eps)));
     }
-    void iterate(vl m, const Value& v) {
+    [[gnu::always_inline]] void iterate(vl m, const Value& v) {
         const vd upper = sel(v.upper >= 0.0, v.upper, b_max - v.b);
         const vl lower_ok = (v.b > k_plain_min) & (beta > k_plain_min);
         const vl upper_ok = upper > k_plain_min;
@@ -957,41 +957,47 @@ constexpr std::size_t k_chunk = 256;
                                    const double* r, const double* q, double* out) {
     alignas(64) double beta[k_chunk], xs[k_chunk], b_max[k_chunk], prices[k_chunk], scales[k_chunk],
         sqrt_t[k_chunk], s[k_chunk];
-    alignas(64) std::int64_t itm[k_chunk];
-    std::size_t index[k_chunk];
+    alignas(64) std::int64_t itm[k_chunk], index[k_chunk];
     std::size_t m = 0;
     for (std::size_t i = 0; i < n; i += 8) {
         // Eight inputs; past the end, copies of the last one (results unused).
-        alignas(64) double in[7][8];
+        alignas(64) double in[6][8];
+        const double* const columns[6] = {price, spot, strike, t, r, q};
         vl call;
-        for (std::size_t k = 0; k < 8; ++k) {
-            const std::size_t j = std::min(i + k, n - 1);
-            call[k] = type[j] == OptionType::Call ? -1 : 0;
-            in[0][k] = price[j];
-            in[1][k] = spot[j];
-            in[2][k] = strike[j];
-            in[3][k] = t[j];
-            in[4][k] = r[j];
-            in[5][k] = q[j];
+        if (i + 8 <= n) {
+            for (int c = 0; c < 6; ++c) {
+                *(vd*)in[c] = (vd)_mm512_loadu_pd(columns[c] + i);
+            }
+            for (std::size_t k = 0; k < 8; ++k) {
+                call[k] = type[i + k] == OptionType::Call ? -1 : 0;
+            }
+        } else {
+            for (std::size_t k = 0; k < 8; ++k) {
+                const std::size_t j = std::min(i + k, n - 1);
+                call[k] = type[j] == OptionType::Call ? -1 : 0;
+                for (int c = 0; c < 6; ++c) {
+                    in[c][k] = columns[c][j];
+                }
+            }
         }
         const Prepared8 p = prepare8(call, *(const vd*)in[0], *(const vd*)in[1], *(const vd*)in[2],
                                      *(const vd*)in[3], *(const vd*)in[4], *(const vd*)in[5]);
-        const std::size_t lanes = std::min<std::size_t>(8, n - i);
-        for (std::size_t k = 0; k < lanes; ++k) {
-            if (p.solved[k] != 0) {
-                out[i + k] = p.result[k];
-                continue;
-            }
-            beta[m] = p.beta[k];
-            xs[m] = p.x[k];
-            b_max[m] = p.b_max[k];
-            prices[m] = in[0][k];
-            scales[m] = p.scale[k];
-            itm[m] = p.itm[k];
-            sqrt_t[m] = p.sqrt_t[k];
-            index[m] = i + k;
-            ++m;
-        }
+        // Answers known: stored; the rest packed into the solver's arrays (compress stores).
+        const unsigned lanes = n - i < 8 ? (1u << (n - i)) - 1 : 0xffu;
+        const __mmask8 solved = static_cast<__mmask8>(
+            __builtin_ia32_ptestmq512((__v8di)p.solved, (__v8di)p.solved, 0xff) & lanes);
+        const __mmask8 open = static_cast<__mmask8>(~solved & lanes);
+        _mm512_mask_storeu_pd(out + i, solved, (__m512d)p.result);
+        _mm512_mask_compressstoreu_pd(beta + m, open, (__m512d)p.beta);
+        _mm512_mask_compressstoreu_pd(xs + m, open, (__m512d)p.x);
+        _mm512_mask_compressstoreu_pd(b_max + m, open, (__m512d)p.b_max);
+        _mm512_mask_compressstoreu_pd(prices + m, open, (__m512d) * (const vd*)in[0]);
+        _mm512_mask_compressstoreu_pd(scales + m, open, (__m512d)p.scale);
+        _mm512_mask_compressstoreu_epi64(itm + m, open, (__m512i)p.itm);
+        _mm512_mask_compressstoreu_pd(sqrt_t + m, open, (__m512d)p.sqrt_t);
+        const vl lane_index = vl{0, 1, 2, 3, 4, 5, 6, 7} + static_cast<std::int64_t>(i);
+        _mm512_mask_compressstoreu_epi64(index + m, open, (__m512i)lane_index);
+        m += static_cast<std::size_t>(__builtin_popcount(open));
     }
     if (m == 0) {
         return;
@@ -1005,13 +1011,17 @@ constexpr std::size_t k_chunk = 256;
         prices[k] = prices[m - 1];
         scales[k] = scales[m - 1];
         itm[k] = itm[m - 1];
+        sqrt_t[k] = sqrt_t[m - 1];
+        index[k] = index[m - 1];
     }
     for (std::size_t k = 0; k < padded; k += 8) {
         solve8(static_cast<int>(std::min<std::size_t>(8, m - k)), beta + k, xs + k, b_max + k,
                prices + k, scales + k, itm + k, s + k);
     }
-    for (std::size_t k = 0; k < m; ++k) {
-        out[index[k]] = s[k] / sqrt_t[k];
+    for (std::size_t k = 0; k < padded; k += 8) {
+        const __mmask8 lanes = m - k < 8 ? static_cast<__mmask8>((1u << (m - k)) - 1) : 0xff;
+        const vd result = *(const vd*)(s + k) / *(const vd*)(sqrt_t + k);
+        _mm512_mask_i64scatter_pd(out, lanes, *(const __m512i*)(index + k), (__m512d)result, 8);
     }
 }
 
