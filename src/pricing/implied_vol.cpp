@@ -758,8 +758,10 @@ struct Solver8 {
     }
     [[gnu::always_inline]] void start_iterations(vl m) {
         const vl up = m & (objective == k_upper);
-        log_upper_beta =
-            sel(m, sel(up, detail::simd::vlog_own(b_max - beta), splat(0.0)), log_upper_beta);
+        log_upper_beta = sel(m, splat(0.0), log_upper_beta);
+        if (any(up)) {
+            log_upper_beta = sel(up, detail::simd::vlog_own(b_max - beta), log_upper_beta);
+        }
         upper_beta = sel(m, b_max - beta, upper_beta);
         near = isel(m, lsplat(0), near);
         step = isel(m, lsplat(0), step);
