@@ -10,8 +10,10 @@
 #include "black_normalised.hpp"
 
 #include <cstdint>
+#include <cstdlib>
 #include <immintrin.h>
 #include <limits>
+#include <string_view>
 
 namespace screener::pricing::detail::simd {
 
@@ -382,27 +384,17 @@ struct VPowers {
     exponent_out = exponent;
 }
 
-// n evaluations (n a multiple of 8; arrays 64-byte aligned).
-[[gnu::noinline]] inline void black_batch_avx512(int n, const double* x, const double* s,
-                                                 const double* b_max, const double* tolerance,
-                                                 double* b, double* vega, double* upper,
-                                                 double* mant, double* exponent) {
-    for (int i = 0; i < n; i += 8) {
-        vd vb, vv, vu, vm, ve;
-        vblack(*(const vd*)(x + i), *(const vd*)(s + i), *(const vd*)(b_max + i),
-               *(const vd*)(tolerance + i), vb, vv, vu, vm, ve);
-        *(vd*)(b + i) = vb;
-        *(vd*)(vega + i) = vv;
-        *(vd*)(upper + i) = vu;
-        *(vd*)(mant + i) = vm;
-        *(vd*)(exponent + i) = ve;
-    }
-}
-
 #pragma GCC pop_options
 
+// The AVX-512 kernels run where the CPU has AVX-512 F and DQ and FMA, unless the environment
+// sets SCREENER_PRICING_PORTABLE (to anything but "0"): the tests run the portable kernels that
+// way too.
 inline bool have_avx512() {
     static const bool available = [] {
+        const char* portable = std::getenv("SCREENER_PRICING_PORTABLE");
+        if (portable != nullptr && *portable != '\0' && std::string_view(portable) != "0") {
+            return false;
+        }
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx512f") != 0 && __builtin_cpu_supports("avx512dq") != 0 &&
                __builtin_cpu_supports("fma") != 0;
