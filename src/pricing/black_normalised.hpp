@@ -129,7 +129,7 @@ inline double exp_nonpositive(double a) {
 // only +,-,*,/, std::fma (exact everywhere; one instruction where the caller is compiled for
 // FMA) and table lookups, in a fixed order. Callers on other hardware use libm instead.
 
-// ln a within ~0.52 ulp: a = 2^e z with z in [0.707, 1.414) (so e ln2 and ln z never cancel
+// ln a within 0.52 ulp: a = 2^e z with z in [0.707, 1.414) (so e ln2 and ln z never cancel
 // badly); z falls into one of 64 intervals by its bits, each with inv_c ~ 1/centre rounded to
 // 7 significant bits (exactly 1 for the interval around 1), so that r = z inv_c - 1 is exact in
 // one FMA (|r| < 0.0134 needs at most 53 bits), and ln_c = -ln(inv_c) in two parts; then
@@ -196,18 +196,18 @@ inline double log_own_plus(double a, double delta) {
 inline double log_own(double a) {
     return log_own_plus(a, 0.0);
 }
-// ln(1 + d) for -0.5 < d < 1: u = 1 + d rounded, its remainder d - (u - 1) exact (Sterbenz),
-// ln(1 + d) = ln u + remainder / u to first order (the remainder is below an ulp of u).
+// ln(1 + d) for -0.5 < d < 1 within 0.54 ulp: u = 1 + d rounded, its remainder d - (u - 1) exact
+// (Sterbenz), ln(1 + d) = ln u + remainder / u to first order (the remainder is below an ulp of u).
 inline double log1p_own(double d) {
     const double u = 1.0 + d;
     return log_own_plus(u, (d - (u - 1.0)) / u);
 }
 
-// 2 sinh(y) for y >= 0 within ~0.6 ulp. Below 1 the odd series 2y + 2y w Q(w), w = y^2,
-// Q = 1/3! + w/5! + ... + w^12/27! (truncation < 1e-25; the correction is below 0.18 of the
-// result, so its roundings cost little). From 1 on e^y - e^{-y} with e^y as 2^k (hi + lo) from
-// exp_nonpositive's own steps, so that only the last addition rounds at the result's scale
-// (e^{-y} is below 0.16 of the result).
+// 2 sinh(y) for y >= 0 within 0.72 ulp. Below 1 the odd series 2y + 2y w Q(w), w = y^2, Q = 1/3! +
+// w/5! + ... + w^12/27! (truncation < 1e-25; the correction is below 0.18 of the result, so its
+// roundings cost little). From 1 on e^y - e^{-y} with e^y as 2^k (hi + lo) from exp_nonpositive's
+// own steps, so that only the last addition rounds at the result's scale (e^{-y} is below 0.16 of
+// the result).
 inline constexpr auto k_sinh_coef = [] {
     struct Table {
         double v[13];
