@@ -35,10 +35,11 @@ inline double exp_square(double y) {
 }
 
 // e^a - 1 - a = a^2/2 + ... + a^13/13! for |a| <= 0.35 (truncation < 5e-18 relative), Estrin.
+inline constexpr double k_exp_tail_coef[12] = {
+    1.0 / 2,     1.0 / 6,      1.0 / 24,      1.0 / 120,      1.0 / 720,       1.0 / 5040,
+    1.0 / 40320, 1.0 / 362880, 1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800.0};
 inline double exp_tail(double r) {
-    constexpr double c[12] = {1.0 / 2,       1.0 / 6,        1.0 / 24,        1.0 / 120,
-                              1.0 / 720,     1.0 / 5040,     1.0 / 40320,     1.0 / 362880,
-                              1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800.0};
+    const auto& c = k_exp_tail_coef;
     const double r2 = r * r;
     const double r4 = r2 * r2;
     const double r8 = r4 * r4;
@@ -81,9 +82,10 @@ inline constexpr double k_exp_ln2_8_hi = 6.93147180369123816490e-01 / 8; // 32 b
 inline constexpr double k_exp_ln2_8_lo = 1.90821492927058770002e-10 / 8;
 inline constexpr double k_exp_shifter = 0x1.8p52;
 // e^r - 1 - r = r^2/2 + ... + r^8/8! for |r| <= 0.044 (truncation < 2e-18 relative).
+inline constexpr double k_exp_tail8_coef[7] = {1.0 / 2,   1.0 / 6,    1.0 / 24,   1.0 / 120,
+                                               1.0 / 720, 1.0 / 5040, 1.0 / 40320};
 inline double exp_tail8(double r) {
-    constexpr double c[7] = {1.0 / 2,   1.0 / 6,    1.0 / 24,   1.0 / 120,
-                             1.0 / 720, 1.0 / 5040, 1.0 / 40320};
+    const auto& c = k_exp_tail8_coef;
     const double r2 = r * r;
     const double r4 = r2 * r2;
     const double q01 = c[0] + c[1] * r;
@@ -99,22 +101,31 @@ inline double exp_tail8(double r) {
 // vector mirror (black_normalised_simd.hpp, built with -ffp-contract=off) rounds identically:
 // the implied vol solver's evaluations use it, since glibc's exp cannot be reproduced lane by
 // lane. NaN stays NaN, below -745.2 gives 0.
-inline double exp_nonpositive(double a) {
-    const bool zero = a < -745.2;
-    const double ac = zero ? 0.0 : a; // NaN passes through
-    const double n_shifted = ac * k_exp_inv_ln2_8 + k_exp_shifter;
+// e^a = 2^k (t_hi + corr) before the last rounding: exp_nonpositive's reduction and tail.
+struct ExpParts {
+    double t_hi, corr;
+    std::int64_t k;
+};
+inline ExpParts exp_parts(double a) {
+    const double n_shifted = a * k_exp_inv_ln2_8 + k_exp_shifter;
     const double nd = n_shifted - k_exp_shifter;
     // n_shifted = 1.5 2^52 + n with the shifter's exponent: n is the difference of the bits.
     const std::int64_t n =
         std::bit_cast<std::int64_t>(n_shifted) - std::bit_cast<std::int64_t>(k_exp_shifter);
-    const double r_hi = ac - nd * k_exp_ln2_8_hi; // exact (Sterbenz; the product is exact)
+    const double r_hi = a - nd * k_exp_ln2_8_hi; // exact (Sterbenz; the product is exact)
     const double r_lo = nd * k_exp_ln2_8_lo;
     const double r = r_hi - r_lo;
     const double em1 = r_hi + (exp_tail8(r) - r_lo); // e^r - 1
     const std::int64_t j = n & 7;
-    const std::int64_t k = n >> 3; // floor
     const double t_hi = k_exp2_8_hi[j];
-    const double m = t_hi + (t_hi * em1 + k_exp2_8_lo[j]);
+    return {t_hi, t_hi * em1 + k_exp2_8_lo[j], n >> 3}; // k = floor(n / 8)
+}
+inline double exp_nonpositive(double a) {
+    const bool zero = a < -745.2;
+    const double ac = zero ? 0.0 : a; // NaN passes through
+    const ExpParts p = exp_parts(ac);
+    const double m = p.t_hi + p.corr;
+    const std::int64_t k = p.k;
     // 2^k in one factor down to k = -1020, else 2^(k + 600) 2^-600 (k >= -1076 here).
     const bool tiny = k < -1020;
     const std::int64_t k1 = tiny ? k + 600 : k;
@@ -233,21 +244,9 @@ inline double two_sinh_own(double y) {
     if (!(y <= 709.78)) {
         return y > 0 ? std::numeric_limits<double>::infinity() : y; // overflow; NaN stays NaN
     }
-    // exp_nonpositive(y) = 2^k (t_hi + (t_hi em1 + t_lo)), here without the final rounding.
-    const double n_shifted = y * k_exp_inv_ln2_8 + k_exp_shifter;
-    const double nd = n_shifted - k_exp_shifter;
-    const std::int64_t n =
-        std::bit_cast<std::int64_t>(n_shifted) - std::bit_cast<std::int64_t>(k_exp_shifter);
-    const double r_hi = y - nd * k_exp_ln2_8_hi;
-    const double r_lo = nd * k_exp_ln2_8_lo;
-    const double r = r_hi - r_lo;
-    const double em1 = r_hi + (exp_tail8(r) - r_lo);
-    const std::int64_t j = n & 7;
-    const std::int64_t k = n >> 3;
-    const double t_hi = k_exp2_8_hi[j];
-    const double scale = std::bit_cast<double>(static_cast<std::uint64_t>(k + 1023) << 52);
-    const double lo = (t_hi * em1 + k_exp2_8_lo[j]) * scale;
-    return t_hi * scale + (lo - exp_nonpositive(-y));
+    const ExpParts p = exp_parts(y);
+    const double scale = std::bit_cast<double>(static_cast<std::uint64_t>(p.k + 1023) << 52);
+    return p.t_hi * scale + (p.corr * scale - exp_nonpositive(-y));
 }
 
 // --- Cody's rational Chebyshev approximations (W. J. Cody, Math. Comp. 23 (1969) 631-637,

@@ -37,20 +37,38 @@ typedef std::int64_t vl __attribute__((vector_size(64)));
     return (vd)((vl)a & 0x7fffffffffffffffLL);
 }
 
-// exp_nonpositive, lane by lane (the table through a permutation of a register).
-[[gnu::always_inline]] inline vd vexp_np(vd a) {
+// expm1_small, lane by lane.
+[[gnu::always_inline]] inline vd vexpm1_small(vd r) {
+    const auto& c = k_exp_tail_coef;
+    const vd r2 = r * r;
+    const vd r4 = r2 * r2;
+    const vd r8 = r4 * r4;
+    const vd q01 = c[0] + c[1] * r;
+    const vd q23 = c[2] + c[3] * r;
+    const vd q45 = c[4] + c[5] * r;
+    const vd q67 = c[6] + c[7] * r;
+    const vd q89 = c[8] + c[9] * r;
+    const vd q1011 = c[10] + c[11] * r;
+    const vd lowp = (q01 + q23 * r2) + (q45 + q67 * r2) * r4;
+    const vd highp = q89 + q1011 * r2;
+    return r + r2 * (lowp + highp * r8);
+}
+
+// exp_parts and exp_nonpositive, lane by lane (the table through a permutation of a register).
+struct VExpParts {
+    vd t_hi, corr;
+    vl k;
+};
+[[gnu::always_inline]] inline VExpParts vexp_parts(vd a) {
     const vd tab_hi = {k_exp2_8_hi[0], k_exp2_8_hi[1], k_exp2_8_hi[2], k_exp2_8_hi[3],
                        k_exp2_8_hi[4], k_exp2_8_hi[5], k_exp2_8_hi[6], k_exp2_8_hi[7]};
     const vd tab_lo = {k_exp2_8_lo[0], k_exp2_8_lo[1], k_exp2_8_lo[2], k_exp2_8_lo[3],
                        k_exp2_8_lo[4], k_exp2_8_lo[5], k_exp2_8_lo[6], k_exp2_8_lo[7]};
-    constexpr double c[7] = {1.0 / 2,   1.0 / 6,    1.0 / 24,   1.0 / 120,
-                             1.0 / 720, 1.0 / 5040, 1.0 / 40320};
-    const vl zero = a < -745.2;
-    const vd ac = sel(zero, splat(0.0), a);
-    const vd n_shifted = ac * k_exp_inv_ln2_8 + k_exp_shifter;
+    const auto& c = k_exp_tail8_coef;
+    const vd n_shifted = a * k_exp_inv_ln2_8 + k_exp_shifter;
     const vd nd = n_shifted - k_exp_shifter;
     const vl n = (vl)n_shifted - std::bit_cast<std::int64_t>(k_exp_shifter);
-    const vd r_hi = ac - nd * k_exp_ln2_8_hi;
+    const vd r_hi = a - nd * k_exp_ln2_8_hi;
     const vd r_lo = nd * k_exp_ln2_8_lo;
     const vd r = r_hi - r_lo;
     const vd r2 = r * r;
@@ -61,9 +79,15 @@ typedef std::int64_t vl __attribute__((vector_size(64)));
     const vd tail = r2 * ((q01 + q23 * r2) + (q45 + c[6] * r2) * r4);
     const vd em1 = r_hi + (tail - r_lo);
     const vl j = n & 7;
-    const vl k = n >> 3;
     const vd t_hi = __builtin_shuffle(tab_hi, j);
-    const vd m = t_hi + (t_hi * em1 + __builtin_shuffle(tab_lo, j));
+    return {t_hi, t_hi * em1 + __builtin_shuffle(tab_lo, j), n >> 3};
+}
+[[gnu::always_inline]] inline vd vexp_np(vd a) {
+    const vl zero = a < -745.2;
+    const vd ac = sel(zero, splat(0.0), a);
+    const VExpParts p = vexp_parts(ac);
+    const vd m = p.t_hi + p.corr;
+    const vl k = p.k;
     const vl tiny = k < -1020;
     const vl k1 = tiny ? k + 600 : k;
     const vd f1 = (vd)((k1 + 1023) << 52);
@@ -142,31 +166,9 @@ typedef std::int64_t vl __attribute__((vector_size(64)));
     if (any(big)) {
         const vl finite = y <= 709.78;
         const vd yb = sel(big & finite, y, splat(1.5));
-        const vd tab_hi = {k_exp2_8_hi[0], k_exp2_8_hi[1], k_exp2_8_hi[2], k_exp2_8_hi[3],
-                           k_exp2_8_hi[4], k_exp2_8_hi[5], k_exp2_8_hi[6], k_exp2_8_hi[7]};
-        const vd tab_lo = {k_exp2_8_lo[0], k_exp2_8_lo[1], k_exp2_8_lo[2], k_exp2_8_lo[3],
-                           k_exp2_8_lo[4], k_exp2_8_lo[5], k_exp2_8_lo[6], k_exp2_8_lo[7]};
-        constexpr double c[7] = {1.0 / 2,   1.0 / 6,    1.0 / 24,   1.0 / 120,
-                                 1.0 / 720, 1.0 / 5040, 1.0 / 40320};
-        const vd n_shifted = yb * k_exp_inv_ln2_8 + k_exp_shifter;
-        const vd nd = n_shifted - k_exp_shifter;
-        const vl n = (vl)n_shifted - std::bit_cast<std::int64_t>(k_exp_shifter);
-        const vd r_hi = yb - nd * k_exp_ln2_8_hi;
-        const vd r_lo = nd * k_exp_ln2_8_lo;
-        const vd r = r_hi - r_lo;
-        const vd r2 = r * r;
-        const vd r4 = r2 * r2;
-        const vd q01 = c[0] + c[1] * r;
-        const vd q23 = c[2] + c[3] * r;
-        const vd q45 = c[4] + c[5] * r;
-        const vd tail = r2 * ((q01 + q23 * r2) + (q45 + c[6] * r2) * r4);
-        const vd em1 = r_hi + (tail - r_lo);
-        const vl j = n & 7;
-        const vl k = n >> 3;
-        const vd t_hi = __builtin_shuffle(tab_hi, j);
-        const vd scale = (vd)((k + 1023) << 52);
-        const vd lo = (t_hi * em1 + __builtin_shuffle(tab_lo, j)) * scale;
-        const vd v = t_hi * scale + (lo - vexp_np(-yb));
+        const VExpParts p = vexp_parts(yb);
+        const vd scale = (vd)((p.k + 1023) << 52);
+        const vd v = p.t_hi * scale + (p.corr * scale - vexp_np(-yb));
         const vd overflow =
             sel(y > 0.0, splat(std::numeric_limits<double>::infinity()), y); // NaN stays
         out = sel(big, sel(finite, v, overflow), out);

@@ -634,24 +634,7 @@ struct Solver8 {
                 den = (den + detail::k_cody_b[i]) * ysq;
             }
             const vd erf = y * (num + detail::k_cody_a[3]) / (den + detail::k_cody_b[3]);
-            // expm1_small(ysq) = ysq + exp_tail(ysq)
-            const vd r = ysq;
-            constexpr double c[12] = {1.0 / 2,        1.0 / 6,         1.0 / 24,
-                                      1.0 / 120,      1.0 / 720,       1.0 / 5040,
-                                      1.0 / 40320,    1.0 / 362880,    1.0 / 3628800,
-                                      1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800.0};
-            const vd r2 = r * r;
-            const vd r4 = r2 * r2;
-            const vd r8 = r4 * r4;
-            const vd q01 = c[0] + c[1] * r;
-            const vd q23 = c[2] + c[3] * r;
-            const vd q45 = c[4] + c[5] * r;
-            const vd q67 = c[6] + c[7] * r;
-            const vd q89 = c[8] + c[9] * r;
-            const vd q1011 = c[10] + c[11] * r;
-            const vd lowp = (q01 + q23 * r2) + (q45 + q67 * r2) * r4;
-            const vd highp = q89 + q1011 * r2;
-            const vd em1 = r + r2 * (lowp + highp * r8);
+            const vd em1 = detail::simd::vexpm1_small(ysq);
             one_minus = sel(small, (1.0 + em1) * erf - em1, one_minus);
         }
         const vl mid = ~small & rest;
