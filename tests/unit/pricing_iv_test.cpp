@@ -511,3 +511,83 @@ TEST_CASE("implied_vol_batch equals implied_vol bit for bit on random chains", "
     }
     CHECK(mismatches == 0);
 }
+
+TEST_CASE("implied_vol_batch equals implied_vol bit for bit on edge cases in every lane",
+          "[pricing][iv]") {
+    // Rows the batch's vector normalisation and lockstep solver must treat exactly like the
+    // scalar path: invalid inputs, answers known before solving, the at-the-money closed form,
+    // underflowing and near-bound prices, tiny and huge times and moneyness. Each goes into
+    // every position of batches of 1 to 17 otherwise ordinary options.
+    struct Row {
+        OptionType type;
+        double price, spot, strike, t, r, q;
+    };
+    const double inf = std::numeric_limits<double>::infinity();
+    const double call_atm = bs_price(OptionType::Call, 100, 100, 0.5, 0.02, 0.02, 0.3);
+    const double put_itm = bs_price(OptionType::Put, 100, 130, 0.25, 0.03, 0.01, 0.4);
+    const double intrinsic_put = 130 * std::exp(-0.03 * 0.25) - 100 * std::exp(-0.01 * 0.25);
+    const std::vector<Row> edges = {
+        {OptionType::Call, k_nan, 100, 100, 0.5, 0.02, 0.01},
+        {OptionType::Call, -1.0, 100, 100, 0.5, 0.02, 0.01},
+        {OptionType::Call, 0.0, 100, 100, 0.5, 0.02, 0.01},
+        {OptionType::Put, 5.0, 100, 100, 0.0, 0.02, 0.01},
+        {OptionType::Put, 5.0, 100, 100, -1.0, 0.02, 0.01},
+        {OptionType::Put, 5.0, 0.0, 100, 0.5, 0.02, 0.01},
+        {OptionType::Put, 5.0, 100, k_nan, 0.5, 0.02, 0.01},
+        {OptionType::Call, 5.0, inf, 100, 0.5, 0.02, 0.01},
+        {OptionType::Call, 5.0, 100, 100, 0.5, inf, 0.01},
+        {OptionType::Call, call_atm, 100, 100, 0.5, 0.02, 0.02}, // x == 0 exactly
+        {OptionType::Put, put_itm, 100, 130, 0.25, 0.03, 0.01},
+        {OptionType::Put, intrinsic_put, 100, 130, 0.25, 0.03, 0.01},
+        {OptionType::Put, std::nextafter(intrinsic_put, 0.0), 100, 130, 0.25, 0.03, 0.01},
+        {OptionType::Call, 100 * std::exp(-0.01 * 0.5), 100, 100, 0.5, 0.02, 0.01}, // bound
+        {OptionType::Call, std::nextafter(100 * std::exp(-0.01 * 0.5), 0.0), 100, 100, 0.5, 0.02,
+         0.01},
+        {OptionType::Call, 99.0, 100, 100, 0.5, 0.02, 0.01}, // sigma huge
+        {OptionType::Call, 1e-300, 100, 400, 0.1, 0.02, 0.01},
+        {OptionType::Call, 4e-320, 100, 400, 0.1, 0.02, 0.01}, // subnormal price
+        {OptionType::Put, 1e-12, 100, 20, 1e-6, 0.02, 0.01},
+        {OptionType::Call, bs_price(OptionType::Call, 100, 1e-9, 2.0, 0.05, -0.01, 0.6), 100, 1e-9,
+         2.0, 0.05, -0.01},
+        {OptionType::Put, bs_price(OptionType::Put, 100, 5e8, 30.0, 0.05, 0.0, 2.5), 100, 5e8, 30.0,
+         0.05, 0.0},
+        {OptionType::Call, bs_price(OptionType::Call, 100, 100.000001, 1e-7, 0.0, 0.0, 0.2), 100,
+         100.000001, 1e-7, 0.0, 0.0},
+    };
+    std::size_t compared = 0, mismatches = 0;
+    for (const Row& edge : edges) {
+        for (std::size_t size = 1; size <= 17; ++size) {
+            for (std::size_t at = 0; at < size; at += (size > 9 ? 4 : 1)) {
+                std::vector<OptionType> type(size, OptionType::Put);
+                std::vector<double> price(size), spot(size, 100.0), strike(size), t(size, 0.3),
+                    r(size, 0.03), q(size, 0.01), batch(size);
+                for (std::size_t i = 0; i < size; ++i) {
+                    strike[i] = 80.0 + 3.0 * static_cast<double>(i);
+                    price[i] = bs_price(type[i], spot[i], strike[i], t[i], r[i], q[i],
+                                        0.2 + 0.01 * static_cast<double>(i));
+                }
+                type[at] = edge.type;
+                price[at] = edge.price;
+                spot[at] = edge.spot;
+                strike[at] = edge.strike;
+                t[at] = edge.t;
+                r[at] = edge.r;
+                q[at] = edge.q;
+                implied_vol_batch(type, price, spot, strike, t, r, q, batch);
+                for (std::size_t i = 0; i < size; ++i) {
+                    const double iv =
+                        implied_vol(type[i], price[i], spot[i], strike[i], t[i], r[i], q[i]);
+                    ++compared;
+                    if (!(std::isnan(iv) && std::isnan(batch[i])) && iv != batch[i]) {
+                        ++mismatches;
+                        UNSCOPED_INFO("edge price " << edge.price << " strike " << edge.strike
+                                                    << " size " << size << " at " << at << " lane "
+                                                    << i << ": " << iv << " vs " << batch[i]);
+                    }
+                }
+            }
+        }
+    }
+    CHECK(compared > 2000);
+    CHECK(mismatches == 0);
+}
