@@ -321,9 +321,10 @@ struct VPowers {
             const vd c2 = c1 * (-(2.0 * k + 1.0) * inv_p2);
             const vd term = c2 * g2;
             const vd s2 = s1 + term;
-            geometric = sel(act, g2, geometric);
-            rho_n = sel(act, rn2, rho_n);
-            coef = sel(act, c2, coef);
+            // Only the sum of a lane that has converged is kept; the rest may run on unused.
+            geometric = g2;
+            rho_n = rn2;
+            coef = c2;
             sum = sel(act, s2, sum);
             act = act & ~(vfabs(term) <= tolerance * s2);
         }
@@ -354,9 +355,9 @@ struct VPowers {
             const vd sc2 = sc1 * (t2 * k_taylor_inv[n2 >> 1]);
             const vd term = sc2 * odd2;
             const vd s2 = s1 + term;
-            prev = sel(act, even2, prev);
-            cur = sel(act, odd2, cur);
-            scale = sel(act, sc2, scale);
+            prev = even2; // as above: only the sum is frozen
+            cur = odd2;
+            scale = sc2;
             sum = sel(act, s2, sum);
             act = act & ~(term <= tolerance * s2);
         }
