@@ -26,6 +26,18 @@ inline constexpr double k_sqrt_half_pi = 1.25331413731550025121;
 inline constexpr double k_inv_sqrt_2pi = 0.39894228040143267794;
 inline constexpr double k_eps = std::numeric_limits<double>::epsilon();
 
+// a * b + c, in one rounding with Fma (std::fma: exact everywhere, one instruction where the
+// caller is compiled for FMA; the implied vol solver's AVX-512 path, whose vector mirror uses the
+// same fused operations), else in two as plain code.
+template <bool Fma>
+[[gnu::always_inline]] inline double madd(double a, double b, double c) {
+    if constexpr (Fma) {
+        return std::fma(a, b, c);
+    } else {
+        return a * b + c;
+    }
+}
+
 // exp(y^2) without the rounding error of forming y^2 (which would cost y^2 ulps): the low part
 // of the exact square from an fma enters as a first-order correction.
 inline double exp_square(double y) {
@@ -84,14 +96,15 @@ inline constexpr double k_exp_shifter = 0x1.8p52;
 // e^r - 1 - r = r^2/2 + ... + r^8/8! for |r| <= 0.044 (truncation < 2e-18 relative).
 inline constexpr double k_exp_tail8_coef[7] = {1.0 / 2,   1.0 / 6,    1.0 / 24,   1.0 / 120,
                                                1.0 / 720, 1.0 / 5040, 1.0 / 40320};
+template <bool Fma = false>
 inline double exp_tail8(double r) {
     const auto& c = k_exp_tail8_coef;
     const double r2 = r * r;
     const double r4 = r2 * r2;
-    const double q01 = c[0] + c[1] * r;
-    const double q23 = c[2] + c[3] * r;
-    const double q45 = c[4] + c[5] * r;
-    return r2 * ((q01 + q23 * r2) + (q45 + c[6] * r2) * r4);
+    const double q01 = madd<Fma>(c[1], r, c[0]);
+    const double q23 = madd<Fma>(c[3], r, c[2]);
+    const double q45 = madd<Fma>(c[5], r, c[4]);
+    return r2 * madd<Fma>(madd<Fma>(c[6], r2, q45), r4, madd<Fma>(q23, r2, q01));
 }
 
 // e^a for a <= 0 (and small positive a) without libm and without FMA: a = (8k + j) ln2/8 + r,
@@ -106,8 +119,9 @@ struct ExpParts {
     double t_hi, corr;
     std::int64_t k;
 };
+template <bool Fma = false>
 inline ExpParts exp_parts(double a) {
-    const double n_shifted = a * k_exp_inv_ln2_8 + k_exp_shifter;
+    const double n_shifted = madd<Fma>(a, k_exp_inv_ln2_8, k_exp_shifter);
     const double nd = n_shifted - k_exp_shifter;
     // n_shifted = 1.5 2^52 + n with the shifter's exponent: n is the difference of the bits.
     const std::int64_t n =
@@ -115,15 +129,16 @@ inline ExpParts exp_parts(double a) {
     const double r_hi = a - nd * k_exp_ln2_8_hi; // exact (Sterbenz; the product is exact)
     const double r_lo = nd * k_exp_ln2_8_lo;
     const double r = r_hi - r_lo;
-    const double em1 = r_hi + (exp_tail8(r) - r_lo); // e^r - 1
+    const double em1 = r_hi + (exp_tail8<Fma>(r) - r_lo); // e^r - 1
     const std::int64_t j = n & 7;
     const double t_hi = k_exp2_8_hi[j];
-    return {t_hi, t_hi * em1 + k_exp2_8_lo[j], n >> 3}; // k = floor(n / 8)
+    return {t_hi, madd<Fma>(t_hi, em1, k_exp2_8_lo[j]), n >> 3}; // k = floor(n / 8)
 }
+template <bool Fma = false>
 inline double exp_nonpositive(double a) {
     const bool zero = a < -745.2;
     const double ac = zero ? 0.0 : a; // NaN passes through
-    const ExpParts p = exp_parts(ac);
+    const ExpParts p = exp_parts<Fma>(ac);
     const double m = p.t_hi + p.corr;
     const std::int64_t k = p.k;
     // 2^k in one factor down to k = -1020, else 2^(k + 600) 2^-600 (k >= -1076 here).
@@ -244,9 +259,9 @@ inline double two_sinh_own(double y) {
     if (!(y <= 709.78)) {
         return y > 0 ? std::numeric_limits<double>::infinity() : y; // overflow; NaN stays NaN
     }
-    const ExpParts p = exp_parts(y);
+    const ExpParts p = exp_parts<true>(y);
     const double scale = std::bit_cast<double>(static_cast<std::uint64_t>(p.k + 1023) << 52);
-    return p.t_hi * scale + (p.corr * scale - exp_nonpositive(-y));
+    return p.t_hi * scale + (p.corr * scale - exp_nonpositive<true>(-y));
 }
 
 // --- Cody's rational Chebyshev approximations (W. J. Cody, Math. Comp. 23 (1969) 631-637,
@@ -293,20 +308,24 @@ inline Powers powers(double y) {
     return {y, y2, y4, y4 * y4};
 }
 // a[0] + a[1] y + ... + a[8] y^8 (a ascending)
+template <bool Fma = false>
 inline double estrin8(const double (&a)[9], const Powers& p) {
-    const double p01 = a[0] + a[1] * p.y;
-    const double p23 = a[2] + a[3] * p.y;
-    const double p45 = a[4] + a[5] * p.y;
-    const double p67 = a[6] + a[7] * p.y;
-    return (p01 + p23 * p.y2) + (p45 + p67 * p.y2) * p.y4 + a[8] * p.y8;
+    const double p01 = madd<Fma>(a[1], p.y, a[0]);
+    const double p23 = madd<Fma>(a[3], p.y, a[2]);
+    const double p45 = madd<Fma>(a[5], p.y, a[4]);
+    const double p67 = madd<Fma>(a[7], p.y, a[6]);
+    return madd<Fma>(a[8], p.y8,
+                     madd<Fma>(madd<Fma>(p67, p.y2, p45), p.y4, madd<Fma>(p23, p.y2, p01)));
 }
+template <bool Fma = false>
 inline double estrin9(const double (&a)[10], const Powers& p) {
-    const double p01 = a[0] + a[1] * p.y;
-    const double p23 = a[2] + a[3] * p.y;
-    const double p45 = a[4] + a[5] * p.y;
-    const double p67 = a[6] + a[7] * p.y;
-    const double p89 = a[8] + a[9] * p.y;
-    return (p01 + p23 * p.y2) + (p45 + p67 * p.y2) * p.y4 + p89 * p.y8;
+    const double p01 = madd<Fma>(a[1], p.y, a[0]);
+    const double p23 = madd<Fma>(a[3], p.y, a[2]);
+    const double p45 = madd<Fma>(a[5], p.y, a[4]);
+    const double p67 = madd<Fma>(a[7], p.y, a[6]);
+    const double p89 = madd<Fma>(a[9], p.y, a[8]);
+    return madd<Fma>(p89, p.y8,
+                     madd<Fma>(madd<Fma>(p67, p.y2, p45), p.y4, madd<Fma>(p23, p.y2, p01)));
 }
 // Cody's middle-range numerator and denominator, coefficients in ascending order.
 inline constexpr double k_cody_d_asc[9] = {k_cody_d[7], k_cody_d[6], k_cody_d[5],
@@ -319,11 +338,13 @@ inline constexpr double k_mills1_n_asc[10] = {
     k_mills1_n[9], k_mills1_n[8], k_mills1_n[7], k_mills1_n[6], k_mills1_n[5],
     k_mills1_n[4], k_mills1_n[3], k_mills1_n[2], k_mills1_n[1], k_mills1_n[0]};
 
+template <bool Fma = false>
 inline double cody_mid_den(const Powers& p) {
-    return estrin8(k_cody_d_asc, p);
+    return estrin8<Fma>(k_cody_d_asc, p);
 }
+template <bool Fma = false>
 inline double cody_mid_num(const Powers& p) {
-    return estrin8(k_cody_c_asc, p);
+    return estrin8<Fma>(k_cody_c_asc, p);
 }
 inline double cody_mid_den(double y) {
     return cody_mid_den(powers(y));
@@ -332,19 +353,25 @@ inline double cody_mid_num(double y) {
     return cody_mid_num(powers(y));
 }
 // For y > 4: erfcx(y) = (1/sqrt(pi) - w) / y with this w (Cody's third range).
+template <bool Fma = false>
 inline double cody_tail_w(double y) {
     const double ysq = 1.0 / (y * y);
     const double y4 = ysq * ysq;
-    const double num = (k_cody_p[4] + k_cody_p[3] * ysq) + (k_cody_p[2] + k_cody_p[1] * ysq) * y4 +
-                       (k_cody_p[0] + k_cody_p[5] * ysq) * (y4 * y4);
-    const double den = (k_cody_q[4] + k_cody_q[3] * ysq) + (k_cody_q[2] + k_cody_q[1] * ysq) * y4 +
-                       (k_cody_q[0] + ysq) * (y4 * y4);
+    const double y8 = y4 * y4;
+    const auto& p = k_cody_p;
+    const auto& q = k_cody_q;
+    const double num =
+        madd<Fma>(madd<Fma>(p[5], ysq, p[0]), y8,
+                  madd<Fma>(madd<Fma>(p[1], ysq, p[2]), y4, madd<Fma>(p[3], ysq, p[4])));
+    const double den = madd<Fma>(
+        q[0] + ysq, y8, madd<Fma>(madd<Fma>(q[1], ysq, q[2]), y4, madd<Fma>(q[3], ysq, q[4])));
     return ysq * num / den;
 }
 
 // erfcx(x) = e^{x^2} erfc(x), relative accuracy a few ulps for all x (inf below -26.6).
 // OwnExp: the small range's e^{y^2} from exp_nonpositive (exact for its 0 <= y^2 <= 0.22).
-template <bool OwnExp = false>
+// Fma: the polynomials and the exponential with fused multiply-adds (see madd).
+template <bool OwnExp = false, bool Fma = false>
 inline double erfcx(double x) {
     const double y = std::fabs(x);
     double r;
@@ -358,13 +385,13 @@ inline double erfcx(double x) {
         }
         const double erf = x * (num + k_cody_a[3]) / (den + k_cody_b[3]);
         // signed x: valid on both sides
-        return (OwnExp ? exp_nonpositive(ysq) : std::exp(ysq)) * (1.0 - erf);
+        return (OwnExp ? exp_nonpositive<Fma>(ysq) : std::exp(ysq)) * (1.0 - erf);
     }
     if (y <= k_cody_mid) {
         const Powers p = powers(y);
-        r = cody_mid_num(p) / cody_mid_den(p);
+        r = cody_mid_num<Fma>(p) / cody_mid_den<Fma>(p);
     } else {
-        r = (k_inv_sqrt_pi - cody_tail_w(y)) / y;
+        r = (k_inv_sqrt_pi - cody_tail_w<Fma>(y)) / y;
     }
     if (x < 0) {
         // erfc(-y) = 2 - erfc(y)  =>  erfcx(-y) = 2 e^{y^2} - erfcx(y).
@@ -375,8 +402,9 @@ inline double erfcx(double x) {
 
 // erfc(z) for z >= 0 without libm: erfcx(z) e^{-z^2} (mirrored in vector code; the implied
 // vol guesses need it to ~1e-15 relative, where the rounding of z^2 is immaterial).
+template <bool Fma = false>
 inline double erfc_own(double z) {
-    return erfcx<true>(z) * exp_nonpositive(-(z * z));
+    return erfcx<true, Fma>(z) * exp_nonpositive<Fma>(-(z * z));
 }
 
 // Mills ratio M(h) = N(h)/phi(h) and its derivative M'(h) = 1 + h M(h) for h <= 0, the latter
@@ -384,19 +412,20 @@ inline double erfc_own(double z) {
 struct Mills {
     double m0, m1;
 };
-template <bool OwnExp = false>
+template <bool OwnExp = false, bool Fma = false>
 inline Mills mills_left(double h) {
     const double y = -h * k_inv_sqrt2;
     if (y <= k_cody_small) {
-        const double m0 = k_sqrt_half_pi * erfcx<OwnExp>(y);
+        const double m0 = k_sqrt_half_pi * erfcx<OwnExp, Fma>(y);
         return {m0, 1.0 + h * m0};
     }
     if (y <= k_cody_mid) {
         const Powers p = powers(y);
-        const double inv_den = 1.0 / cody_mid_den(p);
-        return {k_sqrt_half_pi * cody_mid_num(p) * inv_den, estrin9(k_mills1_n_asc, p) * inv_den};
+        const double inv_den = 1.0 / cody_mid_den<Fma>(p);
+        return {k_sqrt_half_pi * cody_mid_num<Fma>(p) * inv_den,
+                estrin9<Fma>(k_mills1_n_asc, p) * inv_den};
     }
-    const double w = cody_tail_w(y);
+    const double w = cody_tail_w<Fma>(y);
     return {k_sqrt_half_pi * (k_inv_sqrt_pi - w) / y, k_sqrt_pi * w};
 }
 
@@ -431,8 +460,9 @@ inline constexpr auto k_taylor_inv = [] {
 // vol solver has it already: one exponential less per evaluation in region IV), or negative to
 // have region IV compute it.
 // OwnExp: e^exponent from exp_nonpositive instead of libm (the implied vol solver, whose batch
-// path evaluates it in vector code).
-template <bool OwnExp = false>
+// path evaluates it in vector code). Fma: fused multiply-adds in the series and polynomials (its
+// path on AVX-512 CPUs, mirrored by the vector code with the same fused operations).
+template <bool OwnExp = false, bool Fma = false>
 inline BlackValue normalised_black_with(double x, double s, double b_max,
                                         double tolerance = 0.25 * k_eps) {
     const double h = x / s;
@@ -440,7 +470,8 @@ inline BlackValue normalised_black_with(double x, double s, double b_max,
     const double d1 = h + t;
     const double d2 = h - t;
     const double exponent = -0.5 * (h * h + t * t);
-    const double e = OwnExp ? exp_nonpositive(exponent) : std::exp(exponent); // e^{x/2} e^{-d1^2/2}
+    const double e =
+        OwnExp ? exp_nonpositive<Fma>(exponent) : std::exp(exponent); // e^{x/2} e^{-d1^2/2}
     const double vega = k_inv_sqrt_2pi * e;
     if (d1 <= k_region_asymptotic) {
         // Region I. With p = -d1 > 0, q = -d2 = p + 2t, integrate (1) term by term against the
@@ -462,15 +493,15 @@ inline BlackValue normalised_black_with(double x, double s, double b_max,
         const double one_plus_rho = 1.0 + rho;
         const double rho2 = rho * rho;
         for (int k = 1; k < 40; k += 2) {
-            geometric += rho_n * one_plus_rho;
+            geometric = madd<Fma>(rho_n, one_plus_rho, geometric);
             rho_n *= rho2;
             coef *= -(2.0 * k - 1.0) * inv_p2;
-            sum += coef * geometric;
-            geometric += rho_n * one_plus_rho;
+            sum = madd<Fma>(coef, geometric, sum);
+            geometric = madd<Fma>(rho_n, one_plus_rho, geometric);
             rho_n *= rho2;
             coef *= -(2.0 * k + 1.0) * inv_p2;
             const double term = coef * geometric;
-            sum += term;
+            sum = madd<Fma>(coef, geometric, sum);
             if (std::fabs(term) <= tolerance * sum) {
                 break;
             }
@@ -482,7 +513,7 @@ inline BlackValue normalised_black_with(double x, double s, double b_max,
         // Region II. M(h+t) - M(h-t) = 2 sum_{n odd} t^n m_n / n! with m_n = M^{(n)}(h) > 0,
         // m_n = h m_{n-1} + (n-1) m_{n-2}. Only m_1 needs full accuracy (mills_left); the
         // recursion's loss in higher m_n is damped by (t/h)^2 per order.
-        const auto [m0, m1] = mills_left<OwnExp>(h);
+        const auto [m0, m1] = mills_left<OwnExp, Fma>(h);
         const double t2 = t * t;
         const double hh = h * h;
         double prev = m0; // m_{n-1} (even)
@@ -494,18 +525,18 @@ inline BlackValue normalised_black_with(double x, double s, double b_max,
         for (int n = 1; n < 2 * k_taylor_terms; n += 4) {
             // Both new values straight from (m_{n-1}, m_n), so the two recurrences run in
             // parallel: m_{n+2} = h m_{n+1} + (n+1) m_n = (h^2 + n + 1) m_n + n h m_{n-1}.
-            const double even = h * cur + n * prev;                   // m_{n+1}
-            const double odd = (hh + (n + 1)) * cur + (n * h) * prev; // m_{n+2}
+            const double even = madd<Fma>(h, cur, n * prev);                 // m_{n+1}
+            const double odd = madd<Fma>(hh + (n + 1), cur, (n * h) * prev); // m_{n+2}
             scale *= t2 * k_taylor_inv[n >> 1]; // t^2 / ((n+1)(n+2)) without a division
-            sum += scale * odd;
+            sum = madd<Fma>(scale, odd, sum);
             const int n2 = n + 2;
-            const double even2 = h * odd + n2 * even;                    // m_{n+3}
-            const double odd2 = (hh + (n2 + 1)) * odd + (n2 * h) * even; // m_{n+4}
+            const double even2 = madd<Fma>(h, odd, n2 * even);                  // m_{n+3}
+            const double odd2 = madd<Fma>(hh + (n2 + 1), odd, (n2 * h) * even); // m_{n+4}
             prev = even2;
             cur = odd2;
             scale *= t2 * k_taylor_inv[n2 >> 1];
             term = scale * odd2;
-            sum += term;
+            sum = madd<Fma>(scale, odd2, sum);
             if (term <= tolerance * sum) {
                 break;
             }
@@ -517,14 +548,15 @@ inline BlackValue normalised_black_with(double x, double s, double b_max,
         // Region III, both d's negative: (1) with M = sqrt(pi/2) erfcx(-z/sqrt 2). The
         // difference loses at most |h|/(2t) < 11 ulps here (regions I/II take the rest).
         const double mantissa =
-            0.5 * (erfcx<OwnExp>(-d1 * k_inv_sqrt2) - erfcx<OwnExp>(-d2 * k_inv_sqrt2));
+            0.5 * (erfcx<OwnExp, Fma>(-d1 * k_inv_sqrt2) - erfcx<OwnExp, Fma>(-d2 * k_inv_sqrt2));
         const double b = mantissa * e;
         return {b, vega, -1.0, mantissa, exponent};
     } else {
         // d1 >= 0: the complement is a sum of two positive terms; b = b_max - complement loses
         // at most a factor 2 (b >= b(x, s_c) >= b_max/2 - ...).
         const double upper =
-            0.5 * e * (erfcx<OwnExp>(d1 * k_inv_sqrt2) + erfcx<OwnExp>(-d2 * k_inv_sqrt2));
+            0.5 * e *
+            (erfcx<OwnExp, Fma>(d1 * k_inv_sqrt2) + erfcx<OwnExp, Fma>(-d2 * k_inv_sqrt2));
         const double bm = b_max >= 0 ? b_max : std::exp(0.5 * x);
         const double b = std::max(bm - upper, 0.0);
         return {b, vega, upper, b / e, exponent};

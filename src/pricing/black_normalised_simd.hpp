@@ -33,6 +33,10 @@ typedef std::int64_t vl __attribute__((vector_size(64)));
 [[gnu::always_inline]] inline vd sel(vl m, vd a, vd b) {
     return m ? a : b;
 }
+// madd<true>, lane by lane: a * b + c in one rounding.
+[[gnu::always_inline]] inline vd vfma(vd a, vd b, vd c) {
+    return (vd)_mm512_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)c);
+}
 [[gnu::always_inline]] inline vd vfabs(vd a) {
     return (vd)((vl)a & 0x7fffffffffffffffLL);
 }
@@ -65,7 +69,7 @@ struct VExpParts {
     const vd tab_lo = {k_exp2_8_lo[0], k_exp2_8_lo[1], k_exp2_8_lo[2], k_exp2_8_lo[3],
                        k_exp2_8_lo[4], k_exp2_8_lo[5], k_exp2_8_lo[6], k_exp2_8_lo[7]};
     const auto& c = k_exp_tail8_coef;
-    const vd n_shifted = a * k_exp_inv_ln2_8 + k_exp_shifter;
+    const vd n_shifted = vfma(a, splat(k_exp_inv_ln2_8), splat(k_exp_shifter));
     const vd nd = n_shifted - k_exp_shifter;
     const vl n = (vl)n_shifted - std::bit_cast<std::int64_t>(k_exp_shifter);
     const vd r_hi = a - nd * k_exp_ln2_8_hi;
@@ -73,14 +77,14 @@ struct VExpParts {
     const vd r = r_hi - r_lo;
     const vd r2 = r * r;
     const vd r4 = r2 * r2;
-    const vd q01 = c[0] + c[1] * r;
-    const vd q23 = c[2] + c[3] * r;
-    const vd q45 = c[4] + c[5] * r;
-    const vd tail = r2 * ((q01 + q23 * r2) + (q45 + c[6] * r2) * r4);
+    const vd q01 = vfma(splat(c[1]), r, splat(c[0]));
+    const vd q23 = vfma(splat(c[3]), r, splat(c[2]));
+    const vd q45 = vfma(splat(c[5]), r, splat(c[4]));
+    const vd tail = r2 * vfma(vfma(splat(c[6]), r2, q45), r4, vfma(q23, r2, q01));
     const vd em1 = r_hi + (tail - r_lo);
     const vl j = n & 7;
     const vd t_hi = __builtin_shuffle(tab_hi, j);
-    return {t_hi, t_hi * em1 + __builtin_shuffle(tab_lo, j), n >> 3};
+    return {t_hi, vfma(t_hi, em1, __builtin_shuffle(tab_lo, j)), n >> 3};
 }
 [[gnu::always_inline]] inline vd vexp_np(vd a) {
     const vl zero = a < -745.2;
@@ -96,9 +100,6 @@ struct VExpParts {
     return sel(zero, splat(0.0), v);
 }
 
-[[gnu::always_inline]] inline vd vfma(vd a, vd b, vd c) {
-    return (vd)_mm512_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)c);
-}
 [[gnu::always_inline]] inline vd vsqrt(vd a) {
     return (vd)_mm512_mask_sqrt_pd((__m512d)a, 0xff, (__m512d)a); // no undefined source
 }
@@ -184,28 +185,34 @@ struct VPowers {
     const vd y4 = y2 * y2;
     return {y, y2, y4, y4 * y4};
 }
+// estrin8<true>, estrin9<true>, cody_tail_w<true>, lane by lane.
 [[gnu::always_inline]] inline vd vestrin8(const double (&a)[9], const VPowers& p) {
-    const vd p01 = a[0] + a[1] * p.y;
-    const vd p23 = a[2] + a[3] * p.y;
-    const vd p45 = a[4] + a[5] * p.y;
-    const vd p67 = a[6] + a[7] * p.y;
-    return (p01 + p23 * p.y2) + (p45 + p67 * p.y2) * p.y4 + a[8] * p.y8;
+    const vd p01 = vfma(splat(a[1]), p.y, splat(a[0]));
+    const vd p23 = vfma(splat(a[3]), p.y, splat(a[2]));
+    const vd p45 = vfma(splat(a[5]), p.y, splat(a[4]));
+    const vd p67 = vfma(splat(a[7]), p.y, splat(a[6]));
+    return vfma(splat(a[8]), p.y8, vfma(vfma(p67, p.y2, p45), p.y4, vfma(p23, p.y2, p01)));
 }
 [[gnu::always_inline]] inline vd vestrin9(const double (&a)[10], const VPowers& p) {
-    const vd p01 = a[0] + a[1] * p.y;
-    const vd p23 = a[2] + a[3] * p.y;
-    const vd p45 = a[4] + a[5] * p.y;
-    const vd p67 = a[6] + a[7] * p.y;
-    const vd p89 = a[8] + a[9] * p.y;
-    return (p01 + p23 * p.y2) + (p45 + p67 * p.y2) * p.y4 + p89 * p.y8;
+    const vd p01 = vfma(splat(a[1]), p.y, splat(a[0]));
+    const vd p23 = vfma(splat(a[3]), p.y, splat(a[2]));
+    const vd p45 = vfma(splat(a[5]), p.y, splat(a[4]));
+    const vd p67 = vfma(splat(a[7]), p.y, splat(a[6]));
+    const vd p89 = vfma(splat(a[9]), p.y, splat(a[8]));
+    return vfma(p89, p.y8, vfma(vfma(p67, p.y2, p45), p.y4, vfma(p23, p.y2, p01)));
 }
 [[gnu::always_inline]] inline vd vcody_tail_w(vd y) {
     const vd ysq = 1.0 / (y * y);
     const vd y4 = ysq * ysq;
-    const vd num = (k_cody_p[4] + k_cody_p[3] * ysq) + (k_cody_p[2] + k_cody_p[1] * ysq) * y4 +
-                   (k_cody_p[0] + k_cody_p[5] * ysq) * (y4 * y4);
-    const vd den = (k_cody_q[4] + k_cody_q[3] * ysq) + (k_cody_q[2] + k_cody_q[1] * ysq) * y4 +
-                   (k_cody_q[0] + ysq) * (y4 * y4);
+    const vd y8 = y4 * y4;
+    const auto& p = k_cody_p;
+    const auto& q = k_cody_q;
+    const vd num =
+        vfma(vfma(splat(p[5]), ysq, splat(p[0])), y8,
+             vfma(vfma(splat(p[1]), ysq, splat(p[2])), y4, vfma(splat(p[3]), ysq, splat(p[4]))));
+    const vd den =
+        vfma(q[0] + ysq, y8,
+             vfma(vfma(splat(q[1]), ysq, splat(q[2])), y4, vfma(splat(q[3]), ysq, splat(q[4]))));
     return ysq * num / den;
 }
 // Cody's small range: erf(x) = x num / den with ysq = x^2.
@@ -281,7 +288,7 @@ struct VPowers {
     }
 }
 
-// Eight evaluations of normalised_black_with<true>(x, s, b_max, tolerance); b_max >= 0.
+// Eight evaluations of normalised_black_with<true, true>(x, s, b_max, tolerance); b_max >= 0.
 [[gnu::always_inline]] inline void vblack(vd x, vd s, vd b_max, vd tolerance, vd& b_out,
                                           vd& vega_out, vd& upper_out, vd& mant_out,
                                           vd& exponent_out) {
@@ -312,15 +319,15 @@ struct VPowers {
         const vd rho2 = rho * rho;
         vl act = r1;
         for (int k = 1; k < 40 && any(act); k += 2) {
-            const vd g1 = geometric + rho_n * one_plus_rho;
+            const vd g1 = vfma(rho_n, one_plus_rho, geometric);
             const vd rn1 = rho_n * rho2;
             const vd c1 = coef * (-(2.0 * k - 1.0) * inv_p2);
-            const vd s1 = sum + c1 * g1;
-            const vd g2 = g1 + rn1 * one_plus_rho;
+            const vd s1 = vfma(c1, g1, sum);
+            const vd g2 = vfma(rn1, one_plus_rho, g1);
             const vd rn2 = rn1 * rho2;
             const vd c2 = c1 * (-(2.0 * k + 1.0) * inv_p2);
             const vd term = c2 * g2;
-            const vd s2 = s1 + term;
+            const vd s2 = vfma(c2, g2, s1);
             // Only the sum of a lane that has converged is kept; the rest may run on unused.
             geometric = g2;
             rho_n = rn2;
@@ -344,17 +351,17 @@ struct VPowers {
         vl act = r2;
         for (int n = 1; n < 2 * k_taylor_terms && any(act); n += 4) {
             const double nd = n;
-            const vd even = hv * cur + nd * prev;
-            const vd odd = (hh + double(n + 1)) * cur + (nd * hv) * prev;
+            const vd even = vfma(hv, cur, nd * prev);
+            const vd odd = vfma(hh + double(n + 1), cur, (nd * hv) * prev);
             const vd sc1 = scale * (t2 * k_taylor_inv[n >> 1]);
-            const vd s1 = sum + sc1 * odd;
+            const vd s1 = vfma(sc1, odd, sum);
             const int n2 = n + 2;
             const double n2d = n2;
-            const vd even2 = hv * odd + n2d * even;
-            const vd odd2 = (hh + double(n2 + 1)) * odd + (n2d * hv) * even;
+            const vd even2 = vfma(hv, odd, n2d * even);
+            const vd odd2 = vfma(hh + double(n2 + 1), odd, (n2d * hv) * even);
             const vd sc2 = sc1 * (t2 * k_taylor_inv[n2 >> 1]);
             const vd term = sc2 * odd2;
-            const vd s2 = s1 + term;
+            const vd s2 = vfma(sc2, odd2, s1);
             prev = even2; // as above: only the sum is frozen
             cur = odd2;
             scale = sc2;

@@ -39,15 +39,17 @@ enum class Objective { Lower, Middle, Upper };
 // both implied_vol and implied_vol_batch use OwnMath, whose functions the batch mirrors lane by
 // lane; elsewhere both use libm.
 struct LibmMath {
+    static constexpr bool k_fma = false; // the evaluations' series and polynomials (madd)
     static double log(double a) { return std::log(a); }
     static double log1p(double d) { return std::log1p(d); }
     static double exp(double a) { return std::exp(a); }
     static double two_sinh(double y) { return 2.0 * std::sinh(y); }
 };
 struct OwnMath {
+    static constexpr bool k_fma = true;
     static double log(double a) { return detail::log_own(a); }
     static double log1p(double d) { return detail::log1p_own(d); }
-    static double exp(double a) { return exp_nonpositive(a); }
+    static double exp(double a) { return exp_nonpositive<true>(a); }
     static double two_sinh(double y) { return detail::two_sinh_own(y); }
 };
 
@@ -122,6 +124,7 @@ struct Central {
     BlackValue value;
     double one_minus; // 1 - erfcx(sqrt|x|) = 2 b_c / b_max
 };
+template <bool Fma>
 Central central_black(double x, double s_c, double b_max) {
     const double y = std::sqrt(-x);
     double one_minus;
@@ -139,7 +142,7 @@ Central central_black(double x, double s_c, double b_max) {
         const double em1 = detail::expm1_small(ysq);
         one_minus = (1.0 + em1) * erf - em1;
     } else {
-        one_minus = 1.0 - detail::erfcx(y);
+        one_minus = 1.0 - detail::erfcx<false, Fma>(y);
     }
     const double b = 0.5 * b_max * one_minus;
     const double h = x / s_c;
@@ -212,7 +215,7 @@ private:
         s_c = std::sqrt(-2.0 * x);
         // b(x, s_c) = e^{x/2} (1 - erfcx(sqrt|x|)) / 2 in closed form (d1 = 0 there), and
         // b'(x, s_c) = e^{x/2} / sqrt(2 pi).
-        const Central central = central_black(x, s_c, b_max);
+        const Central central = central_black<Math::k_fma>(x, s_c, b_max);
         c = central.value;
         // b_c / b'_c = sqrt(pi/2) (1 - erfcx(sqrt|x|)): the tangents' offsets need no division.
         if (beta < c.b) {
@@ -230,7 +233,7 @@ private:
             lo = s_c;
             // The tangent at s_c meets b_max at s_u.
             s_b = s_c + detail::k_sqrt_half_pi * (2.0 - central.one_minus);
-            f_b = 0.5 * erfc_own(0.5 * s_b * detail::k_inv_sqrt2);
+            f_b = 0.5 * erfc_own<Math::k_fma>(0.5 * s_b * detail::k_inv_sqrt2);
             boundary = 2;
             request(s_b, k_rough);
         }
@@ -243,7 +246,7 @@ private:
         inv_log_beta = 1.0 / log_beta;
         const double k = k_two_pi * -x / (3.0 * k_sqrt3);
         inv_k = 1.0 / k;
-        const double n_l = 0.5 * erfc_own(-x / (k_sqrt3 * s_b) * detail::k_inv_sqrt2);
+        const double n_l = 0.5 * erfc_own<Math::k_fma>(-x / (k_sqrt3 * s_b) * detail::k_inv_sqrt2);
         f_b = k * n_l * n_l * n_l;
     }
     void lower_guess(const BlackValue& l) {
@@ -267,7 +270,7 @@ private:
                 const Ratio z = acklam_lower_tail_ratio(log_u);
                 s = z.num < 0 ? x * z.den / (k_sqrt3 * z.num) : 0.5 * s_l;
             } else {
-                const double z = inv_norm_cdf_guess<Math>(exp_nonpositive(log_u));
+                const double z = inv_norm_cdf_guess<Math>(exp_nonpositive<Math::k_fma>(log_u));
                 s = z < 0 ? x / (k_sqrt3 * z) : 0.5 * s_l;
             }
         } else {
@@ -1026,8 +1029,8 @@ template <class Math>
     }
     Solver<Math> solver(p.beta, p.x, p.b_max, price, p.scale, p.itm);
     while (!solver.done) {
-        solver.feed(
-            normalised_black_with<true>(p.x, solver.eval_s, p.b_max, solver.eval_tolerance));
+        solver.feed(normalised_black_with<true, Math::k_fma>(p.x, solver.eval_s, p.b_max,
+                                                             solver.eval_tolerance));
     }
     return solver.s / p.sqrt_t;
 }
