@@ -72,15 +72,23 @@ constexpr double k_acklam_d[] = {7.784695709041462e-03, 3.224671290700398e-01,
                                  2.445134137142996e+00, 3.754408661907416e+00};
 constexpr double k_acklam_low = 0.02425;
 
-Ratio acklam_lower_tail_ratio(double log_p) {
-    const auto& c = k_acklam_c;
-    const auto& d = k_acklam_d;
-    const double q = std::sqrt(-2.0 * log_p);
-    return {(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]),
-            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0)};
+// c[0] x^{N-1} + ... + c[N-1] by Horner's rule (madd: fused where Fma).
+template <bool Fma, std::size_t N>
+double horner(const double (&c)[N], double x) {
+    double v = c[0];
+    for (std::size_t i = 1; i < N; ++i) {
+        v = detail::madd<Fma>(v, x, c[i]);
+    }
+    return v;
 }
+template <bool Fma>
+Ratio acklam_lower_tail_ratio(double log_p) {
+    const double q = std::sqrt(-2.0 * log_p);
+    return {horner<Fma>(k_acklam_c, q), detail::madd<Fma>(horner<Fma>(k_acklam_d, q), q, 1.0)};
+}
+template <bool Fma>
 double acklam_lower_tail(double log_p) {
-    const Ratio z = acklam_lower_tail_ratio(log_p);
+    const Ratio z = acklam_lower_tail_ratio<Fma>(log_p);
     return z.num / z.den;
 }
 
@@ -88,8 +96,6 @@ double acklam_lower_tail(double log_p) {
 // and no special-function refinement: enough for an initial guess.
 template <class Math>
 double inv_norm_cdf_guess(double p) {
-    const auto& a = k_acklam_a;
-    const auto& b = k_acklam_b;
     if (!(p > 0.0) || !(p < 1.0)) {
         return detail::inv_norm_cdf(p, 0); // 0, 1 and NaN as before
     }
@@ -97,12 +103,12 @@ double inv_norm_cdf_guess(double p) {
     const double u = upper ? 1.0 - p : p;
     double z;
     if (u < k_acklam_low) {
-        z = acklam_lower_tail(Math::log(u));
+        z = acklam_lower_tail<Math::k_fma>(Math::log(u));
     } else {
         const double q = u - 0.5;
         const double r = q * q;
-        z = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
-            (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0);
+        z = horner<Math::k_fma>(k_acklam_a, r) * q /
+            detail::madd<Math::k_fma>(horner<Math::k_fma>(k_acklam_b, r), r, 1.0);
     }
     return upper ? -z : z;
 }
@@ -267,7 +273,7 @@ private:
             const double log_u = Math::log(f * inv_k) * (1.0 / 3.0);
             if (log_u < k_log_acklam_low) {
                 // s = x / (sqrt3 z) with z = num / den: one division.
-                const Ratio z = acklam_lower_tail_ratio(log_u);
+                const Ratio z = acklam_lower_tail_ratio<Math::k_fma>(log_u);
                 s = z.num < 0 ? x * z.den / (k_sqrt3 * z.num) : 0.5 * s_l;
             } else {
                 const double z = inv_norm_cdf_guess<Math>(exp_nonpositive<Math::k_fma>(log_u));
@@ -343,8 +349,8 @@ private:
         const double inv_s = 1.0 / s;
         const double inv_s2 = inv_s * inv_s;
         const double x2_s2 = x2 * inv_s2;
-        const double w = x2_s2 * inv_s - 0.25 * s;
-        const double dw = -3.0 * x2_s2 * inv_s2 - 0.25;
+        const double w = detail::madd<Math::k_fma>(x2_s2, inv_s, -0.25 * s);
+        const double dw = detail::madd<Math::k_fma>(-3.0 * x2_s2, inv_s2, -0.25);
         double g, g1, h2, h3;
         if (current == Objective::Lower) {
             // g = 1/ln b - 1/ln beta; b'/b = 1/(sqrt(2 pi) mantissa).
@@ -362,20 +368,21 @@ private:
             g = log_upper_beta - Math::log(upper);
             g1 = p;
             h2 = w + p;
-            h3 = (w + p) * (w + 2.0 * p) + dw;
+            h3 = detail::madd<Math::k_fma>(w + p, w + 2.0 * p, dw);
         } else {
             // b - beta; above b_max / 2 from the complements (b_max - b carries more digits).
             g = objective == Objective::Upper ? upper_beta - upper : v.b - beta;
             g1 = v.vega;
             h2 = w;
-            h3 = w * w + dw;
+            h3 = detail::madd<Math::k_fma>(w, w, dw);
         }
         // Householder(3): fourth-order convergence.
         // nu (1 + nu h2/2) / (1 + nu (h2 + nu h3/6)) with nu = -g/g1, multiplied through by
         // g1^2 so that one division is on the critical path; the two-division form is the
         // fallback where g1^2 under- or overflows.
         const double gh2 = g * h2;
-        double ds = -g * (g1 - 0.5 * gh2) / (g1 * (g1 - gh2) + g * g * h3 * (1.0 / 6.0));
+        double ds = -g * (g1 - 0.5 * gh2) /
+                    detail::madd<Math::k_fma>(g1, g1 - gh2, g * g * h3 * (1.0 / 6.0));
         if (!std::isfinite(ds)) {
             const double nu = -g / g1;
             ds = nu * (1.0 + 0.5 * nu * h2) / (1.0 + nu * (h2 + nu * h3 * (1.0 / 6.0)));
@@ -494,6 +501,7 @@ using detail::simd::sel;
 using detail::simd::splat;
 using detail::simd::vd;
 using detail::simd::vfabs;
+using detail::simd::vfma;
 using detail::simd::vl;
 using detail::simd::vsqrt;
 
@@ -520,18 +528,22 @@ template <class F>
     return detail::simd::verfcx(z, m) * detail::simd::vexp_np(-(z * z));
 }
 // acklam_lower_tail_ratio
+template <std::size_t N>
+[[gnu::always_inline]] inline vd horner(const double (&c)[N], vd x) {
+    vd v = splat(c[0]);
+    for (std::size_t i = 1; i < N; ++i) {
+        v = vfma(v, x, splat(c[i]));
+    }
+    return v;
+}
 [[gnu::always_inline]] inline void acklam_tail_ratio(vd log_p, vd& num, vd& den) {
-    const auto& c = k_acklam_c;
-    const auto& d = k_acklam_d;
     const vd q = vsqrt(-2.0 * log_p);
-    num = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]);
-    den = ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
+    num = horner(k_acklam_c, q);
+    den = vfma(horner(k_acklam_d, q), q, splat(1.0));
 }
 // inv_norm_cdf_guess in the lanes of m: the central range in vector code, the tails (one log)
 // and invalid p lane by lane.
 [[gnu::always_inline]] inline vd inv_norm_cdf_guess(vl m, vd p) {
-    const auto& a = k_acklam_a;
-    const auto& b = k_acklam_b;
     const vl valid = (p > 0.0) & (p < 1.0);
     const vl upper = p > 0.5;
     const vd u = sel(upper, 1.0 - p, p);
@@ -540,8 +552,7 @@ template <class F>
     if (any(central)) {
         const vd q = sel(central, u, splat(0.25)) - 0.5;
         const vd r = q * q;
-        const vd zc = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
-                      (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0);
+        const vd zc = horner(k_acklam_a, r) * q / vfma(horner(k_acklam_b, r), r, splat(1.0));
         z = sel(upper, -zc, zc);
     }
     const vl rest = m & ~central;
@@ -786,8 +797,8 @@ struct Solver8 {
         const vd inv_s = 1.0 / s;
         const vd inv_s2 = inv_s * inv_s;
         const vd x2_s2 = x2 * inv_s2;
-        const vd w = x2_s2 * inv_s - 0.25 * s;
-        const vd dw = -3.0 * x2_s2 * inv_s2 - 0.25;
+        const vd w = vfma(x2_s2, inv_s, -0.25 * s);
+        const vd dw = vfma(-3.0 * x2_s2, inv_s2, splat(-0.25));
         vd g = splat(0.0), g1 = splat(1.0), h2 = splat(0.0), h3 = splat(0.0);
         if (any(cur_lower)) {
             const vd qv = detail::k_inv_sqrt_2pi / v.mantissa;
@@ -806,16 +817,16 @@ struct Solver8 {
             g = sel(cur_upper, log_upper_beta - lu, g);
             g1 = sel(cur_upper, p, g1);
             h2 = sel(cur_upper, w + p, h2);
-            h3 = sel(cur_upper, (w + p) * (w + 2.0 * p) + dw, h3);
+            h3 = sel(cur_upper, vfma(w + p, w + 2.0 * p, dw), h3);
         }
         if (any(cur_middle)) {
             g = sel(cur_middle, sel(objective == k_upper, upper_beta - upper, v.b - beta), g);
             g1 = sel(cur_middle, v.vega, g1);
             h2 = sel(cur_middle, w, h2);
-            h3 = sel(cur_middle, w * w + dw, h3);
+            h3 = sel(cur_middle, vfma(w, w, dw), h3);
         }
         const vd gh2 = g * h2;
-        vd ds = -g * (g1 - 0.5 * gh2) / (g1 * (g1 - gh2) + g * g * h3 * (1.0 / 6.0));
+        vd ds = -g * (g1 - 0.5 * gh2) / vfma(g1, g1 - gh2, g * g * h3 * (1.0 / 6.0));
         const vl bad = m & ~(vfabs(ds) <= splat(std::numeric_limits<double>::max()));
         if (any(bad)) {
             const vd nu = -g / g1;
