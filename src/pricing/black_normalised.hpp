@@ -107,7 +107,7 @@ inline double exp_tail8(double r) {
     return r2 * madd<Fma>(madd<Fma>(c[6], r2, q45), r4, madd<Fma>(q23, r2, q01));
 }
 
-// e^a for a <= 0 (and small positive a) without libm and without FMA: a = (8k + j) ln2/8 + r,
+// e^a for a <= 0 (and small positive a) without libm (Fma: see madd): a = (8k + j) ln2/8 + r,
 // |r| <= ln2/16 (Cody-Waite, ln2/8 split so that n ln2_hi/8 is exact), e^a = 2^k 2^{j/8} e^r with
 // 2^{j/8} from a table (hi + lo) and e^r - 1 = r + a Taylor tail; within ~0.55 ulp, subnormal
 // results scaled in two steps. Plain +,-,* and a table lookup only, in a fixed order, so the

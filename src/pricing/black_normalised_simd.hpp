@@ -1,11 +1,13 @@
 #pragma once
-// normalised_black_with<true> (black_normalised.hpp) for eight arguments at a time, for the
-// implied vol batch (internal; included by implied_vol.cpp only). GCC vector extensions in an
-// AVX-512 target region, chosen at run time (no global -march). Every lane performs exactly the
-// scalar kernel's operations in the same order (implied_vol.cpp is built with -ffp-contract=off,
-// and the exponential is exp_nonpositive, not libm), so each lane's result equals the scalar
-// one bit for bit: regions are selected per lane, absent regions and Cody ranges are skipped per
-// vector, and the series of regions I and II run under a mask until every lane has converged.
+// Vector mirrors of black_normalised.hpp for the implied vol batch (internal; included by
+// implied_vol.cpp only): normalised_black_with<true, true> and the elementary functions of the
+// solver's AVX-512 path (exp_nonpositive<true>, log_own, log1p_own, two_sinh_own, ...), eight
+// arguments at a time. GCC vector extensions in an AVX-512 target region, chosen at run time (no
+// global -march). Every lane performs exactly the scalar code's operations in the same order
+// (implied_vol.cpp is built with -ffp-contract=off; vfma exactly where the scalar code has
+// madd<true> or std::fma), so each lane's result equals the scalar one bit for bit: regions are
+// selected per lane, absent regions and Cody ranges are skipped per vector, and the series of
+// regions I and II run under a mask until every lane has converged.
 
 #include "black_normalised.hpp"
 
