@@ -31,6 +31,7 @@ constexpr double k_plain_min = 1e-280;
 // regions I and II stop earlier. Brackets from such b's get a relative margin in s.
 constexpr double k_rough = 1e-9;
 constexpr double k_rough_margin = 1e-6;
+constexpr double k_deep = 0.5;  // see Solver::deep_lowest
 constexpr int k_max_steps = 12; // two or three suffice; the rest is a bisection safety net
 
 enum class Objective { Lower, Middle, Upper };
@@ -229,8 +230,12 @@ private:
             // The tangent at s_c meets zero at s_l.
             s_b = s_c - detail::k_sqrt_half_pi * central.one_minus;
             if (s_b > 0) {
-                boundary = 1;
                 prepare_lowest();
+                if (deep_lowest()) {
+                    return;
+                }
+                prepare_lowest_boundary();
+                boundary = 1;
                 request(s_b, k_rough);
             } else {
                 lower_guess(BlackValue{0, 0, -1, 0, 0});
@@ -244,16 +249,39 @@ private:
             request(s_b, k_rough);
         }
     }
-    // The lowest branch's f(s_l), 1/k and ln beta, in case b(s_l) puts beta there.
+    // The lowest branch's ln beta and 1/k (deep_lowest and lower_guess need them).
     void prepare_lowest() {
         // ln beta from beta itself unless beta is (nearly) subnormal: out of the money the
         // price still carries it exactly then, as ln price - ln scale.
         log_beta = itm || beta > 1e-290 ? Math::log(beta) : Math::log(price) - Math::log(scale);
         inv_log_beta = 1.0 / log_beta;
+        inv_k = 1.0 / (k_two_pi * -x / (3.0 * k_sqrt3));
+    }
+    // f(s_l) for the quadratic through (b_l, f(s_l)) (lower_guess).
+    void prepare_lowest_boundary() {
         const double k = k_two_pi * -x / (3.0 * k_sqrt3);
-        inv_k = 1.0 / k;
         const double n_l = 0.5 * erfc_own<Math::k_fma>(-x / (k_sqrt3 * s_b) * detail::k_inv_sqrt2);
         f_b = k * n_l * n_l * n_l;
+    }
+    // Far below s_l, f(beta) ~ beta already (the quadratic's correction is of order beta/b_l):
+    // the guess without b(s_l) is nearly as good as with it there (within ~10% below s_l/2 on
+    // the bench grid), and the evaluation is saved: 2.71 evaluations per solve instead of 3.05.
+    // Taken where that guess is below k_deep s_l, on the lowest branch's objective; the bracket
+    // stays (0, s_c), valid whatever the branch.
+    bool deep_lowest() {
+        const double log_u = (log_beta + Math::log(inv_k)) * (1.0 / 3.0);
+        if (!(log_u < k_log_acklam_low)) {
+            return false;
+        }
+        const Ratio z = acklam_lower_tail_ratio<Math::k_fma>(log_u);
+        const double guess = x * z.den / (k_sqrt3 * z.num);
+        if (!(z.num < 0) || !(guess < k_deep * s_b)) {
+            return false;
+        }
+        objective = Objective::Lower;
+        s = guess;
+        start_iterations();
+        return true;
     }
     void lower_guess(const BlackValue& l) {
         boundary = 0;
@@ -666,9 +694,36 @@ struct Solver8 {
                   s_c + detail::k_sqrt_half_pi * (2.0 - one_minus));
         const vl with_boundary = lower_half & (s_b > 0.0);
         if (any(with_boundary)) {
-            boundary = isel(with_boundary, lsplat(1), boundary);
             prepare_lowest(with_boundary);
-            request(with_boundary, s_b, splat(k_rough));
+            // Solver::deep_lowest
+            const vd log_u = (log_beta + detail::simd::vlog_own(inv_k)) * (1.0 / 3.0);
+            const vl tail = with_boundary & (log_u < k_log_acklam_low);
+            vl deep = lsplat(0);
+            if (any(tail)) {
+                vd num, den;
+                acklam_tail_ratio(sel(tail, log_u, splat(-4.0)), num, den);
+                const vd guess = x * den / (k_sqrt3 * num);
+                deep = tail & (num < 0.0) & (guess < k_deep * s_b);
+                if (any(deep)) {
+                    objective = isel(deep, lsplat(k_lower), objective);
+                    s = sel(deep, guess, s);
+                    if (!any(rest & ~deep)) {
+                        start_iterations(deep);
+                    } else {
+                        // The others need a round for b(s_b) first: these lanes wait for it
+                        // (stage 3), so that every later round finds the group at one stage.
+                        // Their results are the same either way.
+                        boundary = isel(deep, lsplat(3), boundary);
+                        request(deep, s_b, splat(k_rough));
+                    }
+                }
+            }
+            const vl boundary_lanes = with_boundary & ~deep;
+            if (any(boundary_lanes)) {
+                prepare_lowest_boundary(boundary_lanes);
+            }
+            boundary = isel(boundary_lanes, lsplat(1), boundary);
+            request(boundary_lanes, s_b, splat(k_rough));
         }
         const vl without = lower_half & ~(s_b > 0.0);
         if (any(without)) {
@@ -693,8 +748,10 @@ struct Solver8 {
         }
         log_beta = sel(m, lb, log_beta);
         inv_log_beta = sel(m, 1.0 / lb, inv_log_beta);
+        inv_k = sel(m, 1.0 / (k_two_pi * -x / (3.0 * k_sqrt3)), inv_k);
+    }
+    [[gnu::always_inline]] void prepare_lowest_boundary(vl m) {
         const vd k = k_two_pi * -x / (3.0 * k_sqrt3);
-        inv_k = sel(m, 1.0 / k, inv_k);
         const vd n_l = 0.5 * verfc(m, -x / (k_sqrt3 * s_b) * detail::k_inv_sqrt2);
         f_b = sel(m, k * n_l * n_l * n_l, f_b);
     }
@@ -876,6 +933,7 @@ struct Solver8 {
         const vl m1 = live & (sv.boundary == 1);
         const vl m2 = live & (sv.boundary == 2);
         const vl m0 = live & (sv.boundary == 0);
+        const vl m3 = live & (sv.boundary == 3);
         if (any(m1)) {
             sv.lower_guess(m1, v);
         }
@@ -884,6 +942,10 @@ struct Solver8 {
         }
         if (any(m0)) {
             sv.iterate(m0, v);
+        }
+        if (any(m3)) {
+            sv.boundary = isel(m3, lsplat(0), sv.boundary);
+            sv.start_iterations(m3);
         }
     }
     *(vd*)s_out = sv.s;
