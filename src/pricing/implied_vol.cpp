@@ -31,8 +31,9 @@ constexpr double k_plain_min = 1e-280;
 // regions I and II stop earlier. Brackets from such b's get a relative margin in s.
 constexpr double k_rough = 1e-9;
 constexpr double k_rough_margin = 1e-6;
-constexpr double k_deep = 0.5;  // see Solver::deep_lowest
-constexpr int k_max_steps = 12; // two or three suffice; the rest is a bisection safety net
+constexpr double k_deep = 0.5;    // see Solver::deep_lowest
+constexpr double k_central = 0.8; // see Solver::near_centre
+constexpr int k_max_steps = 12;   // two or three suffice; the rest is a bisection safety net
 
 enum class Objective { Lower, Middle, Upper };
 
@@ -231,7 +232,7 @@ private:
             s_b = s_c - detail::k_sqrt_half_pi * central.one_minus;
             if (s_b > 0) {
                 prepare_lowest();
-                if (deep_lowest()) {
+                if (deep_lowest() || near_centre()) {
                     return;
                 }
                 prepare_lowest_boundary();
@@ -244,6 +245,9 @@ private:
             lo = s_c;
             // The tangent at s_c meets b_max at s_u.
             s_b = s_c + detail::k_sqrt_half_pi * (2.0 - central.one_minus);
+            if (near_centre()) {
+                return;
+            }
             f_b = 0.5 * erfc_own<Math::k_fma>(0.5 * s_b * detail::k_inv_sqrt2);
             boundary = 2;
             request(s_b, k_rough);
@@ -280,6 +284,22 @@ private:
         }
         objective = Objective::Lower;
         s = guess;
+        start_iterations();
+        return true;
+    }
+    // Near s_c, where b'' = 0, the tangent at s_c is accurate to third order, better there than
+    // the interpolation through b(s_b): within 1e-3 for a third of the way to s_b on the bench
+    // grid. Taken where the tangent's root is within k_central of that way; the bracket from s_c
+    // stands.
+    bool near_centre() {
+        const double tangent = s_c + (beta - c.b) / c.vega;
+        if (!(std::fabs(tangent - s_c) < k_central * std::fabs(s_b - s_c))) {
+            return false;
+        }
+        s = tangent;
+        if (beta > 0.5 * b_max) {
+            objective = Objective::Upper;
+        }
         start_iterations();
         return true;
     }
@@ -693,35 +713,47 @@ struct Solver8 {
         s_b = sel(lower_half, s_c - detail::k_sqrt_half_pi * one_minus,
                   s_c + detail::k_sqrt_half_pi * (2.0 - one_minus));
         const vl with_boundary = lower_half & (s_b > 0.0);
+        // Lanes that start their steps without b(s_b) (deep_lowest, near_centre).
+        vl deep = lsplat(0);
         if (any(with_boundary)) {
             prepare_lowest(with_boundary);
             // Solver::deep_lowest
             const vd log_u = (log_beta + detail::simd::vlog_own(inv_k)) * (1.0 / 3.0);
             const vl tail = with_boundary & (log_u < k_log_acklam_low);
-            vl deep = lsplat(0);
             if (any(tail)) {
                 vd num, den;
                 acklam_tail_ratio(sel(tail, log_u, splat(-4.0)), num, den);
                 const vd guess = x * den / (k_sqrt3 * num);
                 deep = tail & (num < 0.0) & (guess < k_deep * s_b);
-                if (any(deep)) {
-                    objective = isel(deep, lsplat(k_lower), objective);
-                    s = sel(deep, guess, s);
-                    if (!any(rest & ~deep)) {
-                        start_iterations(deep);
-                    } else {
-                        // The others need a round for b(s_b) first: these lanes wait for it
-                        // (stage 3), so that every later round finds the group at one stage.
-                        // Their results are the same either way.
-                        boundary = isel(deep, lsplat(3), boundary);
-                        request(deep, s_b, splat(k_rough));
-                    }
-                }
+                objective = isel(deep, lsplat(k_lower), objective);
+                s = sel(deep, guess, s);
             }
-            const vl boundary_lanes = with_boundary & ~deep;
-            if (any(boundary_lanes)) {
-                prepare_lowest_boundary(boundary_lanes);
+        }
+        // Solver::near_centre
+        const vl candidates = (with_boundary & ~deep) | upper_half;
+        vl central = lsplat(0);
+        if (any(candidates)) {
+            const vd tangent = s_c + (beta - c_b) / c_vega;
+            central = candidates & (vfabs(tangent - s_c) < k_central * vfabs(s_b - s_c));
+            s = sel(central, tangent, s);
+            objective = isel(central & (beta > 0.5 * b_max), lsplat(k_upper), objective);
+        }
+        const vl skip = deep | central;
+        const vl boundary_lanes = with_boundary & ~skip;
+        const vl upper_lanes = upper_half & ~skip;
+        if (any(skip)) {
+            if (!any(boundary_lanes | upper_lanes)) {
+                start_iterations(skip);
+            } else {
+                // The others need a round for b(s_b) first: these lanes wait for it (stage 3),
+                // so that every later round finds the group at one stage. Their results are the
+                // same either way.
+                boundary = isel(skip, lsplat(3), boundary);
+                request(skip, s_b, splat(k_rough));
             }
+        }
+        if (any(boundary_lanes)) {
+            prepare_lowest_boundary(boundary_lanes);
             boundary = isel(boundary_lanes, lsplat(1), boundary);
             request(boundary_lanes, s_b, splat(k_rough));
         }
@@ -730,10 +762,10 @@ struct Solver8 {
             lower_guess(without,
                         Value{splat(0.0), splat(0.0), splat(-1.0), splat(0.0), splat(0.0)});
         }
-        if (any(upper_half)) {
-            f_b = sel(upper_half, 0.5 * verfc(upper_half, 0.5 * s_b * detail::k_inv_sqrt2), f_b);
-            boundary = isel(upper_half, lsplat(2), boundary);
-            request(upper_half, s_b, splat(k_rough));
+        if (any(upper_lanes)) {
+            f_b = sel(upper_lanes, 0.5 * verfc(upper_lanes, 0.5 * s_b * detail::k_inv_sqrt2), f_b);
+            boundary = isel(upper_lanes, lsplat(2), boundary);
+            request(upper_lanes, s_b, splat(k_rough));
         }
     }
     [[gnu::always_inline]] void prepare_lowest(vl m) {
