@@ -158,6 +158,51 @@ Central central_black(double x, double s_c, double b_max) {
     return {{b, detail::k_inv_sqrt_2pi * b_max, -1.0, 0.0, -0.5 * (h * h + t * t)}, one_minus};
 }
 
+// b at the tangent points s_l and s_u as functions of y = sqrt|x| alone (s_l and s_u are), on a
+// grid built once per process: the guesses take them from here instead of evaluating b there.
+// Linear interpolation in y (step 1/32, up to |x| = 1024) of ln(b_l/|x|) (-1.9 at 0, about
+// -y^2/2 far out), b_u/b_max and (b_max - b_u)/b_max (both within 0.79-0.89 and 0.11-0.21) is
+// good to ~1e-4, plenty for a guess; the brackets are then not narrowed to the tangent points.
+constexpr int k_table_size = 1024;
+constexpr double k_table_scale = 32.0; // grid points per unit of y
+struct BoundaryTable {
+    double ln_bl[k_table_size + 1], bu[k_table_size + 1], upper_u[k_table_size + 1];
+};
+const BoundaryTable& boundary_table() {
+    static const BoundaryTable table = [] {
+        BoundaryTable t{};
+        for (int i = 0; i <= k_table_size; ++i) {
+            const double y = std::max(i / k_table_scale, 1e-4);
+            const double x = -y * y;
+            const double s_c = std::sqrt(-2.0 * x);
+            const double b_max = std::exp(0.5 * x);
+            const double one_minus = central_black<false>(x, s_c, b_max).one_minus;
+            const double s_l = s_c - detail::k_sqrt_half_pi * one_minus;
+            const double s_u = s_c + detail::k_sqrt_half_pi * (2.0 - one_minus);
+            const double b_l = s_l > 0 ? detail::normalised_black_with(x, s_l, b_max).b : 0.0;
+            t.ln_bl[i] = b_l > 0 ? std::log(b_l / -x) : -745.0;
+            const BlackValue u = detail::normalised_black_with(x, s_u, b_max);
+            t.bu[i] = u.b / b_max;
+            t.upper_u[i] = (u.upper >= 0 ? u.upper : b_max - u.b) / b_max;
+        }
+        return t;
+    }();
+    return table;
+}
+struct Interpolated {
+    double ln_bl, bu, upper_u;
+};
+// The table at y (requires 0 <= y < k_table_size / k_table_scale).
+inline Interpolated boundary_lookup(double y) {
+    const BoundaryTable& t = boundary_table();
+    const double pos = y * k_table_scale;
+    const auto i = static_cast<std::int64_t>(pos);
+    const double w = pos - static_cast<double>(i);
+    return {t.ln_bl[i] + w * (t.ln_bl[i + 1] - t.ln_bl[i]), t.bu[i] + w * (t.bu[i + 1] - t.bu[i]),
+            t.upper_u[i] + w * (t.upper_u[i + 1] - t.upper_u[i])};
+}
+constexpr double k_table_max_y = (k_table_size - 1) / k_table_scale;
+
 // The solver for b(x, s) = beta, x <= 0, 0 < beta < b_max = e^{x/2}, as a resumable state
 // machine: every evaluation of b is requested (eval_s, eval_tolerance) and fed back through
 // Solver::feed, so the scalar path evaluates it at once and the batch path gathers the requests
@@ -175,6 +220,8 @@ struct Solver {
     Objective objective = Objective::Middle;
     double log_upper_beta = 0.0, upper_beta = 0.0;
     bool near = false;
+    // False where b(s_b) came from the table: the guesses then leave the bracket at s_c.
+    bool bracket_at_boundary = true;
     int step = 0;
     // Guess stage: 1 waits for b(s_l), 2 for b(s_u), 0 iterates.
     int boundary = 0;
@@ -235,6 +282,12 @@ private:
                 if (deep_lowest() || near_centre()) {
                     return;
                 }
+                if (-x < k_table_max_y * k_table_max_y) {
+                    const Interpolated b = boundary_lookup(std::sqrt(-x));
+                    bracket_at_boundary = false;
+                    lower_guess(BlackValue{-x * Math::exp(b.ln_bl), 0.0, -1.0, 0, 0});
+                    return;
+                }
                 prepare_lowest_boundary();
                 boundary = 1;
                 request(s_b, k_rough);
@@ -248,7 +301,13 @@ private:
             if (near_centre()) {
                 return;
             }
-            f_b = 0.5 * erfc_own<Math::k_fma>(0.5 * s_b * detail::k_inv_sqrt2);
+            if (-x < k_table_max_y * k_table_max_y) {
+                const Interpolated b = boundary_lookup(std::sqrt(-x));
+                bracket_at_boundary = false;
+                upper_guess(BlackValue{b_max * b.bu, 0.0, b_max * b.upper_u, 0, 0});
+                return;
+            }
+            f_b = upper_tail_at_boundary();
             boundary = 2;
             request(s_b, k_rough);
         }
@@ -291,6 +350,16 @@ private:
     // the interpolation through b(s_b): within 1e-3 for a third of the way to s_b on the bench
     // grid. Taken where the tangent's root is within k_central of that way; the bracket from s_c
     // stands.
+    // N(-s_u/2) for the highest branch's guess.
+    double upper_tail_at_boundary() const {
+        return 0.5 * erfc_own<Math::k_fma>(0.5 * s_b * detail::k_inv_sqrt2);
+    }
+    // db/ds at s (no evaluation of b needed).
+    double vega_at(double at) const {
+        const double h = x / at;
+        const double t = 0.5 * at;
+        return detail::k_inv_sqrt_2pi * Math::exp(-0.5 * (h * h + t * t));
+    }
     bool near_centre() {
         const double tangent = s_c + (beta - c.b) / c.vega;
         if (!(std::fabs(tangent - s_c) < k_central * std::fabs(s_b - s_c))) {
@@ -311,7 +380,11 @@ private:
             // leading asymptotics as b(x, s) for s -> 0 (both ~ phi(x/s) s^3 / x^2), so
             // f(beta) is close to the identity: interpolate it by a quadratic with f(0) = 0,
             // f'(0) = 1, f(b_l) = f(s_l), then invert f in closed form.
-            hi = s_l * (1.0 + k_rough_margin);
+            if (bracket_at_boundary) {
+                hi = s_l * (1.0 + k_rough_margin);
+            } else {
+                prepare_lowest_boundary(); // f(s_l), not needed before
+            }
             objective = Objective::Lower;
             const double inv_lb = 1.0 / l.b;
             const double ratio = beta * inv_lb;
@@ -329,8 +402,11 @@ private:
             }
         } else {
             const double s_l0 = std::max(s_l, 0.0);
-            lo = s_l0 * (1.0 - k_rough_margin);
-            const double ds_l = l.vega > 0 ? 1.0 / l.vega : 0.0;
+            if (bracket_at_boundary) {
+                lo = s_l0 * (1.0 - k_rough_margin);
+            }
+            const double vega_l = bracket_at_boundary ? l.vega : vega_at(s_l0);
+            const double ds_l = vega_l > 0 ? 1.0 / vega_l : 0.0;
             s = hermite(beta, l.b, s_l0, ds_l, c.b, s_c, 1.0 / c.vega);
         }
         start_iterations();
@@ -339,12 +415,19 @@ private:
         boundary = 0;
         const double s_u = s_b;
         if (beta <= u.b) {
-            hi = s_u * (1.0 + k_rough_margin);
-            s = hermite(beta, c.b, s_c, 1.0 / c.vega, u.b, s_u, 1.0 / u.vega);
+            if (bracket_at_boundary) {
+                hi = s_u * (1.0 + k_rough_margin);
+            }
+            const double vega_u = bracket_at_boundary ? u.vega : vega_at(s_u);
+            s = hermite(beta, c.b, s_c, 1.0 / c.vega, u.b, s_u, 1.0 / vega_u);
         } else {
             // Highest branch: b_max - b decays like N(-s/2); interpolate that linearly in
             // b_max - beta from (b_u, N(-s_u/2)) to (b_max, 0) and invert.
-            lo = s_u * (1.0 - k_rough_margin);
+            if (bracket_at_boundary) {
+                lo = s_u * (1.0 - k_rough_margin);
+            } else {
+                f_b = upper_tail_at_boundary(); // not needed before
+            }
             const double f = f_b * ((b_max - beta) / (u.upper >= 0 ? u.upper : b_max - u.b));
             s = -2.0 * inv_norm_cdf_guess<Math>(f);
         }
@@ -631,6 +714,22 @@ struct Value {
     vd b, vega, upper, mantissa, exponent;
 };
 
+// boundary_lookup, lane by lane.
+struct Interpolated8 {
+    vd ln_bl, bu, upper_u;
+};
+[[gnu::always_inline]] inline Interpolated8 boundary_lookup8(vd y) {
+    const BoundaryTable& t = boundary_table();
+    const vd pos = y * k_table_scale;
+    const vl i = __builtin_convertvector(pos, vl);
+    const vd w = pos - __builtin_convertvector(i, vd);
+    const vl i1 = i + 1;
+    using detail::simd::vgather;
+    const vd l0 = vgather(t.ln_bl, i), u0 = vgather(t.bu, i), p0 = vgather(t.upper_u, i);
+    return {l0 + w * (vgather(t.ln_bl, i1) - l0), u0 + w * (vgather(t.bu, i1) - u0),
+            p0 + w * (vgather(t.upper_u, i1) - p0)};
+}
+
 struct Solver8 {
     // No default member initialisers: the implicit constructor would not be an AVX-512
     // function (reset() sets the state).
@@ -642,6 +741,7 @@ struct Solver8 {
     vl objective;
     vd log_upper_beta, upper_beta;
     vl near;
+    vl bracket_at_boundary; // Solver::bracket_at_boundary
     vl step;
     vl boundary;
     vd s_c, s_b;
@@ -656,6 +756,7 @@ struct Solver8 {
         hi = splat(k_inf);
         objective = lsplat(k_middle);
         near = step = boundary = done = lsplat(0);
+        bracket_at_boundary = lsplat(-1);
     }
     // Lanes m: request b(at) with the tolerance.
     [[gnu::always_inline]] void request(vl m, vd at, vd tolerance) {
@@ -739,8 +840,12 @@ struct Solver8 {
             objective = isel(central & (beta > 0.5 * b_max), lsplat(k_upper), objective);
         }
         const vl skip = deep | central;
-        const vl boundary_lanes = with_boundary & ~skip;
-        const vl upper_lanes = upper_half & ~skip;
+        // Solver: b(s_b) from the table where |x| is in its range.
+        const vl in_table = -x < k_table_max_y * k_table_max_y;
+        const vl lower_table = with_boundary & ~skip & in_table;
+        const vl upper_table = upper_half & ~skip & in_table;
+        const vl boundary_lanes = with_boundary & ~skip & ~in_table;
+        const vl upper_lanes = upper_half & ~skip & ~in_table;
         if (any(skip)) {
             if (!any(boundary_lanes | upper_lanes)) {
                 start_iterations(skip);
@@ -750,6 +855,18 @@ struct Solver8 {
                 // same either way.
                 boundary = isel(skip, lsplat(3), boundary);
                 request(skip, s_b, splat(k_rough));
+            }
+        }
+        if (any(lower_table | upper_table)) {
+            const Interpolated8 b = boundary_lookup8(vsqrt(-x));
+            bracket_at_boundary = bracket_at_boundary & ~(lower_table | upper_table);
+            if (any(lower_table)) {
+                lower_guess(lower_table, Value{-x * detail::simd::vexp_np(b.ln_bl), splat(0.0),
+                                               splat(-1.0), splat(0.0), splat(0.0)});
+            }
+            if (any(upper_table)) {
+                upper_guess(upper_table, Value{b_max * b.bu, splat(0.0), b_max * b.upper_u,
+                                               splat(0.0), splat(0.0)});
             }
         }
         if (any(boundary_lanes)) {
@@ -763,7 +880,7 @@ struct Solver8 {
                         Value{splat(0.0), splat(0.0), splat(-1.0), splat(0.0), splat(0.0)});
         }
         if (any(upper_lanes)) {
-            f_b = sel(upper_lanes, 0.5 * verfc(upper_lanes, 0.5 * s_b * detail::k_inv_sqrt2), f_b);
+            f_b = sel(upper_lanes, upper_tail_at_boundary(upper_lanes), f_b);
             boundary = isel(upper_lanes, lsplat(2), boundary);
             request(upper_lanes, s_b, splat(k_rough));
         }
@@ -782,6 +899,15 @@ struct Solver8 {
         inv_log_beta = sel(m, 1.0 / lb, inv_log_beta);
         inv_k = sel(m, 1.0 / (k_two_pi * -x / (3.0 * k_sqrt3)), inv_k);
     }
+    // Solver::vega_at, Solver::upper_tail_at_boundary
+    [[gnu::always_inline]] vd vega_at(vd at) const {
+        const vd h = x / at;
+        const vd t = 0.5 * at;
+        return detail::k_inv_sqrt_2pi * detail::simd::vexp_np(-0.5 * (h * h + t * t));
+    }
+    [[gnu::always_inline]] vd upper_tail_at_boundary(vl m) const {
+        return 0.5 * verfc(m, 0.5 * s_b * detail::k_inv_sqrt2);
+    }
     [[gnu::always_inline]] void prepare_lowest_boundary(vl m) {
         const vd k = k_two_pi * -x / (3.0 * k_sqrt3);
         const vd n_l = 0.5 * verfc(m, -x / (k_sqrt3 * s_b) * detail::k_inv_sqrt2);
@@ -793,7 +919,11 @@ struct Solver8 {
         const vl lowest = m & (beta < l.b);
         vd guess = s;
         if (any(lowest)) {
-            hi = sel(lowest, s_l * (1.0 + k_rough_margin), hi);
+            hi = sel(lowest & bracket_at_boundary, s_l * (1.0 + k_rough_margin), hi);
+            const vl from_table = lowest & ~bracket_at_boundary;
+            if (any(from_table)) {
+                prepare_lowest_boundary(from_table);
+            }
             objective = isel(lowest, lsplat(k_lower), objective);
             const vd inv_lb = 1.0 / l.b;
             const vd ratio = beta * inv_lb;
@@ -815,8 +945,12 @@ struct Solver8 {
         const vl middle = m & ~(beta < l.b);
         if (any(middle)) {
             const vd s_l0 = sel(s_l < 0.0, splat(0.0), s_l); // std::max(s_l, 0.0)
-            lo = sel(middle, s_l0 * (1.0 - k_rough_margin), lo);
-            const vd ds_l = sel(l.vega > 0.0, 1.0 / l.vega, splat(0.0));
+            lo = sel(middle & bracket_at_boundary, s_l0 * (1.0 - k_rough_margin), lo);
+            vd vega_l = l.vega;
+            if (any(middle & ~bracket_at_boundary)) {
+                vega_l = sel(bracket_at_boundary, vega_l, vega_at(s_l0));
+            }
+            const vd ds_l = sel(vega_l > 0.0, 1.0 / vega_l, splat(0.0));
             guess = sel(middle, hermite(beta, l.b, s_l0, ds_l, c_b, s_c, 1.0 / c_vega), guess);
         }
         s = sel(m, guess, s);
@@ -828,13 +962,21 @@ struct Solver8 {
         const vl inner = m & (beta <= u.b);
         vd guess = s;
         if (any(inner)) {
-            hi = sel(inner, s_u * (1.0 + k_rough_margin), hi);
+            hi = sel(inner & bracket_at_boundary, s_u * (1.0 + k_rough_margin), hi);
+            vd vega_u = u.vega;
+            if (any(inner & ~bracket_at_boundary)) {
+                vega_u = sel(bracket_at_boundary, vega_u, vega_at(s_u));
+            }
             guess =
-                sel(inner, hermite(beta, c_b, s_c, 1.0 / c_vega, u.b, s_u, 1.0 / u.vega), guess);
+                sel(inner, hermite(beta, c_b, s_c, 1.0 / c_vega, u.b, s_u, 1.0 / vega_u), guess);
         }
         const vl highest = m & ~(beta <= u.b);
         if (any(highest)) {
-            lo = sel(highest, s_u * (1.0 - k_rough_margin), lo);
+            lo = sel(highest & bracket_at_boundary, s_u * (1.0 - k_rough_margin), lo);
+            const vl from_table = highest & ~bracket_at_boundary;
+            if (any(from_table)) {
+                f_b = sel(from_table, upper_tail_at_boundary(from_table), f_b);
+            }
             const vd f = f_b * ((b_max - beta) / sel(u.upper >= 0.0, u.upper, b_max - u.b));
             guess = sel(highest, -2.0 * inv_norm_cdf_guess(highest, f), guess);
         }

@@ -553,6 +553,13 @@ TEST_CASE("implied_vol_batch equals implied_vol bit for bit on edge cases in eve
          0.05, 0.0},
         {OptionType::Call, bs_price(OptionType::Call, 100, 100.000001, 1e-7, 0.0, 0.0, 0.2), 100,
          100.000001, 1e-7, 0.0, 0.0},
+        // ln(F/K) = -1100: beyond the tangent-point table, b(s_l) and b(s_u) are evaluated.
+        {OptionType::Call,
+         bs_price(OptionType::Call, 1e300 * std::exp(-500.0), 1e300, 1000.0, 0.0, 0.6, 1.2),
+         1e300 * std::exp(-500.0), 1e300, 1000.0, 0.0, 0.6},
+        {OptionType::Put,
+         bs_price(OptionType::Put, 1e300 * std::exp(-500.0), 1e300, 1000.0, 0.0, 0.6, 1.4),
+         1e300 * std::exp(-500.0), 1e300, 1000.0, 0.0, 0.6},
     };
     std::size_t compared = 0, mismatches = 0;
     for (const Row& edge : edges) {
@@ -590,4 +597,18 @@ TEST_CASE("implied_vol_batch equals implied_vol bit for bit on edge cases in eve
     }
     CHECK(compared > 2000);
     CHECK(mismatches == 0);
+}
+
+TEST_CASE("implied vol beyond the tangent-point table's range of ln(F/K)", "[pricing][iv]") {
+    // ln(F/K) = ln(S/K) + (r - q) t = -500 - 600: the guesses evaluate b at the tangent points
+    // instead of taking it from the table (|ln(F/K)| < 1022). Out-of-the-money calls (the puts'
+    // time value is far below an ulp of their price here).
+    const double spot = 1e300 * std::exp(-500.0);
+    for (const double vol : {0.9, 1.2, 1.5}) {
+        const double price = bs_price(OptionType::Call, spot, 1e300, 1000.0, 0.0, 0.6, vol);
+        REQUIRE(price > 0);
+        const double iv = implied_vol(OptionType::Call, price, spot, 1e300, 1000.0, 0.0, 0.6);
+        INFO("vol " << vol << " price " << price << " iv " << iv);
+        CHECK(std::abs(iv - vol) <= 1e-9 * vol);
+    }
 }
