@@ -720,7 +720,8 @@ struct Interpolated8 {
 };
 [[gnu::always_inline]] inline Interpolated8 boundary_lookup8(vd y) {
     const BoundaryTable& t = boundary_table();
-    const vd pos = y * k_table_scale;
+    // Lanes outside the table's range (their values unused) read its last interval instead.
+    const vd pos = sel(y < k_table_max_y, y, splat(k_table_max_y)) * k_table_scale;
     const vl i = __builtin_convertvector(pos, vl);
     const vd w = pos - __builtin_convertvector(i, vd);
     const vl i1 = i + 1;
