@@ -440,6 +440,20 @@ auto SqliteStore::locked(std::string_view what, Body&& body) {
     }
 }
 
+template <class Read>
+auto SqliteStore::rows_of_run(std::string_view what, std::int64_t run_id, const std::string& sql,
+                              Read&& read) {
+    return locked(fmt::format("read {} of run {}", what, run_id), [&](SQLite::Database& db) {
+        SQLite::Statement query(db, sql);
+        query.bind(1, static_cast<std::int64_t>(run_id));
+        std::vector<decltype(read(db, query))> out;
+        while (query.executeStep()) {
+            out.push_back(read(db, query));
+        }
+        return out;
+    });
+}
+
 std::string SqliteStore::now_text() const {
     return format_utc_timestamp(m_options.now ? m_options.now() : std::chrono::system_clock::now());
 }
@@ -696,19 +710,14 @@ PickOutcomeRow read_outcome(SQLite::Statement& query, int i) {
 } // namespace
 
 std::vector<Candidate> SqliteStore::results(std::int64_t run_id) {
-    return locked(fmt::format("read results of run {}", run_id), [&](SQLite::Database& db) {
-        SQLite::Statement query(
-            db,
-            fmt::format("SELECT {} FROM results WHERE run_id = ? ORDER BY rank", k_result_columns));
-        query.bind(1, static_cast<std::int64_t>(run_id));
-        std::vector<Candidate> out;
-        while (query.executeStep()) {
+    return rows_of_run(
+        "results", run_id,
+        fmt::format("SELECT {} FROM results WHERE run_id = ? ORDER BY rank", k_result_columns),
+        [&](SQLite::Database& db, SQLite::Statement& query) {
             const std::string what = fmt::format("database {}, run {}, rank {}", m_path.string(),
                                                  run_id, query.getColumn(0).getInt());
-            out.push_back(read_candidate(db, query, 0, what));
-        }
-        return out;
-    });
+            return read_candidate(db, query, 0, what);
+        });
 }
 
 std::vector<StoredPick> SqliteStore::ungraded_picks(int no_data_grace_days) {
@@ -850,13 +859,12 @@ void SqliteStore::add_calibration(std::int64_t run_id, const std::vector<Calibra
 }
 
 std::vector<CalibrationRow> SqliteStore::calibration(std::int64_t run_id) {
-    return locked(fmt::format("read calibration of run {}", run_id), [&](SQLite::Database& db) {
-        SQLite::Statement query(db, "SELECT since, profile, strategy, picks, wins, mean_pop, "
-                                    "win_rate, brier, mean_predicted_roc, mean_realized_roc, "
-                                    "buckets FROM calibration WHERE run_id = ? ORDER BY id");
-        query.bind(1, static_cast<std::int64_t>(run_id));
-        std::vector<CalibrationRow> out;
-        while (query.executeStep()) {
+    return rows_of_run(
+        "calibration", run_id,
+        "SELECT since, profile, strategy, picks, wins, mean_pop, win_rate, brier, "
+        "mean_predicted_roc, mean_realized_roc, buckets FROM calibration WHERE run_id = ? "
+        "ORDER BY id",
+        [](SQLite::Database&, SQLite::Statement& query) {
             CalibrationRow row;
             int i = 0;
             row.since = query.getColumn(i++).getString();
@@ -870,10 +878,8 @@ std::vector<CalibrationRow> SqliteStore::calibration(std::int64_t run_id) {
             row.mean_predicted_roc = real_or_nullopt(query.getColumn(i++));
             row.mean_realized_roc = query.getColumn(i++).getDouble();
             row.buckets_json = query.getColumn(i++).getString();
-            out.push_back(std::move(row));
-        }
-        return out;
-    });
+            return row;
+        });
 }
 
 std::vector<RunRow> SqliteStore::runs_between(const std::string& from, const std::string& to) {
@@ -915,17 +921,13 @@ std::vector<ProviderSpend> SqliteStore::spend_between(const std::string& from,
 }
 
 std::vector<SymbolError> SqliteStore::run_errors(std::int64_t run_id) {
-    return locked(fmt::format("read errors of run {}", run_id), [&](SQLite::Database& db) {
-        SQLite::Statement query(db, "SELECT symbol, stage, message FROM run_errors "
-                                    "WHERE run_id = ? ORDER BY id");
-        query.bind(1, static_cast<std::int64_t>(run_id));
-        std::vector<SymbolError> out;
-        while (query.executeStep()) {
-            out.push_back({query.getColumn(0).getString(), query.getColumn(1).getString(),
-                           query.getColumn(2).getString()});
-        }
-        return out;
-    });
+    return rows_of_run("errors", run_id,
+                       "SELECT symbol, stage, message FROM run_errors WHERE run_id = ? ORDER BY id",
+                       [](SQLite::Database&, SQLite::Statement& query) {
+                           return SymbolError{query.getColumn(0).getString(),
+                                              query.getColumn(1).getString(),
+                                              query.getColumn(2).getString()};
+                       });
 }
 
 void SqliteStore::add_chain_quality(std::int64_t run_id, const ChainQualityRow& row) {
@@ -953,13 +955,11 @@ void SqliteStore::add_chain_quality(std::int64_t run_id, const ChainQualityRow& 
 }
 
 std::vector<ChainQualityRow> SqliteStore::chain_quality(std::int64_t run_id) {
-    return locked(fmt::format("read chain quality of run {}", run_id), [&](SQLite::Database& db) {
-        SQLite::Statement query(db, "SELECT symbol, contracts, usable, grade, rankable, "
-                                    "rejections, repairs FROM chain_quality "
-                                    "WHERE run_id = ? ORDER BY symbol");
-        query.bind(1, static_cast<std::int64_t>(run_id));
-        std::vector<ChainQualityRow> out;
-        while (query.executeStep()) {
+    return rows_of_run(
+        "chain quality", run_id,
+        "SELECT symbol, contracts, usable, grade, rankable, rejections, repairs FROM chain_quality "
+        "WHERE run_id = ? ORDER BY symbol",
+        [](SQLite::Database& db, SQLite::Statement& query) {
             ChainQualityRow row;
             row.symbol = query.getColumn(0).getString();
             row.contracts = query.getColumn(1).getInt();
@@ -968,10 +968,8 @@ std::vector<ChainQualityRow> SqliteStore::chain_quality(std::int64_t run_id) {
             row.rankable = query.getColumn(4).getInt() != 0;
             row.rejections = read_counts(db, query.getColumn(5).getString());
             row.repairs = read_counts(db, query.getColumn(6).getString());
-            out.push_back(std::move(row));
-        }
-        return out;
-    });
+            return row;
+        });
 }
 
 void SqliteStore::add_reconciliation(std::int64_t run_id, const ReconciliationRow& row) {
@@ -1002,13 +1000,11 @@ void SqliteStore::add_reconciliation(std::int64_t run_id, const ReconciliationRo
 }
 
 std::vector<ReconciliationRow> SqliteStore::reconciliations(std::int64_t run_id) {
-    return locked(fmt::format("read reconciliation of run {}", run_id), [&](SQLite::Database& db) {
-        SQLite::Statement query(db, "SELECT symbol, primary_vendor, secondary_vendor, "
-                                    "contracts_compared, values_compared, disagreements, grade, "
-                                    "details FROM reconciliation WHERE run_id = ? ORDER BY symbol");
-        query.bind(1, static_cast<std::int64_t>(run_id));
-        std::vector<ReconciliationRow> out;
-        while (query.executeStep()) {
+    return rows_of_run(
+        "reconciliation", run_id,
+        "SELECT symbol, primary_vendor, secondary_vendor, contracts_compared, values_compared, "
+        "disagreements, grade, details FROM reconciliation WHERE run_id = ? ORDER BY symbol",
+        [](SQLite::Database& db, SQLite::Statement& query) {
             ReconciliationRow row;
             row.symbol = query.getColumn(0).getString();
             row.primary_vendor = query.getColumn(1).getString();
@@ -1018,10 +1014,8 @@ std::vector<ReconciliationRow> SqliteStore::reconciliations(std::int64_t run_id)
             row.disagreements = query.getColumn(5).getInt();
             row.grade = query.getColumn(6).getString();
             row.details = read_flags(db, query.getColumn(7).getString());
-            out.push_back(std::move(row));
-        }
-        return out;
-    });
+            return row;
+        });
 }
 
 std::vector<double> SqliteStore::iv_history(const std::string& symbol,

@@ -136,6 +136,10 @@ private:
 
     template <class Body>
     auto locked(std::string_view what, Body&& body);
+    // The rows of one run from `sql` (one parameter: the run id), each read by read(db, query).
+    template <class Read>
+    auto rows_of_run(std::string_view what, std::int64_t run_id, const std::string& sql,
+                     Read&& read);
     std::string now_text() const;
 
     std::filesystem::path m_path;
