@@ -550,28 +550,10 @@ struct Prepared {
     bool itm;
 };
 
-// e^{-(r+q)t/2} of the last (t, r, q) seen: an option chain shares them, so the batch evaluates
-// the exponential once per chain (same argument, same bits).
+// The one option's Prepared (vec::prepare8 for eight).
 template <class Math>
-struct ScaleCache {
-    double t = k_nan, r = k_nan, q = k_nan, value = k_nan;
-    double operator()(double t_, double r_, double q_) {
-        // Equal values give the same exponential (zeros of either sign give e^0 = 1).
-        if (!(t_ == t && r_ == r && q_ == q)) {
-            t = t_;
-            r = r_;
-            q = q_;
-            value = Math::exp(-0.5 * (r + q) * t);
-        }
-        return value;
-    }
-};
-
-// cache: the batch's ScaleCache, or null (the scalar path: the exponential directly).
-template <class Math, class Cache>
 [[gnu::always_inline]] inline Prepared prepare(OptionType type, double price, double spot,
-                                               double strike, double t, double r, double q,
-                                               Cache* cache) {
+                                               double strike, double t, double r, double q) {
     Prepared p{true, k_nan, 0, 0, 0, 0, 0, false};
     if (!(t > 0) || !(spot > 0) || !(strike > 0) || !std::isfinite(price) || !std::isfinite(r) ||
         !std::isfinite(q) || !std::isfinite(t) || !std::isfinite(spot) || !std::isfinite(strike)) {
@@ -587,13 +569,12 @@ template <class Math, class Cache>
         price >= bound_base * Math::exp(-bound_rate_t)) {
         return p;
     }
-    // detail::normalise with the chain's exponential.
+    // detail::normalise, with Math's functions.
     const double ratio = spot / strike;
     const double log_moneyness =
         ratio > 0.5 && ratio < 2.0 ? Math::log1p((spot - strike) / strike) : Math::log(ratio);
     const double x = log_moneyness + (r - q) * t;
-    const double scale = std::sqrt(spot) * std::sqrt(strike) *
-                         (cache != nullptr ? (*cache)(t, r, q) : Math::exp(-0.5 * (r + q) * t));
+    const double scale = std::sqrt(spot) * std::sqrt(strike) * Math::exp(-0.5 * (r + q) * t);
     const double beta = price / scale;
     // Fold: subtract the intrinsic value once (ITM -> OTM by parity), then b_put(x) = b_call(-x).
     // The normalised intrinsic value 2 sinh(|x|/2) in the money (detail::normalised_intrinsic).
@@ -1270,8 +1251,7 @@ constexpr std::size_t k_chunk = 256;
 template <class Math>
 [[gnu::flatten]] inline double implied_vol_kernel(OptionType type, double price, double spot,
                                                   double strike, double t, double r, double q) {
-    const Prepared p =
-        prepare<Math>(type, price, spot, strike, t, r, q, static_cast<ScaleCache<Math>*>(nullptr));
+    const Prepared p = prepare<Math>(type, price, spot, strike, t, r, q);
     if (p.solved) {
         return p.result;
     }
